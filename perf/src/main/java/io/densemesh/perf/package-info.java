@@ -1,0 +1,2 @@
+/** Benchmarks, load generators and the placement simulator; never part of the serving node. */
+package io.densemesh.perf;
