@@ -1,0 +1,24 @@
+package io.densemesh.placement;
+
+import java.util.Optional;
+
+/**
+ * The ModelMesh-like baseline: every decider ranks feasible instances by the same global order
+ * ({@link Candidates#BEST_FIRST}) and takes the first. Deciders holding the same stale snapshot
+ * therefore all pick the same instance until the snapshot refreshes: the herding this module is
+ * meant to avoid. Kept as the comparison point.
+ */
+public final class GlobalOrderPlacement implements PlacementPolicy {
+
+  @Override
+  public Optional<String> choose(PlacementRequest request, ClusterSnapshot snapshot, long nowMillis) {
+    return Candidates.feasible(request, snapshot).stream()
+        .min(Candidates.BEST_FIRST)
+        .map(InstanceView::instanceId);
+  }
+
+  @Override
+  public String toString() {
+    return "global-order";
+  }
+}

@@ -1,0 +1,26 @@
+package io.densemesh.runtime.error;
+
+/**
+ * Base of every error DenseMesh reports to a client. The subtype, never the message text, decides
+ * the status code a client sees.
+ */
+public abstract sealed class MeshException extends RuntimeException
+    permits ModelNotFoundException,
+        InvalidInputException,
+        ModelLoadException,
+        CapacityExhaustedException,
+        ConflictException,
+        PreconditionFailedException,
+        UnavailableException,
+        DeadlineExceededException {
+
+  private static final long serialVersionUID = 1L;
+
+  protected MeshException(String message) {
+    super(message);
+  }
+
+  protected MeshException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,136 @@
+package io.densemesh.runtime.onnx;
+
+import ai.djl.engine.Engine;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import io.densemesh.runtime.LoadedModel;
+import io.densemesh.runtime.ModelMetadata;
+import io.densemesh.runtime.ModelRuntime;
+import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.RuntimeStatus;
+import io.densemesh.runtime.error.ModelLoadException;
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The embedded ONNX Runtime (model type {@code onnx}).
+ *
+ * <p>DJL's OnnxRuntime engine is initialised first: it owns the native library and the process-wide
+ * {@link OrtEnvironment} (touching the environment before DJL makes DJL fail later). Sessions are
+ * then created directly, because DJL's NDArray path costs ~3x the latency of a plain session call
+ * on small models and the hot path is what this runtime is for.
+ *
+ * <p>Size: ORT does not report a session's memory, so the load measures the process's resident-set
+ * growth across session creation (serialised by a lock) and reports the larger of that and the
+ * file size. Sessions run with the CPU arena off, so memory is returned when a model is unloaded,
+ * and with a bounded number of intra-op threads, so many models share the cores fairly.
+ */
+public final class OnnxModelRuntime implements ModelRuntime {
+
+  public static final String TYPE = "onnx";
+
+  private final OrtEnvironment env;
+  private final int intraOpThreads;
+  private final Object measureLock = new Object();
+
+  /** @param intraOpThreads threads one inference may use (1 favours many concurrent models) */
+  public OnnxModelRuntime(int intraOpThreads) {
+    if (intraOpThreads < 1) {
+      throw new IllegalArgumentException("intraOpThreads must be >= 1");
+    }
+    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+      throw new IllegalStateException("the embedded ONNX runtime needs a little-endian platform");
+    }
+    Engine.getEngine("OnnxRuntime");
+    this.env = OrtEnvironment.getEnvironment();
+    this.intraOpThreads = intraOpThreads;
+  }
+
+  @Override
+  public boolean supports(String modelType) {
+    return modelType != null && TYPE.equals(modelType.toLowerCase(Locale.ROOT));
+  }
+
+  @Override
+  public RuntimeStatus status() {
+    return new RuntimeStatus(
+        "onnxruntime " + env.getVersion(),
+        Set.of(TYPE),
+        Math.max(1, Runtime.getRuntime().availableProcessors()),
+        1L << 20);
+  }
+
+  @Override
+  public LoadedModel load(ModelSpec spec, Path artifact) {
+    Path file = OnnxModelLocator.locate(artifact);
+    long fileSize = fileSize(file);
+    long started = System.nanoTime();
+    OrtSession session;
+    long grown;
+    try (OrtSession.SessionOptions options = sessionOptions()) {
+      synchronized (measureLock) {
+        long before = NativeMemoryProbe.residentBytes();
+        session = env.createSession(file.toString(), options);
+        long after = NativeMemoryProbe.residentBytes();
+        grown = before < 0 || after < 0 ? 0 : after - before;
+      }
+    } catch (OrtException e) {
+      throw new ModelLoadException(
+          "ONNX Runtime could not load " + file.getFileName() + ": " + e.getMessage(), e);
+    }
+    try {
+      ModelMetadata metadata = OnnxTypes.metadata(session);
+      long loadMillis = (System.nanoTime() - started) / 1_000_000;
+      return new OnnxLoadedModel(env, session, metadata, Math.max(fileSize, grown), loadMillis);
+    } catch (OrtException | RuntimeException e) {
+      closeQuietly(session);
+      if (e instanceof ModelLoadException mle) {
+        throw mle;
+      }
+      throw new ModelLoadException("cannot read metadata of " + file.getFileName() + ": " + e, e);
+    }
+  }
+
+  @Override
+  public long predictSize(ModelSpec spec, Path artifact) {
+    // Weights dominate; graph structures and kernels add a margin that is large for tiny models.
+    return fileSize(OnnxModelLocator.locate(artifact)) * 2 + (256L << 10);
+  }
+
+  private OrtSession.SessionOptions sessionOptions() throws OrtException {
+    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+    options.setIntraOpNumThreads(intraOpThreads);
+    options.setInterOpNumThreads(1);
+    options.setCPUArenaAllocator(false);
+    options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    return options;
+  }
+
+  private static long fileSize(Path file) {
+    try {
+      return Files.size(file);
+    } catch (IOException e) {
+      throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException ignored) {
+      // The load already failed; the original error is what the caller needs.
+    }
+  }
+
+  @Override
+  public void close() {
+    // The environment is process-wide and owned by DJL's engine; sessions are closed by their
+    // models.
+  }
+}
