@@ -1,0 +1,19 @@
+package io.densemesh.cache;
+
+/**
+ * The local copy of a model as status reporting sees it.
+ *
+ * @param phase LOADING, LOADED or FAILED
+ * @param sinceMillis when the copy entered this phase
+ * @param sizeBytes measured size once loaded, else 0
+ * @param failure the load failure's reason when FAILED, else empty
+ */
+public record CopyState(Phase phase, long sinceMillis, long sizeBytes, String failure) {
+
+  /** Life-cycle phase of a local copy. */
+  public enum Phase {
+    LOADING,
+    LOADED,
+    FAILED
+  }
+}

@@ -1,0 +1,417 @@
+package io.densemesh.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.densemesh.config.ByteSize;
+import io.densemesh.placement.EvictionPlan;
+import io.densemesh.placement.EvictionPolicy;
+import io.densemesh.placement.ResidentCopy;
+import io.densemesh.runtime.LoadedModel;
+import io.densemesh.runtime.ModelRuntime;
+import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.error.CapacityExhaustedException;
+import io.densemesh.runtime.error.DeadlineExceededException;
+import io.densemesh.runtime.error.MeshException;
+import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.runtime.error.UnavailableException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The models resident on this node.
+ *
+ * <p>Design: entries live in a concurrent map; the first request for a model that is not resident
+ * creates its entry and starts the load on a bounded pool ({@code loadingSlots} threads); every
+ * request for that model meanwhile waits on the same future (single flight). The memory budget is
+ * charged under one lock: a load first reserves a conservative prediction of its size (evicting
+ * what the {@link EvictionPolicy} chooses, only the deficit, never a model with a lease), then the
+ * charge is corrected to the size the runtime measured. A model whose files alone exceed the whole
+ * capacity, or whose measured size does, fails without evicting anything for it.
+ *
+ * <p>A failed load is remembered for {@code failureBackoff}; requests in that window fail fast
+ * with the reason instead of reloading. All time comes from the injected clock.
+ */
+public final class ModelCache implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ModelCache.class);
+
+  private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
+  private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
+  private final Cache<String, Failure> failures;
+  private final RuntimeRegistry runtimes;
+  private final ArtifactResolver artifacts;
+  private final EvictionPolicy eviction;
+  private final CacheListener listener;
+  private final Clock clock;
+  private final long capacityBytes;
+  private final ExecutorService loaders;
+  private final Object budgetLock = new Object();
+  private long chargedBytes; // guarded by budgetLock
+  private volatile boolean closed;
+
+  private record Failure(ModelSpec spec, String reason, long atMillis) {}
+
+  public ModelCache(
+      RuntimeRegistry runtimes,
+      ArtifactResolver artifacts,
+      EvictionPolicy eviction,
+      CacheListener listener,
+      Clock clock,
+      long capacityBytes,
+      int loadingSlots,
+      Duration failureBackoff) {
+    this.runtimes = runtimes;
+    this.artifacts = artifacts;
+    this.eviction = eviction;
+    this.listener = listener;
+    this.clock = clock;
+    this.capacityBytes = capacityBytes;
+    this.failures =
+        Caffeine.newBuilder()
+            .expireAfterWrite(failureBackoff)
+            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+            .build();
+    AtomicInteger threadNo = new AtomicInteger();
+    this.loaders =
+        Executors.newFixedThreadPool(
+            loadingSlots,
+            r -> {
+              Thread t = new Thread(r, "model-loader-" + threadNo.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Returns a lease on the loaded model, loading it first if needed and waiting at most
+   * {@code timeout} for that.
+   *
+   * @throws ModelLoadException the load failed (now or within the failure backoff)
+   * @throws CapacityExhaustedException no room can be made now
+   * @throws DeadlineExceededException the load did not finish in time (it continues)
+   */
+  public ModelLease acquire(ModelSpec spec, Duration timeout) {
+    while (true) {
+      boolean[] created = new boolean[1];
+      CacheEntry entry = entryFor(spec, created);
+      if (!entry.retain()) {
+        entries.remove(spec.modelId(), entry);
+        continue;
+      }
+      boolean hit = !created[0] && entry.ready.isDone();
+      try {
+        LoadedModel model = await(entry, timeout);
+        entry.touch(clock.millis());
+        if (hit) {
+          listener.hit(spec.modelId());
+        }
+        return new ModelLease(this, entry, model, hit);
+      } catch (RuntimeException e) {
+        release(entry);
+        throw e;
+      }
+    }
+  }
+
+  /** Starts loading the model if it is neither resident nor loading; returns its load future. */
+  public CompletableFuture<LoadedModel> ensureLoading(ModelSpec spec) {
+    return entryFor(spec, new boolean[1]).ready;
+  }
+
+  /** Waits for a started load to finish; for the management API's {@code sync} calls. */
+  public void awaitLoaded(ModelSpec spec, Duration timeout) {
+    try (ModelLease lease = acquire(spec, timeout)) {
+      lease.model();
+    }
+  }
+
+  private CacheEntry entryFor(ModelSpec spec, boolean[] created) {
+    if (closed) {
+      throw new UnavailableException("node is shutting down");
+    }
+    String id = spec.modelId();
+    CacheEntry existing = entries.get(id);
+    if (existing != null && existing.spec.equals(spec)) {
+      return existing;
+    }
+    Failure failure = failures.getIfPresent(id);
+    if (failure != null && failure.spec.equals(spec)) {
+      throw new ModelLoadException(failure.reason);
+    }
+    if (existing != null) {
+      // Registered anew with other info since this copy loaded: the old copy must go.
+      unload(id);
+    }
+    CacheEntry fresh = new CacheEntry(spec, clock.millis());
+    CacheEntry raced = entries.putIfAbsent(id, fresh);
+    if (raced != null) {
+      return raced;
+    }
+    created[0] = true;
+    listener.miss(id);
+    loaders.execute(() -> load(fresh));
+    return fresh;
+  }
+
+  private LoadedModel await(CacheEntry entry, Duration timeout) {
+    try {
+      return entry.ready.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new DeadlineExceededException(
+          "model '" + entry.modelId() + "' did not finish loading within " + timeout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted while waiting for model " + entry.modelId());
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof MeshException mesh) {
+        throw mesh;
+      }
+      throw new ModelLoadException(
+          "loading '" + entry.modelId() + "' failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  private void load(CacheEntry entry) {
+    String id = entry.modelId();
+    LoadedModel model = null;
+    try {
+      ModelRuntime runtime = runtimes.forType(entry.spec.type());
+      Path artifact = artifacts.resolve(entry.spec.path());
+      long onDisk = artifacts.sizeOnDisk(artifact);
+      if (onDisk > capacityBytes) {
+        throw new ModelLoadException(
+            "model '" + id + "' needs at least " + ByteSize.format(onDisk)
+                + ", more than this node's whole capacity of " + ByteSize.format(capacityBytes));
+      }
+      long predicted =
+          measuredSizes.getOrDefault(id, runtime.predictSize(entry.spec, artifact));
+      reserve(entry, predicted <= capacityBytes ? predicted : onDisk);
+      model = runtime.load(entry.spec, artifact);
+      long measured = model.sizeBytes();
+      if (measured > capacityBytes) {
+        throw new ModelLoadException(
+            "model '" + id + "' measures " + ByteSize.format(measured)
+                + " loaded, more than this node's whole capacity of "
+                + ByteSize.format(capacityBytes));
+      }
+      measuredSizes.put(id, measured);
+      recharge(entry, measured);
+      entry.stateChanged(clock.millis());
+      entry.ready.complete(model);
+      log.debug("loaded {} in {} ms, {} resident ({} on disk)", id, model.loadMillis(),
+          ByteSize.format(measured), ByteSize.format(onDisk));
+      listener.loaded(id, measured, model.loadMillis());
+      if (entry.unloadWhenIdle || closed) {
+        unloadEntry(entry);
+      }
+    } catch (Throwable t) {
+      if (model != null) {
+        closeQuietly(id, model);
+      }
+      uncharge(entry);
+      entries.remove(id, entry);
+      entry.stateChanged(clock.millis());
+      if (t instanceof ModelLoadException) {
+        failures.put(id, new Failure(entry.spec, t.getMessage(), clock.millis()));
+        log.warn("loading {} failed: {}", id, t.getMessage());
+        listener.loadFailed(id, t.getMessage());
+      }
+      entry.ready.completeExceptionally(t);
+    }
+  }
+
+  /** Charges {@code bytes} for a load, evicting the policy's victims when over budget. */
+  private void reserve(CacheEntry entry, long bytes) {
+    List<CacheEntry> victims = new ArrayList<>();
+    synchronized (budgetLock) {
+      makeRoom(bytes, victims, true);
+      chargedBytes += bytes;
+      entry.chargedBytes = bytes;
+    }
+    victims.forEach(v -> closeRetired(v, true));
+  }
+
+  /** Corrects a reservation to the measured size, evicting more if it grew (best effort). */
+  private void recharge(CacheEntry entry, long measured) {
+    List<CacheEntry> victims = new ArrayList<>();
+    synchronized (budgetLock) {
+      long growth = measured - entry.chargedBytes;
+      if (growth > 0) {
+        makeRoom(growth, victims, false);
+      }
+      chargedBytes += growth;
+      entry.chargedBytes = measured;
+    }
+    victims.forEach(v -> closeRetired(v, true));
+  }
+
+  private void uncharge(CacheEntry entry) {
+    synchronized (budgetLock) {
+      chargedBytes -= entry.chargedBytes;
+      entry.chargedBytes = 0;
+    }
+  }
+
+  /** Caller holds budgetLock. Retires victims (they are closed after the lock is released). */
+  private void makeRoom(long bytes, List<CacheEntry> victims, boolean mustFit) {
+    for (int attempt = 0; attempt < 8; attempt++) {
+      long deficit = chargedBytes + bytes - capacityBytes;
+      if (deficit <= 0) {
+        return;
+      }
+      List<ResidentCopy> resident = new ArrayList<>();
+      Map<String, CacheEntry> byId = new java.util.HashMap<>();
+      for (CacheEntry e : entries.values()) {
+        LoadedModel m = e.loadedOrNull();
+        if (m != null && !e.retired()) {
+          resident.add(
+              new ResidentCopy(e.modelId(), e.chargedBytes, e.lastUsedMillis(), e.users(), false,
+                  e.uses(), m.loadMillis()));
+          byId.put(e.modelId(), e);
+        }
+      }
+      EvictionPlan plan = eviction.victims(resident, deficit, clock.millis());
+      if (!plan.sufficient()) {
+        break;
+      }
+      boolean allRetired = true;
+      for (String id : plan.victims()) {
+        CacheEntry victim = byId.get(id);
+        if (victim.tryRetire()) {
+          entries.remove(id, victim);
+          chargedBytes -= victim.chargedBytes;
+          victim.chargedBytes = 0;
+          victims.add(victim);
+        } else {
+          allRetired = false; // a request took it meanwhile: plan again
+        }
+      }
+      if (allRetired && chargedBytes + bytes <= capacityBytes) {
+        return;
+      }
+    }
+    if (mustFit) {
+      throw new CapacityExhaustedException(
+          "no room to load a model of " + ByteSize.format(bytes) + ": "
+              + ByteSize.format(chargedBytes) + " of " + ByteSize.format(capacityBytes)
+              + " is held by models serving requests or loading");
+    }
+    log.warn("node is {} over its capacity until models in use are released",
+        ByteSize.format(chargedBytes + bytes - capacityBytes));
+  }
+
+  void release(CacheEntry entry) {
+    if (entry.release() && entry.unloadWhenIdle) {
+      unloadEntry(entry);
+    }
+  }
+
+  /** Unloads the model (e.g. it was unregistered): now if idle, else when its last lease ends. */
+  public void unload(String modelId) {
+    failures.invalidate(modelId);
+    measuredSizes.remove(modelId);
+    CacheEntry entry = entries.remove(modelId);
+    if (entry != null) {
+      entry.unloadWhenIdle = true;
+      if (entry.ready.isDone()) {
+        unloadEntry(entry);
+      }
+    }
+  }
+
+  private void unloadEntry(CacheEntry entry) {
+    if (entry.loadedOrNull() == null || !entry.tryRetire()) {
+      return;
+    }
+    entries.remove(entry.modelId(), entry);
+    uncharge(entry);
+    closeRetired(entry, false);
+  }
+
+  private void closeRetired(CacheEntry entry, boolean evicted) {
+    LoadedModel model = entry.loadedOrNull();
+    if (model != null) {
+      closeQuietly(entry.modelId(), model);
+      log.debug("{} {}", evicted ? "evicted" : "unloaded", entry.modelId());
+      listener.unloaded(entry.modelId(), evicted, clock.millis() - entry.sinceMillis());
+    }
+  }
+
+  private static void closeQuietly(String id, LoadedModel model) {
+    try {
+      model.close();
+    } catch (RuntimeException e) {
+      log.warn("closing {} failed: {}", id, e.getMessage());
+    }
+  }
+
+  /** The local copy's state, if there is one or a remembered failure. */
+  public Optional<CopyState> copyState(String modelId) {
+    CacheEntry entry = entries.get(modelId);
+    if (entry != null && !entry.retired()) {
+      LoadedModel model = entry.loadedOrNull();
+      return Optional.of(
+          model != null
+              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "")
+              : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, ""));
+    }
+    Failure failure = failures.getIfPresent(modelId);
+    if (failure != null) {
+      return Optional.of(new CopyState(CopyState.Phase.FAILED, failure.atMillis, 0,
+          failure.reason));
+    }
+    return Optional.empty();
+  }
+
+  /** Whether the model is resident and can serve right now. */
+  public boolean isLoaded(String modelId) {
+    CacheEntry entry = entries.get(modelId);
+    return entry != null && !entry.retired() && entry.loadedOrNull() != null;
+  }
+
+  public long capacityBytes() {
+    return capacityBytes;
+  }
+
+  public long usedBytes() {
+    synchronized (budgetLock) {
+      return chargedBytes;
+    }
+  }
+
+  public int loadedCount() {
+    int n = 0;
+    for (CacheEntry e : entries.values()) {
+      if (e.loadedOrNull() != null && !e.retired()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Stops loading and unloads every model (waiting briefly for running requests). */
+  @Override
+  public void close() {
+    closed = true;
+    loaders.shutdownNow();
+    for (CacheEntry entry : List.copyOf(entries.values())) {
+      entry.unloadWhenIdle = true;
+      unloadEntry(entry);
+    }
+  }
+}

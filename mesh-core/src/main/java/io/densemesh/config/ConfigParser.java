@@ -1,0 +1,160 @@
+package io.densemesh.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Builds a {@link NodeConfig} from command-line flags and the environment. Every option is a
+ * {@code --name value} (or {@code --name=value}) flag and a {@code DM_NAME} variable; flags win.
+ * Unknown flags and malformed values are one-line {@link ConfigException}s.
+ */
+public final class ConfigParser {
+
+  /** Option name (without dashes) to its default, in the order --help lists them. */
+  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("host", "0.0.0.0");
+    DEFAULTS.put("grpc-port", "8033");
+    DEFAULTS.put("rest-port", "8008");
+    DEFAULTS.put("metrics-port", "2112");
+    DEFAULTS.put("capacity", "1g");
+    DEFAULTS.put("data-dir", ".dm-data");
+    DEFAULTS.put("instance-id", "");
+    DEFAULTS.put("load-timeout", "60s");
+    DEFAULTS.put("loading-slots", "2");
+    DEFAULTS.put("intra-op-threads", "1");
+    DEFAULTS.put("max-message-size", "64m");
+    DEFAULTS.put("max-tensor-elements", "67108864");
+    DEFAULTS.put("eviction", "lru");
+    DEFAULTS.put("failure-backoff", "30s");
+  }
+
+  private ConfigParser() {}
+
+  /** The option names this parser knows, without dashes. */
+  public static List<String> options() {
+    return List.copyOf(DEFAULTS.keySet());
+  }
+
+  public static String defaultOf(String option) {
+    return DEFAULTS.get(option);
+  }
+
+  /**
+   * @param args flags
+   * @param env environment (normally {@code System.getenv()})
+   * @return the validated config
+   * @throws ConfigException with a one-line message
+   */
+  public static NodeConfig parse(List<String> args, Map<String, String> env) {
+    Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    for (String option : DEFAULTS.keySet()) {
+      String fromEnv = env.get(envName(option));
+      if (fromEnv != null && !fromEnv.isEmpty()) {
+        values.put(option, fromEnv);
+      }
+    }
+    values.putAll(flags(args));
+    String instanceId = values.get("instance-id");
+    if (instanceId.isEmpty()) {
+      instanceId = "node-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+    return new NodeConfig(
+        values.get("host"),
+        integer("--grpc-port", values.get("grpc-port")),
+        integer("--rest-port", values.get("rest-port")),
+        integer("--metrics-port", values.get("metrics-port")),
+        ByteSize.parse("--capacity", values.get("capacity")),
+        Path.of(values.get("data-dir")),
+        instanceId,
+        duration("--load-timeout", values.get("load-timeout")),
+        integer("--loading-slots", values.get("loading-slots")),
+        integer("--intra-op-threads", values.get("intra-op-threads")),
+        Math.toIntExact(
+            Math.min(Integer.MAX_VALUE, ByteSize.parse("--max-message-size",
+                values.get("max-message-size")))),
+        longValue("--max-tensor-elements", values.get("max-tensor-elements")),
+        values.get("eviction").toLowerCase(Locale.ROOT),
+        duration("--failure-backoff", values.get("failure-backoff")));
+  }
+
+  /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */
+  public static String envName(String option) {
+    return "DM_" + option.toUpperCase(Locale.ROOT).replace('-', '_');
+  }
+
+  private static Map<String, String> flags(List<String> args) {
+    Map<String, String> flags = new LinkedHashMap<>();
+    List<String> rest = new ArrayList<>(args);
+    for (int i = 0; i < rest.size(); i++) {
+      String arg = rest.get(i);
+      if (!arg.startsWith("--")) {
+        throw new ConfigException("unexpected argument '" + arg + "' (options start with --)");
+      }
+      String name = arg.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else {
+        if (i + 1 >= rest.size()) {
+          throw new ConfigException("--" + name + " needs a value");
+        }
+        value = rest.get(++i);
+      }
+      if (!DEFAULTS.containsKey(name)) {
+        throw new ConfigException("unknown option --" + name + " (see --help)");
+      }
+      flags.put(name, value);
+    }
+    return flags;
+  }
+
+  private static int integer(String option, String text) {
+    long value = longValue(option, text);
+    if (value > Integer.MAX_VALUE || value < Integer.MIN_VALUE) {
+      throw new ConfigException(option + ": '" + text + "' is out of range");
+    }
+    return (int) value;
+  }
+
+  private static long longValue(String option, String text) {
+    try {
+      return Long.parseLong(text.trim());
+    } catch (NumberFormatException e) {
+      throw new ConfigException(option + ": '" + text + "' is not a whole number");
+    }
+  }
+
+  /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
+  static Duration duration(String option, String text) {
+    String t = text.trim().toLowerCase(Locale.ROOT);
+    try {
+      if (t.startsWith("pt") || t.startsWith("p")) {
+        return Duration.parse(t.toUpperCase(Locale.ROOT));
+      }
+      if (t.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      }
+      long n = Long.parseLong(t.substring(0, t.length() - 1));
+      return switch (t.charAt(t.length() - 1)) {
+        case 's' -> Duration.ofSeconds(n);
+        case 'm' -> Duration.ofMinutes(n);
+        case 'h' -> Duration.ofHours(n);
+        default -> throw new NumberFormatException();
+      };
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+      throw new ConfigException(
+          option + ": '" + text + "' is not a duration (examples: 500ms, 30s, 5m)");
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.densemesh.grpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Captures ModelMesh's routing headers ({@code mm-vmodel-id}, {@code mm-model-id}, and their
+ * binary {@code -bin} variants holding UTF-8 bytes) into the call's context.
+ */
+public final class MeshHeaders implements ServerInterceptor {
+
+  static final Context.Key<String> VMODEL_ID = Context.key("mm-vmodel-id");
+  static final Context.Key<String> MODEL_ID = Context.key("mm-model-id");
+
+  private static final Metadata.Key<String> VMODEL =
+      Metadata.Key.of("mm-vmodel-id", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<byte[]> VMODEL_BIN =
+      Metadata.Key.of("mm-vmodel-id-bin", Metadata.BINARY_BYTE_MARSHALLER);
+  private static final Metadata.Key<String> MODEL =
+      Metadata.Key.of("mm-model-id", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<byte[]> MODEL_BIN =
+      Metadata.Key.of("mm-model-id-bin", Metadata.BINARY_BYTE_MARSHALLER);
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String vmodel = value(headers, VMODEL, VMODEL_BIN);
+    String model = value(headers, MODEL, MODEL_BIN);
+    if (vmodel == null && model == null) {
+      return next.startCall(call, headers);
+    }
+    Context ctx = Context.current().withValues(VMODEL_ID, vmodel, MODEL_ID, model);
+    return Contexts.interceptCall(ctx, call, headers, next);
+  }
+
+  private static String value(Metadata headers, Metadata.Key<String> text,
+      Metadata.Key<byte[]> binary) {
+    String v = headers.get(text);
+    if (v != null && !v.isEmpty()) {
+      return v;
+    }
+    byte[] b = headers.get(binary);
+    return b == null || b.length == 0 ? null : new String(b, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,41 @@
+package io.densemesh.grpc;
+
+import io.densemesh.errors.ErrorMapping;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs a unary handler and maps whatever it throws through {@link ErrorMapping}. */
+final class Unary {
+
+  private static final Logger log = LoggerFactory.getLogger(Unary.class);
+
+  private Unary() {}
+
+  static <T> void run(StreamObserver<T> observer, Supplier<T> handler) {
+    T response;
+    try {
+      response = handler.get();
+    } catch (RuntimeException | Error e) {
+      if (ErrorMapping.internal(e)) {
+        log.error("internal error", e);
+      }
+      observer.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+
+  /** The caller's remaining deadline, or null when it set none. */
+  static Duration remaining() {
+    Deadline deadline = Context.current().getDeadline();
+    return deadline == null ? null
+        : Duration.ofNanos(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)));
+  }
+}

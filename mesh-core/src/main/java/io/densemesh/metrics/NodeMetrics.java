@@ -1,0 +1,118 @@
+package io.densemesh.metrics;
+
+import io.densemesh.cache.CacheListener;
+import io.densemesh.cache.ModelCache;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The node's metrics. Names (Prometheus form): {@code densemesh_requests_total},
+ * {@code densemesh_request_seconds} (by protocol, method, status), {@code densemesh_cache_hits_total},
+ * {@code densemesh_cache_misses_total}, {@code densemesh_model_loads_total} (by result),
+ * {@code densemesh_model_load_seconds}, {@code densemesh_model_unloads_total},
+ * {@code densemesh_evictions_total}, {@code densemesh_eviction_age_seconds},
+ * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes}, {@code densemesh_models_loaded},
+ * {@code densemesh_models_registered}. No per-model labels: thousands of models would explode the
+ * series count.
+ */
+public final class NodeMetrics implements CacheListener {
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter hits;
+  private final Counter misses;
+  private final Counter loadsOk;
+  private final Counter loadsFailed;
+  private final Timer loadTime;
+  private final Counter unloads;
+  private final Counter evictions;
+  private final DistributionSummary evictionAge;
+
+  public NodeMetrics() {
+    hits = Counter.builder("densemesh.cache.hits").description("Requests whose model was resident")
+        .register(registry);
+    misses = Counter.builder("densemesh.cache.misses")
+        .description("Requests that started a model load").register(registry);
+    loadsOk = Counter.builder("densemesh.model.loads").tag("result", "success")
+        .description("Model loads").register(registry);
+    loadsFailed = Counter.builder("densemesh.model.loads").tag("result", "failure")
+        .description("Model loads").register(registry);
+    loadTime = Timer.builder("densemesh.model.load").description("Model load latency")
+        .publishPercentileHistogram().register(registry);
+    unloads = Counter.builder("densemesh.model.unloads")
+        .description("Models unloaded (evicted or unregistered)").register(registry);
+    evictions = Counter.builder("densemesh.evictions")
+        .description("Models evicted to make room").register(registry);
+    evictionAge = DistributionSummary.builder("densemesh.eviction.age").baseUnit("seconds")
+        .description("How long evicted models had been resident").register(registry);
+  }
+
+  /** Registers the gauges that read the cache and the registry. */
+  public void bind(ModelCache cache, Supplier<Integer> registeredModels) {
+    Gauge.builder("densemesh.capacity", cache, ModelCache::capacityBytes).baseUnit("bytes")
+        .description("Memory budget for resident models").register(registry);
+    Gauge.builder("densemesh.used", cache, ModelCache::usedBytes).baseUnit("bytes")
+        .description("Memory charged to resident and loading models").register(registry);
+    Gauge.builder("densemesh.models.loaded", cache, ModelCache::loadedCount)
+        .description("Models resident on this node").register(registry);
+    Gauge.builder("densemesh.models.registered", registeredModels, s -> s.get())
+        .description("Models registered in the registry").register(registry);
+  }
+
+  /** Records one finished request. */
+  public void request(String protocol, String method, String status, long nanos) {
+    Timer.builder("densemesh.request")
+        .description("Request latency by protocol, method and status")
+        .tags("protocol", protocol, "method", method, "status", status)
+        .publishPercentileHistogram()
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void hit(String modelId) {
+    hits.increment();
+  }
+
+  @Override
+  public void miss(String modelId) {
+    misses.increment();
+  }
+
+  @Override
+  public void loaded(String modelId, long sizeBytes, long loadMillis) {
+    loadsOk.increment();
+    loadTime.record(loadMillis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void loadFailed(String modelId, String reason) {
+    loadsFailed.increment();
+  }
+
+  @Override
+  public void unloaded(String modelId, boolean evicted, long residentMillis) {
+    unloads.increment();
+    if (evicted) {
+      evictions.increment();
+      evictionAge.record(residentMillis / 1000.0);
+    }
+  }
+
+  /** Prometheus text exposition. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

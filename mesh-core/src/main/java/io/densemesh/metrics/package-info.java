@@ -1,0 +1,2 @@
+/** Prometheus metrics of a node (Micrometer) and the HTTP endpoint that serves them. */
+package io.densemesh.metrics;

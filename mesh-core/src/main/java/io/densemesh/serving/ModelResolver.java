@@ -1,0 +1,89 @@
+package io.densemesh.serving;
+
+import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.api.registry.VModelRecord;
+import io.densemesh.registry.Registry;
+import io.densemesh.registry.Versioned;
+import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.error.InvalidInputException;
+import io.densemesh.runtime.error.ModelNotFoundException;
+import java.util.Optional;
+
+/**
+ * Turns what a request names into a concrete registered model. The {@code mm-vmodel-id} and
+ * {@code mm-model-id} headers win over the body's model name (ModelMesh routes by header); a body
+ * name may be a model id or a vmodel id (KServe clients name the InferenceService, i.e. the
+ * vmodel). The only model version is "1"; an empty version means it.
+ */
+public final class ModelResolver {
+
+  public static final String VERSION = "1";
+
+  private final Registry registry;
+
+  public ModelResolver(Registry registry) {
+    this.registry = registry;
+  }
+
+  /**
+   * @param bodyName model name from the request body or URL (may be empty)
+   * @param vmodelHeader value of mm-vmodel-id (may be null/empty)
+   * @param modelHeader value of mm-model-id (may be null/empty)
+   * @param version requested version (may be null/empty)
+   */
+  public ModelSpec resolve(String bodyName, String vmodelHeader, String modelHeader,
+      String version) {
+    if (version != null && !version.isEmpty() && !version.equals(VERSION)) {
+      throw new ModelNotFoundException(
+          "model '" + firstNonEmpty(vmodelHeader, modelHeader, bodyName) + "' has no version '"
+              + version + "' (the only version is " + VERSION + ")");
+    }
+    if (vmodelHeader != null && !vmodelHeader.isEmpty()) {
+      return spec(activeOf(vmodelHeader)
+          .orElseThrow(() -> new ModelNotFoundException("vmodel '" + vmodelHeader
+              + "' is not registered")));
+    }
+    if (modelHeader != null && !modelHeader.isEmpty()) {
+      return spec(model(modelHeader));
+    }
+    if (bodyName == null || bodyName.isEmpty()) {
+      throw new InvalidInputException(
+          "no model named: model_name is empty and no mm-model-id/mm-vmodel-id header is set");
+    }
+    Optional<Versioned<ModelRecord>> direct = registry.model(bodyName);
+    if (direct.isPresent()) {
+      return spec(direct.get().value());
+    }
+    return spec(activeOf(bodyName).orElseThrow(
+        () -> new ModelNotFoundException("model '" + bodyName + "' is not registered")));
+  }
+
+  private Optional<ModelRecord> activeOf(String vmodelId) {
+    Optional<Versioned<VModelRecord>> vmodel = registry.vmodel(vmodelId);
+    if (vmodel.isEmpty()) {
+      return Optional.empty();
+    }
+    String active = vmodel.get().value().getActiveModelId();
+    return Optional.of(registry.model(active).map(Versioned::value).orElseThrow(
+        () -> new ModelNotFoundException("vmodel '" + vmodelId + "' points to model '" + active
+            + "', which is not registered")));
+  }
+
+  private ModelRecord model(String id) {
+    return registry.model(id).map(Versioned::value)
+        .orElseThrow(() -> new ModelNotFoundException("model '" + id + "' is not registered"));
+  }
+
+  static ModelSpec spec(ModelRecord record) {
+    return new ModelSpec(record.getModelId(), record.getType(), record.getPath(), record.getKey());
+  }
+
+  private static String firstNonEmpty(String... values) {
+    for (String v : values) {
+      if (v != null && !v.isEmpty()) {
+        return v;
+      }
+    }
+    return "";
+  }
+}
