@@ -1,0 +1,64 @@
+package io.densemesh.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigParserTest {
+
+  @Test
+  void defaultsMatchTheDocumentedPorts() {
+    NodeConfig c = ConfigParser.parse(List.of(), Map.of());
+    assertThat(c.grpcPort()).isEqualTo(8033);
+    assertThat(c.restPort()).isEqualTo(8008);
+    assertThat(c.metricsPort()).isEqualTo(2112);
+    assertThat(c.capacityBytes()).isEqualTo(1L << 30);
+    assertThat(c.instanceId()).startsWith("node-");
+  }
+
+  @Test
+  void flagsWinOverEnvironment() {
+    NodeConfig c = ConfigParser.parse(
+        List.of("--capacity", "512m", "--grpc-port=9000", "--data-dir", "/tmp/x"),
+        Map.of("DM_CAPACITY", "2g", "DM_REST_PORT", "9001", "DM_LOAD_TIMEOUT", "5s"));
+    assertThat(c.capacityBytes()).isEqualTo(512L << 20);
+    assertThat(c.grpcPort()).isEqualTo(9000);
+    assertThat(c.restPort()).isEqualTo(9001);
+    assertThat(c.loadTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+  }
+
+  @Test
+  void badValuesAreOneLineErrorsNamingTheOption() {
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--capacity", "lots"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--capacity: 'lots'");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--grpc-port", "70000"), Map.of()))
+        .hasMessageContaining("--grpc-port must be 0..65535");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--nope", "1"), Map.of()))
+        .hasMessageContaining("unknown option --nope");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--grpc-port"), Map.of()))
+        .hasMessageContaining("needs a value");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of(), Map.of("DM_REST_PORT", "8033")))
+        .hasMessageContaining("must differ");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--load-timeout", "soon"), Map.of()))
+        .hasMessageContaining("not a duration");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--eviction", "fifo"), Map.of()))
+        .hasMessageContaining("lru or cost-aware");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("serve"), Map.of()))
+        .hasMessageContaining("unexpected argument");
+  }
+
+  @Test
+  void byteSizesUseBinarySuffixes() {
+    assertThat(ByteSize.parse("x", "1048576")).isEqualTo(1L << 20);
+    assertThat(ByteSize.parse("x", "64k")).isEqualTo(64L << 10);
+    assertThat(ByteSize.parse("x", "2Gi")).isEqualTo(2L << 30);
+    assertThat(ByteSize.parse("x", "1.5GB")).isEqualTo(3L << 29);
+    assertThat(ByteSize.format(3L << 29)).isEqualTo("1.5 GiB");
+  }
+}

@@ -1,0 +1,51 @@
+package io.densemesh.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.densemesh.runtime.error.CapacityExhaustedException;
+import io.densemesh.runtime.error.ConflictException;
+import io.densemesh.runtime.error.DeadlineExceededException;
+import io.densemesh.runtime.error.InvalidInputException;
+import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.runtime.error.ModelNotFoundException;
+import io.densemesh.runtime.error.PreconditionFailedException;
+import io.densemesh.runtime.error.UnavailableException;
+import io.grpc.Status.Code;
+import org.junit.jupiter.api.Test;
+
+class ErrorMappingTest {
+
+  @Test
+  void eachErrorTypeHasItsStatus() {
+    assertThat(code(new ModelNotFoundException("m"))).isEqualTo(Code.NOT_FOUND);
+    assertThat(code(new InvalidInputException("m"))).isEqualTo(Code.INVALID_ARGUMENT);
+    assertThat(code(new ModelLoadException("m"))).isEqualTo(Code.FAILED_PRECONDITION);
+    assertThat(code(new PreconditionFailedException("m"))).isEqualTo(Code.FAILED_PRECONDITION);
+    assertThat(code(new CapacityExhaustedException("m"))).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(code(new ConflictException("m"))).isEqualTo(Code.ALREADY_EXISTS);
+    assertThat(code(new UnavailableException("m"))).isEqualTo(Code.UNAVAILABLE);
+    assertThat(code(new DeadlineExceededException("m"))).isEqualTo(Code.DEADLINE_EXCEEDED);
+    assertThat(code(new IllegalStateException("bug"))).isEqualTo(Code.INTERNAL);
+  }
+
+  @Test
+  void httpCodesFollowTheGrpcStatus() {
+    assertThat(ErrorMapping.httpStatus(new ModelNotFoundException("m"))).isEqualTo(404);
+    assertThat(ErrorMapping.httpStatus(new InvalidInputException("m"))).isEqualTo(400);
+    assertThat(ErrorMapping.httpStatus(new ModelLoadException("m"))).isEqualTo(400);
+    assertThat(ErrorMapping.httpStatus(new CapacityExhaustedException("m"))).isEqualTo(503);
+    assertThat(ErrorMapping.httpStatus(new UnavailableException("m"))).isEqualTo(503);
+    assertThat(ErrorMapping.httpStatus(new ConflictException("m"))).isEqualTo(409);
+    assertThat(ErrorMapping.httpStatus(new RuntimeException("m"))).isEqualTo(500);
+  }
+
+  @Test
+  void theMessageTravelsNotTheType() {
+    assertThat(ErrorMapping.grpcStatus(new InvalidInputException("input 'x' is bad"))
+        .getDescription()).isEqualTo("input 'x' is bad");
+  }
+
+  private static Code code(Throwable t) {
+    return ErrorMapping.grpcStatus(t).getCode();
+  }
+}

@@ -1,0 +1,86 @@
+package io.densemesh.testing;
+
+import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
+import io.densemesh.api.mmesh.ModelInfo;
+import io.densemesh.api.mmesh.ModelMeshGrpc;
+import io.densemesh.api.mmesh.ModelStatusInfo;
+import io.densemesh.api.mmesh.RegisterModelRequest;
+import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeConfig;
+import io.densemesh.node.MeshNode;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A real node on loopback with free ports, plus real gRPC and HTTP clients for it. */
+public final class TestNode implements AutoCloseable {
+
+  public final MeshNode node;
+  public final ManagedChannel channel;
+  public final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub inference;
+  public final ModelMeshGrpc.ModelMeshBlockingStub mesh;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  public TestNode(Path dataDir, String... extraFlags) {
+    List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
+        "--rest-port", "0", "--metrics-port", "0", "--data-dir", dataDir.toString(),
+        "--instance-id", "test-node"));
+    flags.addAll(List.of(extraFlags));
+    NodeConfig config = ConfigParser.parse(flags, Map.of());
+    node = MeshNode.start(config, Clock.systemUTC());
+    channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext()
+        .build();
+    inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    mesh = ModelMeshGrpc.newBlockingStub(channel);
+  }
+
+  public ModelStatusInfo register(String id, Path file) {
+    return mesh.registerModel(RegisterModelRequest.newBuilder().setModelId(id)
+        .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(file.toString())).build());
+  }
+
+  public HttpResponse<String> get(String path) {
+    return send(HttpRequest.newBuilder(uri(node.restPort(), path)).GET().build());
+  }
+
+  public HttpResponse<String> post(String path, String body) {
+    return send(HttpRequest.newBuilder(uri(node.restPort(), path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  public String scrapeMetrics() {
+    return send(HttpRequest.newBuilder(uri(node.metricsPort(), "/metrics")).GET().build()).body();
+  }
+
+  private static URI uri(int port, String path) {
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  private HttpResponse<String> send(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    node.close();
+  }
+}
