@@ -16,11 +16,16 @@ public final class Candidates {
    * ModelMesh-like placer uses.
    */
   public static final Comparator<InstanceView> BEST_FIRST =
-      Comparator.comparingLong(InstanceView::freeMemoryBytes)
-          .reversed()
-          .thenComparingLong(InstanceView::oldestUseMillis)
-          .thenComparingInt(InstanceView::loadsInProgress)
-          .thenComparing(InstanceView::instanceId);
+      (a, b) -> {
+        int c = Long.compare(b.freeMemoryBytes(), a.freeMemoryBytes());
+        if (c == 0) {
+          c = Long.compare(a.oldestUseMillis(), b.oldestUseMillis());
+        }
+        if (c == 0) {
+          c = Integer.compare(a.loadsInProgress(), b.loadsInProgress());
+        }
+        return c != 0 ? c : a.instanceId().compareTo(b.instanceId());
+      };
 
   private Candidates() {}
 

@@ -18,7 +18,14 @@ public final class DeficitCover {
 
   /** Takes evictable copies in the given order until {@code deficitBytes} are freed. */
   public static EvictionPlan cover(Iterable<ResidentCopy> inEvictionOrder, long deficitBytes) {
-    return cover(inEvictionOrder, copy -> false, deficitBytes);
+    if (deficitBytes <= 0) {
+      return EvictionPlan.none();
+    }
+    List<String> victims = new ArrayList<>();
+    long freed = take(inEvictionOrder, copy -> true, deficitBytes, 0, victims);
+    return freed >= deficitBytes
+        ? new EvictionPlan(victims, freed, true)
+        : EvictionPlan.impossible();
   }
 
   /**

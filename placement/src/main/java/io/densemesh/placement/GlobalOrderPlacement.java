@@ -12,9 +12,13 @@ public final class GlobalOrderPlacement implements PlacementPolicy {
 
   @Override
   public Optional<String> choose(PlacementRequest request, ClusterSnapshot snapshot, long nowMillis) {
-    return Candidates.feasible(request, snapshot).stream()
-        .min(Candidates.BEST_FIRST)
-        .map(InstanceView::instanceId);
+    InstanceView best = null;
+    for (InstanceView candidate : Candidates.feasible(request, snapshot)) {
+      if (best == null || Candidates.BEST_FIRST.compare(candidate, best) < 0) {
+        best = candidate;
+      }
+    }
+    return best == null ? Optional.empty() : Optional.of(best.instanceId());
   }
 
   @Override

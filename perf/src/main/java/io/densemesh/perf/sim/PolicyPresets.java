@@ -1,0 +1,51 @@
+package io.densemesh.perf.sim;
+
+import io.densemesh.placement.PolicyConfig;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named policy combinations the simulator compares. Each isolates one change against the
+ * ModelMesh-like baseline, so a table row can be read as "this change alone".
+ */
+public final class PolicyPresets {
+
+  private static final Map<String, PolicyConfig> PRESETS = new LinkedHashMap<>();
+  private static final Map<String, String> DESCRIPTIONS = new LinkedHashMap<>();
+
+  static {
+    PolicyConfig lru = PolicyConfig.lruBaseline();
+    PolicyConfig recommended = PolicyConfig.recommended();
+    put("lru", lru, "ModelMesh-like baseline: LRU eviction, one global placement order, fixed 1->2 copies");
+    put("lru-p2c", lru.withPlacement("p2c"), "baseline with power-of-two-choices placement only");
+    put("cost-aware-global", lru.withEviction("cost-aware"),
+        "baseline with cost-aware (GDSF-style) eviction only");
+    put("cost-aware", recommended,
+        "recommended: cost-aware eviction, power-of-two placement, rate-based copies");
+    put("cost-aware-quota", recommended.withTenantQuotaFraction(0.25),
+        "recommended plus a 25%-of-a-node soft quota per tenant");
+    put("cost-aware-ttl", recommended.withIdleTtlMillis(30 * 60_000L),
+        "recommended plus unloading copies idle for 30 min");
+  }
+
+  private PolicyPresets() {}
+
+  private static void put(String name, PolicyConfig config, String description) {
+    PRESETS.put(name, config);
+    DESCRIPTIONS.put(name, description);
+  }
+
+  public static PolicyConfig byName(String name) {
+    PolicyConfig config = PRESETS.get(name);
+    if (config == null) {
+      throw new IllegalArgumentException(
+          "unknown policy '" + name + "', expected one of " + String.join(", ", PRESETS.keySet()));
+    }
+    return config;
+  }
+
+  /** Preset names with descriptions, in a stable order. */
+  public static Map<String, String> descriptions() {
+    return DESCRIPTIONS;
+  }
+}
