@@ -69,7 +69,7 @@ public final class Quickstart {
     Path dataDir = options.dataDir() != null ? options.dataDir() : tempDir();
     Path modelDir = dataDir.resolve("models");
     out.printf("DenseMesh quickstart: %d tenant models, %d clients, %s of traffic, capacity %s%n",
-        options.models(), options.clients(), options.duration(),
+        options.models(), options.clients(), options.duration().toSeconds() + "s",
         ByteSize.format(options.capacityBytes()));
     generateModels(modelDir);
     String port = options.keepRunning() ? null : "0";

@@ -11,7 +11,7 @@ record QuickstartOptions(int models, int clients, Duration duration, long capaci
     double zipf, long seed, boolean keepRunning, Path dataDir) {
 
   static final String USAGE = """
-      usage: densemesh quickstart [--models N] [--clients N] [--duration 20s] [--capacity 16m]
+      usage: densemesh quickstart [--models N] [--clients N] [--duration 20s] [--capacity 8m]
                                   [--zipf 1.0] [--seed N] [--data-dir DIR] [--keep-running]""";
 
   QuickstartOptions {
@@ -33,7 +33,7 @@ record QuickstartOptions(int models, int clients, Duration duration, long capaci
     int models = 300;
     int clients = 8;
     Duration duration = Duration.ofSeconds(20);
-    long capacity = ByteSize.parse("--capacity", "16m");
+    long capacity = ByteSize.parse("--capacity", "8m");
     double zipf = 1.0;
     long seed = 7;
     boolean keep = false;

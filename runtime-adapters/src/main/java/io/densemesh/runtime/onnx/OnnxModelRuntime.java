@@ -27,8 +27,8 @@ import java.util.Set;
  * on small models and the hot path is what this runtime is for.
  *
  * <p>Size: ORT does not report a session's memory, so the load measures the process's resident-set
- * growth across session creation (serialised by a lock) and reports the larger of that and the
- * file size. Sessions run with the CPU arena off, so memory is returned when a model is unloaded,
+ * growth across session creation (serialised by a lock), bounded as {@link #measuredSize}
+ * explains. Sessions run with the CPU arena off, so memory is returned when a model is unloaded,
  * and with a bounded number of intra-op threads, so many models share the cores fairly.
  */
 public final class OnnxModelRuntime implements ModelRuntime {
@@ -87,7 +87,8 @@ public final class OnnxModelRuntime implements ModelRuntime {
     try {
       ModelMetadata metadata = OnnxTypes.metadata(session);
       long loadMillis = (System.nanoTime() - started) / 1_000_000;
-      return new OnnxLoadedModel(env, session, metadata, Math.max(fileSize, grown), loadMillis);
+      return new OnnxLoadedModel(env, session, metadata, measuredSize(fileSize, grown),
+          loadMillis);
     } catch (OrtException | RuntimeException e) {
       closeQuietly(session);
       if (e instanceof ModelLoadException mle) {
@@ -95,6 +96,16 @@ public final class OnnxModelRuntime implements ModelRuntime {
       }
       throw new ModelLoadException("cannot read metadata of " + file.getFileName() + ": " + e, e);
     }
+  }
+
+  /**
+   * The resident-set growth is a real measurement but a noisy one: another thread's native
+   * allocation (a Netty buffer, the allocator growing an arena) can land inside the window. A
+   * session holds its weights plus graph structures, so the figure is kept within
+   * [file size, 3 x file size + 2 MiB]; outside that range it is noise, not the model.
+   */
+  static long measuredSize(long fileSize, long grown) {
+    return Math.max(fileSize, Math.min(grown, fileSize * 3 + (2L << 20)));
   }
 
   @Override
