@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 /** The trace sources the simulator knows; {@code --help} lists them with these descriptions. */
 public enum Scenario {
   ZIPF("zipf", "steady Zipf popularity over all models, tenants of skewed sizes (the goal trace)"),
-  BURSTS("bursts", "zipf plus, every 5 min, a 30 s burst taking half the traffic to 5 cold models"),
+  BURSTS("bursts", "zipf plus, every 5 min, a 30 s burst taking half the traffic to 5 random models"),
   DIURNAL("diurnal", "two popularity orders whose weights swap over one day (the trace length)"),
   NEW_MODELS("new-models", "zipf plus 20% more models arriving over time, each hot when new"),
   BIG_MODEL("big-model", "zipf, then halfway one model of half a node's memory arrives into the full cluster"),
