@@ -14,6 +14,9 @@ public final class FixedCopyPolicy implements CopyPolicy {
       throw new IllegalArgumentException(
           "secondCopyRatePerSecond must be > 0: " + secondCopyRatePerSecond);
     }
+    if (idleTtlMillis < 0) {
+      throw new IllegalArgumentException("idleTtlMillis must be >= 0: " + idleTtlMillis);
+    }
     this.secondCopyRatePerSecond = secondCopyRatePerSecond;
     this.idleTtlMillis = idleTtlMillis;
   }

@@ -22,12 +22,11 @@ public record ClusterSpec(
   public ClusterSpec {
     if (nodes < 1 || capacityBytesPerNode < 1 || loadingSlots < 1 || refreshMillis < 1
         || herdWindowMillis < 1 || serviceMillis < 0) {
-      throw new IllegalArgumentException("invalid cluster spec: " + nodesDescription(nodes,
-          capacityBytesPerNode, loadingSlots, refreshMillis, herdWindowMillis, serviceMillis));
+      throw new IllegalArgumentException(
+          "cluster spec needs nodes, capacity, loading slots, refresh and herd window >= 1 and"
+              + " service >= 0: nodes=" + nodes + " capacity=" + capacityBytesPerNode
+              + " slots=" + loadingSlots + " refreshMs=" + refreshMillis
+              + " herdWindowMs=" + herdWindowMillis + " serviceMs=" + serviceMillis);
     }
-  }
-
-  private static String nodesDescription(Object... values) {
-    return java.util.Arrays.toString(values);
   }
 }
