@@ -233,8 +233,8 @@ public final class Quickstart {
     double loads = Search.in(node.metrics().registry()).name("densemesh.model.loads")
         .tag("result", "success").counters().stream().mapToDouble(c -> c.count()).sum();
     List<String> lines = new ArrayList<>();
-    lines.add(String.format("requests      %d ok, %d errors %s, %d wrong answers", ok.sum(),
-        errors.sum(), errorKinds.isEmpty() ? "" : errorKinds.toString(), wrong.sum()));
+    lines.add(String.format("requests      %d ok, %d errors%s, %d wrong answers", ok.sum(),
+        errors.sum(), errorKinds.isEmpty() ? "" : " " + errorKinds, wrong.sum()));
     lines.add(String.format("latency       p50 %.2f ms, p99 %.2f ms, max %.2f ms",
         hist.getValueAtPercentile(50) / 1000.0, hist.getValueAtPercentile(99) / 1000.0,
         hist.getMaxValue() / 1000.0));
