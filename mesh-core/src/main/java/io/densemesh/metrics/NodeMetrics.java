@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * The node's metrics. Names (Prometheus form): {@code densemesh_requests_total},
  * {@code densemesh_request_seconds} (by protocol, method, status), {@code densemesh_cache_hits_total},
  * {@code densemesh_cache_misses_total}, {@code densemesh_model_loads_total} (by result),
- * {@code densemesh_model_load_seconds}, {@code densemesh_model_unloads_total},
+ * {@code densemesh_model_load_seconds}, {@code densemesh_model_size_bytes} (measured),
+ * {@code densemesh_model_unloads_total},
  * {@code densemesh_evictions_total}, {@code densemesh_eviction_age_seconds},
  * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes}, {@code densemesh_models_loaded},
  * {@code densemesh_models_registered}. No per-model labels: thousands of models would explode the
@@ -34,6 +35,7 @@ public final class NodeMetrics implements CacheListener {
   private final Counter unloads;
   private final Counter evictions;
   private final DistributionSummary evictionAge;
+  private final DistributionSummary modelSize;
 
   public NodeMetrics() {
     hits = Counter.builder("densemesh.cache.hits").description("Requests whose model was resident")
@@ -52,6 +54,9 @@ public final class NodeMetrics implements CacheListener {
         .description("Models evicted to make room").register(registry);
     evictionAge = DistributionSummary.builder("densemesh.eviction.age").baseUnit("seconds")
         .description("How long evicted models had been resident").register(registry);
+    modelSize = DistributionSummary.builder("densemesh.model.size").baseUnit("bytes")
+        .description("Measured resident size of each model loaded (not its file size)")
+        .register(registry);
   }
 
   /** Registers the gauges that read the cache and the registry. */
@@ -91,6 +96,7 @@ public final class NodeMetrics implements CacheListener {
   public void loaded(String modelId, long sizeBytes, long loadMillis) {
     loadsOk.increment();
     loadTime.record(loadMillis, TimeUnit.MILLISECONDS);
+    modelSize.record(sizeBytes);
   }
 
   @Override

@@ -376,6 +376,7 @@ class NodeIT {
     assertThat(text).contains("densemesh_cache_misses_total");
     assertThat(text).contains("densemesh_model_loads_total{result=\"success\"}");
     assertThat(text).contains("densemesh_capacity_bytes");
+    assertThat(text).containsPattern("densemesh_model_size_bytes_sum [1-9]");
     assertThat(text).contains("densemesh_used_bytes");
     assertThat(text).contains("densemesh_models_loaded");
     assertThat(text).contains("densemesh_evictions_total");
