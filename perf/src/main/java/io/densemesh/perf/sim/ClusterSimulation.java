@@ -5,14 +5,17 @@ import io.densemesh.placement.DeficitCover;
 import io.densemesh.placement.EvictionPlan;
 import io.densemesh.placement.InstanceView;
 import io.densemesh.placement.ModelDemand;
+import io.densemesh.placement.PendingPlacements;
 import io.densemesh.placement.PlacementRequest;
 import io.densemesh.placement.PolicySet;
 import io.densemesh.placement.ResidentCopy;
 import io.densemesh.placement.TenantQuotas;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -32,6 +35,13 @@ import java.util.function.Predicate;
  * <p>Eviction uses the policy's own {@code retention} order kept in a sorted index per node and the
  * shared {@link DeficitCover} walk, which yields exactly the plan {@code victims()} computes (a
  * test checks this) without re-sorting every copy on every load.
+ *
+ * <p>Deciders: every node is also a decider (a mesh pod that receives requests and places loads).
+ * Each request enters at a decider drawn uniformly from a random stream of its own (so the draw
+ * changes no other policy's decisions). A decider remembers the loads it has itself placed since
+ * the last snapshot and passes them as {@link PlacementRequest#pending()}; it never sees the other
+ * deciders' decisions until the next snapshot, when every decider's pending list is cleared.
+ * Policies other than {@code p2c-pending} ignore it.
  */
 public final class ClusterSimulation {
 
@@ -44,6 +54,10 @@ public final class ClusterSimulation {
   private final CopyState[][] copiesOf;
   private final int[] copyCount;
   private final SplittableRandom random;
+  private final SplittableRandom entry;
+  private final int[][] pendingLoads;
+  private final long[][] pendingBytes;
+  private int decider;
   private final CopyScaler scaler;
   private final WaitRecorder waits = new WaitRecorder();
   private final HerdMeter herd;
@@ -78,6 +92,9 @@ public final class ClusterSimulation {
     this.copiesOf = new CopyState[catalog.size()][];
     this.copyCount = new int[catalog.size()];
     this.random = new SplittableRandom(seed);
+    this.entry = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    this.pendingLoads = new int[spec.nodes()][spec.nodes()];
+    this.pendingBytes = new long[spec.nodes()][spec.nodes()];
     this.herd = new HerdMeter(spec.nodes(), spec.herdWindowMillis());
     this.scaler = new CopyScaler(this, catalog, policies.copies(), spec.refreshMillis(),
         policies.config().idleTtlMillis());
@@ -113,6 +130,7 @@ public final class ClusterSimulation {
   }
 
   private void request(int model, long now) {
+    decider = entry.nextInt(nodes.length);
     scaler.recordUse(model, now);
     CopyState copy = bestCopy(model, now);
     long wait;
@@ -171,7 +189,8 @@ public final class ClusterSimulation {
     Set<String> excluded = holders(model);
     long size = catalog.sizeBytes(model);
     for (int attempt = 0; attempt < nodes.length; attempt++) {
-      PlacementRequest request = new PlacementRequest(demand, excluded, random.nextLong());
+      PlacementRequest request =
+          new PlacementRequest(demand, excluded, random.nextLong(), pending(decider));
       Optional<String> choice = policies.placement().choose(request, snapshot, now);
       if (choice.isEmpty()) {
         return null;
@@ -179,12 +198,33 @@ public final class ClusterSimulation {
       SimNode node = nodes[nodeIndex(choice.get())];
       long deficit = node.usedBytes + size - node.capacityBytes;
       if (deficit <= 0 || evict(node, model, deficit, now)) {
+        pendingLoads[decider][node.index]++;
+        pendingBytes[decider][node.index] += size;
         return startLoad(model, node, now, extraCopy);
       }
       excluded = new HashSet<>(excluded);
       excluded.add(node.id);
     }
     return null;
+  }
+
+  /** What decider {@code d} has itself placed since the last snapshot. */
+  private PendingPlacements pending(int d) {
+    Map<String, Integer> loadsByNode = null;
+    Map<String, Long> bytesByNode = null;
+    for (int n = 0; n < nodes.length; n++) {
+      if (pendingLoads[d][n] > 0) {
+        if (loadsByNode == null) {
+          loadsByNode = new HashMap<>();
+          bytesByNode = new HashMap<>();
+        }
+        loadsByNode.put(nodes[n].id, pendingLoads[d][n]);
+        bytesByNode.put(nodes[n].id, pendingBytes[d][n]);
+      }
+    }
+    return loadsByNode == null
+        ? PendingPlacements.NONE
+        : new PendingPlacements(loadsByNode, bytesByNode);
   }
 
   private int nodeIndex(String id) {
@@ -353,6 +393,10 @@ public final class ClusterSimulation {
       views.add(node.view(now));
     }
     snapshot = ClusterSnapshot.of(now, views);
+    for (int d = 0; d < nodes.length; d++) {
+      java.util.Arrays.fill(pendingLoads[d], 0);
+      java.util.Arrays.fill(pendingBytes[d], 0);
+    }
   }
 
   /** For tests: memory in use on each node never exceeds its capacity. */

@@ -18,12 +18,16 @@ public final class PolicyPresets {
     PolicyConfig recommended = PolicyConfig.recommended();
     put("lru", lru, "ModelMesh-like baseline: LRU eviction, one global placement order, fixed 1->2 copies");
     put("lru-p2c", lru.withPlacement("p2c"), "baseline with power-of-two-choices placement only");
+    put("lru-p2c-pending", lru.withPlacement("p2c-pending"),
+        "baseline with power-of-two placement over the view plus the decider's own pending loads");
     put("cost-aware-global", lru.withEviction("cost-aware"),
         "baseline with cost-aware (GDSF-style) eviction only");
     put("cost-aware", recommended,
         "recommended: cost-aware eviction, power-of-two placement, rate-based copies");
     put("cost-aware-quota", recommended.withTenantQuotaFraction(0.25),
         "recommended plus a 25%-of-a-node soft quota per tenant");
+    put("cost-aware-pending", recommended.withPlacement("p2c-pending"),
+        "recommended with pending-aware power-of-two placement");
     put("cost-aware-ttl", recommended.withIdleTtlMillis(30 * 60_000L),
         "recommended plus unloading copies idle for 30 min");
   }

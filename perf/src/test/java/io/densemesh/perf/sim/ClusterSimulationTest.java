@@ -24,7 +24,8 @@ class ClusterSimulationTest {
   @Test
   void indexedEvictionMatchesThePolicyAndCapacityIsNeverExceeded() {
     // withSelfCheck throws on any mismatch or over-capacity node.
-    for (String policy : new String[] {"lru", "lru-p2c", "cost-aware", "cost-aware-global", "cost-aware-ttl"}) {
+    for (String policy : new String[] {"lru", "lru-p2c", "lru-p2c-pending", "cost-aware", "cost-aware-global",
+        "cost-aware-pending", "cost-aware-ttl"}) {
       SimReport report = run(Scenario.ZIPF, SMALL, policy);
       assertThat(report.evictions()).as(policy).isPositive();
     }
@@ -71,5 +72,15 @@ class ClusterSimulationTest {
 
     assertThat(global).isGreaterThan(3.0);
     assertThat(p2c).isLessThan(global * 0.8);
+  }
+
+  @Test
+  void pendingAwarePlacementHerdsLessThanPowerOfTwoAndLeavesItUnchanged() {
+    SimReport p2c = run(Scenario.ZIPF, SMALL, "lru-p2c");
+    SimReport pending = run(Scenario.ZIPF, SMALL, "lru-p2c-pending");
+
+    assertThat(pending.herdFactor()).isLessThan(p2c.herdFactor());
+    // The decider draw uses its own random stream: p2c's decisions are not perturbed by it.
+    assertThat(run(Scenario.ZIPF, SMALL, "lru-p2c")).isEqualTo(p2c);
   }
 }
