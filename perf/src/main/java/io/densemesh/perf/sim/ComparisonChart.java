@@ -22,7 +22,8 @@ public final class ComparisonChart {
 
   private static final Color[] COLORS = {
     new Color(0x7f7f7f), new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-    new Color(0x9467bd), new Color(0xd62728), new Color(0x8c564b)
+    new Color(0x9467bd), new Color(0xd62728), new Color(0x8c564b), new Color(0xe377c2),
+    new Color(0x17becf)
   };
   private static final String[] METRICS = {"hit ratio", "loads", "total load wait", "p99 wait", "herd factor"};
   private static final List<ToDoubleFunction<SimReport>> VALUES = List.of(
