@@ -1,8 +1,6 @@
 package io.densemesh.placement;
 
-import java.util.List;
 import java.util.Optional;
-import java.util.SplittableRandom;
 
 /**
  * Power of two choices over a view corrected by the decider's own decisions since the snapshot
@@ -19,24 +17,7 @@ public final class PendingAwarePlacement implements PlacementPolicy {
 
   @Override
   public Optional<String> choose(PlacementRequest request, ClusterSnapshot snapshot, long nowMillis) {
-    List<InstanceView> feasible = Candidates.feasible(request, snapshot);
-    int n = feasible.size();
-    if (n == 0) {
-      return Optional.empty();
-    }
-    if (n == 1) {
-      return Optional.of(feasible.get(0).instanceId());
-    }
-    SplittableRandom random = new SplittableRandom(request.salt());
-    int first = random.nextInt(n);
-    int second = random.nextInt(n - 1);
-    if (second >= first) {
-      second++;
-    }
-    PendingPlacements pending = request.pending();
-    InstanceView a = pending.adjust(feasible.get(first));
-    InstanceView b = pending.adjust(feasible.get(second));
-    return Optional.of(Candidates.BEST_FIRST.compare(a, b) <= 0 ? a.instanceId() : b.instanceId());
+    return PowerOfTwoChoicesPlacement.chooseOfTwo(request, snapshot, request.pending()::adjust);
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.densemesh.placement;
 import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * Anti-herding placement: sample two distinct feasible instances at random and take the better one
@@ -17,6 +18,15 @@ public final class PowerOfTwoChoicesPlacement implements PlacementPolicy {
 
   @Override
   public Optional<String> choose(PlacementRequest request, ClusterSnapshot snapshot, long nowMillis) {
+    return chooseOfTwo(request, snapshot, UnaryOperator.identity());
+  }
+
+  /**
+   * The shared draw: two distinct feasible instances from the request's salt, each seen through
+   * {@code view} before {@link Candidates#BEST_FIRST} compares them.
+   */
+  static Optional<String> chooseOfTwo(PlacementRequest request, ClusterSnapshot snapshot,
+      UnaryOperator<InstanceView> view) {
     List<InstanceView> feasible = Candidates.feasible(request, snapshot);
     int n = feasible.size();
     if (n == 0) {
@@ -31,8 +41,8 @@ public final class PowerOfTwoChoicesPlacement implements PlacementPolicy {
     if (second >= first) {
       second++;
     }
-    InstanceView a = feasible.get(first);
-    InstanceView b = feasible.get(second);
+    InstanceView a = view.apply(feasible.get(first));
+    InstanceView b = view.apply(feasible.get(second));
     return Optional.of(Candidates.BEST_FIRST.compare(a, b) <= 0 ? a.instanceId() : b.instanceId());
   }
 
