@@ -63,7 +63,7 @@ public final class MeshNode implements AutoCloseable {
     this.cache = new ModelCache(runtimes, new ArtifactResolver(),
         EvictionPolicies.byName(config.evictionPolicy()), new Listeners(metrics, vmodelHook),
         clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
-    metrics.bind(cache, () -> registry.models().size());
+    metrics.bind(cache, registry::modelCount);
     ModelResolver resolver = new ModelResolver(registry);
     ModelServing serving = new ModelServing(cache,
         new InputValidator(config.maxTensorElements()), config.loadTimeout());

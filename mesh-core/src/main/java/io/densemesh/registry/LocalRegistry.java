@@ -1,5 +1,8 @@
 package io.densemesh.registry;
 
+import io.densemesh.api.registry.ConfigRecord;
+import io.densemesh.api.registry.CopyRecord;
+import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.JournalEntry;
 import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.api.registry.VModelRecord;
@@ -19,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * dropped: that write never returned to its caller.
  *
  * <p>All methods are synchronized: registry writes are rare next to inference, and this keeps
- * the journal order equal to the version order.
+ * the journal order equal to the version order. The live part (instance, copies, claims,
+ * leadership) lives in memory only: it belongs to this process and ends with it.
  */
 public final class LocalRegistry implements Registry {
 
@@ -40,6 +45,9 @@ public final class LocalRegistry implements Registry {
   private final Path journalPath;
   private final Map<String, Versioned<ModelRecord>> models = new HashMap<>();
   private final Map<String, Versioned<VModelRecord>> vmodels = new HashMap<>();
+  private final MeshState live = new MeshState();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private volatile MeshView view = MeshView.EMPTY;
   private long revision;
   private FileChannel journal;
   private OutputStream journalOut;
@@ -51,6 +59,7 @@ public final class LocalRegistry implements Registry {
       this.journalPath = dataDir.resolve(JOURNAL);
       replay();
       compact();
+      this.view = live.snapshot(revision);
       this.journal =
           FileChannel.open(journalPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
       this.journalOut = Channels.newOutputStream(journal);
@@ -94,6 +103,7 @@ public final class LocalRegistry implements Registry {
       case PUT_VMODEL -> vmodels.put(
           entry.getPutVmodel().getVmodelId(), new Versioned<>(entry.getPutVmodel(), revision));
       case DELETE_VMODEL -> vmodels.remove(entry.getDeleteVmodel());
+      case PUT_CONFIG -> live.replaceConfig(entry.getPutConfig().getSettingsMap());
       case CHANGE_NOT_SET -> log.warn("registry journal holds an empty entry; ignored");
     }
   }
@@ -109,6 +119,13 @@ public final class LocalRegistry implements Registry {
       }
       for (Versioned<VModelRecord> v : vmodels.values()) {
         JournalEntry.newBuilder().setPutVmodel(v.value()).build().writeDelimitedTo(out);
+      }
+      Map<String, String> config = live.snapshot(0).config();
+      if (!config.isEmpty()) {
+        JournalEntry.newBuilder()
+            .setPutConfig(ConfigRecord.newBuilder().putAllSettings(config))
+            .build()
+            .writeDelimitedTo(out);
       }
       out.flush();
       ch.force(true);
@@ -126,6 +143,32 @@ public final class LocalRegistry implements Registry {
       throw new UnavailableException("registry journal write failed: " + e.getMessage(), e);
     }
     apply(entry);
+    changed();
+  }
+
+  /** Caller holds the lock. Publishes a new view; listeners run after the lock is released. */
+  private void changed() {
+    view = live.snapshot(revision);
+    pendingNotify = true;
+  }
+
+  private boolean pendingNotify;
+
+  private void notifyListeners() {
+    boolean notify;
+    synchronized (this) {
+      notify = pendingNotify;
+      pendingNotify = false;
+    }
+    if (notify) {
+      for (Runnable l : listeners) {
+        try {
+          l.run();
+        } catch (RuntimeException e) {
+          log.warn("registry listener failed: {}", e.toString());
+        }
+      }
+    }
   }
 
   private static long versionOf(Versioned<?> current) {
@@ -145,7 +188,20 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
-  public synchronized Optional<Long> putModel(ModelRecord record, long expectedVersion) {
+  public synchronized int modelCount() {
+    return models.size();
+  }
+
+  @Override
+  public Optional<Long> putModel(ModelRecord record, long expectedVersion) {
+    try {
+      return putModelLocked(record, expectedVersion);
+    } finally {
+      notifyListeners();
+    }
+  }
+
+  private synchronized Optional<Long> putModelLocked(ModelRecord record, long expectedVersion) {
     if (versionOf(models.get(record.getModelId())) != expectedVersion) {
       return Optional.empty();
     }
@@ -154,7 +210,15 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
-  public synchronized boolean deleteModel(String modelId, long expectedVersion) {
+  public boolean deleteModel(String modelId, long expectedVersion) {
+    try {
+      return deleteModelLocked(modelId, expectedVersion);
+    } finally {
+      notifyListeners();
+    }
+  }
+
+  private synchronized boolean deleteModelLocked(String modelId, long expectedVersion) {
     Versioned<ModelRecord> current = models.get(modelId);
     if (current == null || current.version() != expectedVersion) {
       return false;
@@ -176,7 +240,16 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
-  public synchronized Optional<Long> putVModel(VModelRecord record, long expectedVersion) {
+  public Optional<Long> putVModel(VModelRecord record, long expectedVersion) {
+    try {
+      return putVModelLocked(record, expectedVersion);
+    } finally {
+      notifyListeners();
+    }
+  }
+
+  private synchronized Optional<Long> putVModelLocked(VModelRecord record,
+      long expectedVersion) {
     if (versionOf(vmodels.get(record.getVmodelId())) != expectedVersion) {
       return Optional.empty();
     }
@@ -185,13 +258,100 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
-  public synchronized boolean deleteVModel(String vmodelId, long expectedVersion) {
+  public boolean deleteVModel(String vmodelId, long expectedVersion) {
+    try {
+      return deleteVModelLocked(vmodelId, expectedVersion);
+    } finally {
+      notifyListeners();
+    }
+  }
+
+  private synchronized boolean deleteVModelLocked(String vmodelId, long expectedVersion) {
     Versioned<VModelRecord> current = vmodels.get(vmodelId);
     if (current == null || current.version() != expectedVersion) {
       return false;
     }
     append(JournalEntry.newBuilder().setDeleteVmodel(vmodelId).build());
     return true;
+  }
+
+  @Override
+  public void putConfig(Map<String, String> settings) {
+    synchronized (this) {
+      append(JournalEntry.newBuilder()
+          .setPutConfig(ConfigRecord.newBuilder().putAllSettings(settings))
+          .build());
+    }
+    notifyListeners();
+  }
+
+  @Override
+  public void putInstance(InstanceRecord record) {
+    liveChange(() -> live.putInstance(record));
+  }
+
+  @Override
+  public String claimLoad(String modelId, String instanceId) {
+    String[] holder = new String[1];
+    liveChange(() -> {
+      String current = live.claim(modelId);
+      if (current == null) {
+        live.putClaim(modelId, instanceId);
+        current = instanceId;
+      }
+      holder[0] = current;
+    });
+    return holder[0];
+  }
+
+  @Override
+  public void releaseClaim(String modelId, String instanceId) {
+    liveChange(() -> {
+      if (instanceId.equals(live.claim(modelId))) {
+        live.removeClaim(modelId);
+      }
+    });
+  }
+
+  @Override
+  public void putCopy(CopyRecord record) {
+    liveChange(() -> live.putCopy(record));
+  }
+
+  @Override
+  public void deleteCopy(String modelId, String instanceId) {
+    liveChange(() -> live.removeCopy(modelId, instanceId));
+  }
+
+  @Override
+  public boolean tryLead(String instanceId) {
+    boolean[] leads = new boolean[1];
+    liveChange(() -> {
+      if (live.leader().isEmpty()) {
+        live.leader(instanceId);
+      }
+      leads[0] = live.leader().equals(instanceId);
+    });
+    return leads[0];
+  }
+
+  private void liveChange(Runnable change) {
+    synchronized (this) {
+      change.run();
+      revision++;
+      changed();
+    }
+    notifyListeners();
+  }
+
+  @Override
+  public MeshView view() {
+    return view;
+  }
+
+  @Override
+  public void addListener(Runnable listener) {
+    listeners.add(listener);
   }
 
   @Override

@@ -1,23 +1,37 @@
 package io.densemesh.registry;
 
+import io.densemesh.api.registry.CopyRecord;
+import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.api.registry.VModelRecord;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Persistent model and vmodel records. Every write is a compare-and-set on the record's version
- * (0 = must not exist), so racing writers are settled by the registry, not by timing. A write is
- * durable when the call returns.
+ * The mesh's shared state, in two parts.
+ *
+ * <p>Persistent records (models, vmodels, the live config): every write is a compare-and-set on
+ * the record's version (0 = must not exist), so racing writers are settled by the registry, not
+ * by timing. A write is durable when the call returns, and this registry's own reads see it from
+ * then on.
+ *
+ * <p>Live records bound to this registry session (in etcd: to its lease), so a dead node's
+ * entries vanish by themselves: the node's instance record, its copies, first-load claims and
+ * leadership. They are read through {@link #view()}, an immutable mirror the request path reads
+ * without calling the backing store.
  *
  * <p>Implementations throw {@link io.densemesh.runtime.error.UnavailableException} when the
- * backing store cannot be reached.
+ * backing store cannot be reached; reads never call it.
  */
 public interface Registry extends AutoCloseable {
 
   Optional<Versioned<ModelRecord>> model(String modelId);
 
   List<ModelRecord> models();
+
+  /** Number of registered models, without copying them. */
+  int modelCount();
 
   /**
    * Writes a model record if its current version is {@code expectedVersion} (0: absent).
@@ -36,6 +50,44 @@ public interface Registry extends AutoCloseable {
   Optional<Long> putVModel(VModelRecord record, long expectedVersion);
 
   boolean deleteVModel(String vmodelId, long expectedVersion);
+
+  /** Replaces the live placement settings as a whole (durable, watched by every node). */
+  void putConfig(Map<String, String> settings);
+
+  /** Publishes (creates or replaces) this node's instance record, bound to this session. */
+  void putInstance(InstanceRecord record);
+
+  /**
+   * Claims the loading of a model's first copy for {@code instanceId}, unless another instance
+   * holds the claim. The claim is bound to this session.
+   *
+   * @return the instance holding the claim after the call (this one when it won)
+   */
+  String claimLoad(String modelId, String instanceId);
+
+  /** Drops a claim if {@code instanceId} holds it. */
+  void releaseClaim(String modelId, String instanceId);
+
+  /** Publishes one copy held by this node, bound to this session. */
+  void putCopy(CopyRecord record);
+
+  void deleteCopy(String modelId, String instanceId);
+
+  /**
+   * Takes the leadership for {@code instanceId} if nobody holds it.
+   *
+   * @return true when {@code instanceId} is the leader after the call
+   */
+  boolean tryLead(String instanceId);
+
+  /** The latest mirrored live state. */
+  MeshView view();
+
+  /**
+   * Runs {@code listener} after each change of the mirrored state (persistent or live), on the
+   * registry's notifier thread; listeners must be quick and never block on the registry.
+   */
+  void addListener(Runnable listener);
 
   @Override
   void close();

@@ -1,0 +1,533 @@
+package io.densemesh.registry;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.densemesh.api.registry.CopyRecord;
+import io.densemesh.api.registry.InstanceRecord;
+import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.api.registry.VModelRecord;
+import io.densemesh.runtime.error.UnavailableException;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Txn;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registry on etcd (jetcd), keys under a root prefix as DESIGN §3 lays them out:
+ * {@code models/<id>}, {@code vmodels/<id>} and {@code config/<name>} persistent;
+ * {@code instances/<id>}, {@code copies/<model>/<instance>}, {@code claims/<model>} and
+ * {@code leader} bound to this session's lease ({@link EtcdSession}).
+ *
+ * <p>Reads never call etcd: one range read plus one prefix watch from the returned revision
+ * keep a mirror, changed only on a single serial executor, which publishes an immutable
+ * {@link MeshView} after each batch. A write waits until the mirror has applied its revision,
+ * so this node reads its own writes. Racing writes are settled by etcd transactions: versions
+ * are etcd mod revisions. When the watch fails (etcd compacted past it, or it was closed), the
+ * mirror reloads everything and watches again, retrying until etcd answers.
+ */
+public final class EtcdRegistry implements Registry {
+
+  private static final Logger log = LoggerFactory.getLogger(EtcdRegistry.class);
+
+  private final Client client;
+  private final KV kv;
+  private final EtcdSession session;
+  private final String root;
+  private final ByteSequence rootKey;
+  private final Duration opTimeout;
+  private final String endpoints;
+  private final ExecutorService mirror;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final Object appliedMonitor = new Object();
+
+  private volatile Map<String, Versioned<ModelRecord>> models = new ConcurrentHashMap<>();
+  private volatile Map<String, Versioned<VModelRecord>> vmodels = new ConcurrentHashMap<>();
+  private final MeshState live = new MeshState(); // mirror thread only
+  private volatile MeshView view = MeshView.EMPTY;
+  private long appliedRevision; // guarded by appliedMonitor
+  private Watch.Watcher watcher; // mirror thread only
+  private volatile boolean closed;
+
+  private EtcdRegistry(EtcdSettings settings) {
+    this.endpoints = String.join(",", settings.endpoints());
+    this.root = settings.prefix();
+    this.rootKey = bytes(root);
+    this.opTimeout = settings.opTimeout();
+    this.client = Client.builder()
+        .endpoints(settings.endpoints().toArray(String[]::new))
+        .connectTimeout(settings.opTimeout())
+        .retryMaxDuration(settings.opTimeout())
+        .build();
+    this.kv = client.getKVClient();
+    this.mirror = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "registry-mirror");
+      t.setDaemon(true);
+      return t;
+    });
+    this.session = new EtcdSession(client.getLeaseClient(), settings.leaseTtl(), opTimeout,
+        this::unavailable, this::notifyListeners);
+  }
+
+  /**
+   * Connects, loads the mirror and opens this node's lease.
+   *
+   * @throws UnavailableException when etcd does not answer within the settings' timeout
+   */
+  public static EtcdRegistry connect(EtcdSettings settings) {
+    EtcdRegistry registry = new EtcdRegistry(settings);
+    try {
+      registry.await(registry.mirror.submit(registry::loadAndWatch));
+      registry.session.open();
+      log.info("registry: etcd {} under {}: {} models, {} vmodels, {} instances",
+          registry.endpoints, registry.root, registry.models.size(), registry.vmodels.size(),
+          registry.view.instances().size());
+      return registry;
+    } catch (RuntimeException e) {
+      registry.close();
+      throw e;
+    }
+  }
+
+  // ---- mirror -------------------------------------------------------------------------------
+
+  /** Mirror thread. One range read, then a watch from the next revision. */
+  private void loadAndWatch() {
+    GetResponse all = call(kv.get(rootKey, GetOption.builder().isPrefix(true).build()));
+    Map<String, Versioned<ModelRecord>> freshModels = new ConcurrentHashMap<>();
+    Map<String, Versioned<VModelRecord>> freshVModels = new ConcurrentHashMap<>();
+    this.models = freshModels;
+    this.vmodels = freshVModels;
+    live.clear();
+    for (KeyValue entry : all.getKvs()) {
+      applyPut(entry);
+    }
+    long revision = all.getHeader().getRevision();
+    publish(revision, true);
+    WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
+    watcher = client.getWatchClient().watch(rootKey, option,
+        Watch.listener(
+            response -> mirror.execute(() -> apply(response)),
+            error -> mirror.execute(() -> watchFailed(error))));
+  }
+
+  private void apply(WatchResponse response) {
+    long revision = 0;
+    boolean liveChanged = false;
+    for (WatchEvent event : response.getEvents()) {
+      KeyValue entry = event.getKeyValue();
+      revision = Math.max(revision, entry.getModRevision());
+      liveChanged |= event.getEventType() == WatchEvent.EventType.DELETE
+          ? applyDelete(string(entry.getKey()))
+          : applyPut(entry);
+    }
+    if (revision > 0) {
+      publish(revision, liveChanged);
+    }
+  }
+
+  private void watchFailed(Throwable error) {
+    if (closed) {
+      return;
+    }
+    log.warn("registry watch failed ({}); reloading the mirror", error.toString());
+    if (watcher != null) {
+      watcher.close();
+      watcher = null;
+    }
+    try {
+      loadAndWatch();
+    } catch (RuntimeException e) {
+      log.warn("reloading the registry mirror failed ({}); retrying in 1 s", e.getMessage());
+      session.scheduler().schedule(() -> mirror.execute(() -> watchFailed(e)), 1,
+          TimeUnit.SECONDS);
+    }
+  }
+
+  /** @return true when the live part changed */
+  private boolean applyPut(KeyValue entry) {
+    String key = string(entry.getKey()).substring(root.length());
+    byte[] value = entry.getValue().getBytes();
+    try {
+      if (key.startsWith(Keys.MODELS)) {
+        ModelRecord record = ModelRecord.parseFrom(value);
+        models.put(record.getModelId(), new Versioned<>(record, entry.getModRevision()));
+        return false;
+      } else if (key.startsWith(Keys.VMODELS)) {
+        VModelRecord record = VModelRecord.parseFrom(value);
+        vmodels.put(record.getVmodelId(), new Versioned<>(record, entry.getModRevision()));
+        return false;
+      } else if (key.startsWith(Keys.INSTANCES)) {
+        live.putInstance(InstanceRecord.parseFrom(value));
+      } else if (key.startsWith(Keys.COPIES)) {
+        live.putCopy(CopyRecord.parseFrom(value));
+      } else if (key.startsWith(Keys.CLAIMS)) {
+        live.putClaim(key.substring(Keys.CLAIMS.length()), new String(value,
+            StandardCharsets.UTF_8));
+      } else if (key.startsWith(Keys.CONFIG)) {
+        live.putSetting(key.substring(Keys.CONFIG.length()), new String(value,
+            StandardCharsets.UTF_8));
+      } else if (key.equals(Keys.LEADER)) {
+        live.leader(new String(value, StandardCharsets.UTF_8));
+      } else {
+        return false;
+      }
+      return true;
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("registry key {} holds an unreadable record; ignored: {}", key, e.getMessage());
+      return false;
+    }
+  }
+
+  private boolean applyDelete(String fullKey) {
+    String key = fullKey.substring(root.length());
+    if (key.startsWith(Keys.MODELS)) {
+      models.remove(key.substring(Keys.MODELS.length()));
+      return false;
+    } else if (key.startsWith(Keys.VMODELS)) {
+      vmodels.remove(key.substring(Keys.VMODELS.length()));
+      return false;
+    } else if (key.startsWith(Keys.INSTANCES)) {
+      live.removeInstance(key.substring(Keys.INSTANCES.length()));
+    } else if (key.startsWith(Keys.COPIES)) {
+      String rest = key.substring(Keys.COPIES.length());
+      int slash = rest.lastIndexOf('/');
+      if (slash <= 0) {
+        return false;
+      }
+      live.removeCopy(rest.substring(0, slash), rest.substring(slash + 1));
+    } else if (key.startsWith(Keys.CLAIMS)) {
+      live.removeClaim(key.substring(Keys.CLAIMS.length()));
+    } else if (key.startsWith(Keys.CONFIG)) {
+      live.removeSetting(key.substring(Keys.CONFIG.length()));
+    } else if (key.equals(Keys.LEADER)) {
+      live.leader("");
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private void publish(long revision, boolean liveChanged) {
+    if (liveChanged || view == MeshView.EMPTY) {
+      view = live.snapshot(revision);
+    }
+    synchronized (appliedMonitor) {
+      appliedRevision = Math.max(appliedRevision, revision);
+      appliedMonitor.notifyAll();
+    }
+    notifyListeners();
+  }
+
+  private void notifyListeners() {
+    for (Runnable l : listeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        log.warn("registry listener failed: {}", e.toString());
+      }
+    }
+  }
+
+  /** Waits (bounded) until the mirror reflects {@code revision}: read-your-writes. */
+  private void awaitApplied(long revision) {
+    long deadline = System.nanoTime() + opTimeout.toNanos();
+    synchronized (appliedMonitor) {
+      while (appliedRevision < revision) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          log.warn("registry mirror lags: revision {} not seen within {}", revision, opTimeout);
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(appliedMonitor, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  // ---- reads (mirror) -----------------------------------------------------------------------
+
+  @Override
+  public Optional<Versioned<ModelRecord>> model(String modelId) {
+    return Optional.ofNullable(models.get(modelId));
+  }
+
+  @Override
+  public List<ModelRecord> models() {
+    List<ModelRecord> all = new ArrayList<>(models.size());
+    models.values().forEach(v -> all.add(v.value()));
+    return all;
+  }
+
+  @Override
+  public int modelCount() {
+    return models.size();
+  }
+
+  @Override
+  public Optional<Versioned<VModelRecord>> vmodel(String vmodelId) {
+    return Optional.ofNullable(vmodels.get(vmodelId));
+  }
+
+  @Override
+  public List<VModelRecord> vmodels() {
+    List<VModelRecord> all = new ArrayList<>(vmodels.size());
+    vmodels.values().forEach(v -> all.add(v.value()));
+    return all;
+  }
+
+  @Override
+  public MeshView view() {
+    return view;
+  }
+
+  @Override
+  public void addListener(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  // ---- persistent writes --------------------------------------------------------------------
+
+  @Override
+  public Optional<Long> putModel(ModelRecord record, long expectedVersion) {
+    return putIfVersion(key(Keys.MODELS + record.getModelId()), record.toByteArray(),
+        expectedVersion);
+  }
+
+  @Override
+  public boolean deleteModel(String modelId, long expectedVersion) {
+    return deleteIfVersion(key(Keys.MODELS + modelId), expectedVersion);
+  }
+
+  @Override
+  public Optional<Long> putVModel(VModelRecord record, long expectedVersion) {
+    return putIfVersion(key(Keys.VMODELS + record.getVmodelId()), record.toByteArray(),
+        expectedVersion);
+  }
+
+  @Override
+  public boolean deleteVModel(String vmodelId, long expectedVersion) {
+    return deleteIfVersion(key(Keys.VMODELS + vmodelId), expectedVersion);
+  }
+
+  @Override
+  public void putConfig(Map<String, String> settings) {
+    List<Op> ops = new ArrayList<>();
+    for (String name : view.config().keySet()) {
+      if (!settings.containsKey(name)) {
+        ops.add(Op.delete(key(Keys.CONFIG + name), DeleteOption.DEFAULT));
+      }
+    }
+    settings.forEach((name, value) ->
+        ops.add(Op.put(key(Keys.CONFIG + name), bytes(value), PutOption.DEFAULT)));
+    if (ops.isEmpty()) {
+      return;
+    }
+    TxnResponse response = txn(t -> t.Then(ops.toArray(Op[]::new)));
+    awaitApplied(response.getHeader().getRevision());
+  }
+
+  private Optional<Long> putIfVersion(ByteSequence key, byte[] value, long expectedVersion) {
+    Cmp expectation = expectedVersion == 0
+        ? new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0))
+        : new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion));
+    TxnResponse response = txn(t -> t.If(expectation)
+        .Then(Op.put(key, ByteSequence.from(value), PutOption.DEFAULT)));
+    if (!response.isSucceeded()) {
+      return Optional.empty();
+    }
+    long revision = response.getHeader().getRevision();
+    awaitApplied(revision);
+    return Optional.of(revision);
+  }
+
+  private boolean deleteIfVersion(ByteSequence key, long expectedVersion) {
+    if (expectedVersion <= 0) {
+      return false;
+    }
+    TxnResponse response = txn(t -> t.If(
+            new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion)))
+        .Then(Op.delete(key, DeleteOption.DEFAULT)));
+    if (response.isSucceeded()) {
+      awaitApplied(response.getHeader().getRevision());
+    }
+    return response.isSucceeded();
+  }
+
+  // ---- live writes (bound to the session's lease) -------------------------------------------
+
+  @Override
+  public void putInstance(InstanceRecord record) {
+    session.withLease(lease -> call(kv.put(key(Keys.INSTANCES + record.getInstanceId()),
+        ByteSequence.from(record.toByteArray()), leased(lease))));
+  }
+
+  @Override
+  public String claimLoad(String modelId, String instanceId) {
+    ByteSequence key = key(Keys.CLAIMS + modelId);
+    TxnResponse response = session.withLease(lease -> txn(t -> t
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+        .Then(Op.put(key, bytes(instanceId), leased(lease)))
+        .Else(Op.get(key, GetOption.DEFAULT))));
+    if (response.isSucceeded()) {
+      return instanceId;
+    }
+    List<KeyValue> current = response.getGetResponses().isEmpty()
+        ? List.of() : response.getGetResponses().get(0).getKvs();
+    return current.isEmpty() ? claimLoad(modelId, instanceId) : string(current.get(0).getValue());
+  }
+
+  @Override
+  public void releaseClaim(String modelId, String instanceId) {
+    ByteSequence key = key(Keys.CLAIMS + modelId);
+    txn(t -> t.If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(bytes(instanceId))))
+        .Then(Op.delete(key, DeleteOption.DEFAULT)));
+  }
+
+  @Override
+  public void putCopy(CopyRecord record) {
+    session.withLease(lease -> call(kv.put(
+        key(Keys.COPIES + record.getModelId() + "/" + record.getInstanceId()),
+        ByteSequence.from(record.toByteArray()), leased(lease))));
+  }
+
+  @Override
+  public void deleteCopy(String modelId, String instanceId) {
+    call(kv.delete(key(Keys.COPIES + modelId + "/" + instanceId)));
+  }
+
+  @Override
+  public boolean tryLead(String instanceId) {
+    ByteSequence key = key(Keys.LEADER);
+    TxnResponse response = session.withLease(lease -> txn(t -> t
+        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)))
+        .Then(Op.put(key, bytes(instanceId), leased(lease)))
+        .Else(Op.get(key, GetOption.DEFAULT))));
+    if (response.isSucceeded()) {
+      return true;
+    }
+    List<KeyValue> current = response.getGetResponses().isEmpty()
+        ? List.of() : response.getGetResponses().get(0).getKvs();
+    return !current.isEmpty() && string(current.get(0).getValue()).equals(instanceId);
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  private TxnResponse txn(UnaryOperator<Txn> build) {
+    return call(build.apply(kv.txn()).commit());
+  }
+
+  private static PutOption leased(long lease) {
+    return PutOption.builder().withLeaseId(lease).build();
+  }
+
+  /** Waits for an etcd call within the operation timeout; failures become UNAVAILABLE. */
+  <T> T call(java.util.concurrent.CompletableFuture<T> future) {
+    try {
+      return future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw unavailable("no answer within " + opTimeout, e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw unavailable(String.valueOf(cause.getMessage()), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable("interrupted", e);
+    }
+  }
+
+  private <T> T await(Future<T> future) {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw unavailable(String.valueOf(e.getCause()), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unavailable("interrupted", e);
+    }
+  }
+
+  UnavailableException unavailable(String why, Throwable cause) {
+    return new UnavailableException("registry (etcd " + endpoints + ") is unavailable: " + why,
+        cause);
+  }
+
+  private ByteSequence key(String relative) {
+    return bytes(root + relative);
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static String string(ByteSequence b) {
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    mirror.execute(() -> {
+      if (watcher != null) {
+        watcher.close();
+      }
+    });
+    session.close();
+    mirror.shutdown();
+    try {
+      mirror.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    client.close();
+  }
+
+  /** Key names under the root prefix. */
+  static final class Keys {
+    static final String MODELS = "models/";
+    static final String VMODELS = "vmodels/";
+    static final String INSTANCES = "instances/";
+    static final String COPIES = "copies/";
+    static final String CLAIMS = "claims/";
+    static final String CONFIG = "config/";
+    static final String LEADER = "leader";
+
+    private Keys() {}
+  }
+}
