@@ -31,7 +31,21 @@ public final class OperatorMain {
     CountDownLatch stopped = new CountDownLatch(1);
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = new Operator(client, config, Operator.defaultMesh(config),
-        Clock.systemUTC()).start();
+        Clock.systemUTC());
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      System.err.println("densemesh-operator: cannot watch namespace " + config.namespace()
+          + " at " + client.getMasterUrl() + ": " + cause);
+      operator.close();
+      client.close();
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.close();
       client.close();
