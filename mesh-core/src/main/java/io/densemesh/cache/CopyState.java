@@ -7,8 +7,10 @@ package io.densemesh.cache;
  * @param sinceMillis when the copy entered this phase
  * @param sizeBytes measured size once loaded, else 0
  * @param failure the load failure's reason when FAILED, else empty
+ * @param loadMillis how long the load took once loaded, else 0
  */
-public record CopyState(Phase phase, long sinceMillis, long sizeBytes, String failure) {
+public record CopyState(Phase phase, long sinceMillis, long sizeBytes, String failure,
+    long loadMillis) {
 
   /** Life-cycle phase of a local copy. */
   public enum Phase {

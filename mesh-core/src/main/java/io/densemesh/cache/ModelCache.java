@@ -24,8 +24,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,11 +55,13 @@ public final class ModelCache implements AutoCloseable {
   private final Cache<String, Failure> failures;
   private final RuntimeRegistry runtimes;
   private final ArtifactResolver artifacts;
-  private final EvictionPolicy eviction;
+  private volatile EvictionPolicy eviction;
   private final CacheListener listener;
   private final Clock clock;
   private final long capacityBytes;
-  private final ExecutorService loaders;
+  private final ThreadPoolExecutor loaders;
+  private volatile long headroomBytes;
+  private volatile java.util.function.Predicate<String> protectedCopy = id -> false;
   private final Object budgetLock = new Object();
   private long chargedBytes; // guarded by budgetLock
   private volatile boolean closed;
@@ -88,8 +90,12 @@ public final class ModelCache implements AutoCloseable {
             .build();
     AtomicInteger threadNo = new AtomicInteger();
     this.loaders =
-        Executors.newFixedThreadPool(
+        new ThreadPoolExecutor(
             loadingSlots,
+            loadingSlots,
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(r, "model-loader-" + threadNo.incrementAndGet());
               t.setDaemon(true);
@@ -270,7 +276,7 @@ public final class ModelCache implements AutoCloseable {
   /** Caller holds budgetLock. Retires victims (they are closed after the lock is released). */
   private void makeRoom(long bytes, List<CacheEntry> victims, boolean mustFit) {
     for (int attempt = 0; attempt < 8; attempt++) {
-      long deficit = chargedBytes + bytes - capacityBytes;
+      long deficit = chargedBytes + bytes - limitBytes();
       if (deficit <= 0) {
         return;
       }
@@ -280,8 +286,8 @@ public final class ModelCache implements AutoCloseable {
         LoadedModel m = e.loadedOrNull();
         if (m != null && !e.retired()) {
           resident.add(
-              new ResidentCopy(e.modelId(), e.chargedBytes, e.lastUsedMillis(), e.users(), false,
-                  e.uses(), m.loadMillis()));
+              new ResidentCopy(e.modelId(), e.chargedBytes, e.lastUsedMillis(), e.users(),
+                  protectedCopy.test(e.modelId()), e.uses(), m.loadMillis()));
           byId.put(e.modelId(), e);
         }
       }
@@ -301,18 +307,23 @@ public final class ModelCache implements AutoCloseable {
           allRetired = false; // a request took it meanwhile: plan again
         }
       }
-      if (allRetired && chargedBytes + bytes <= capacityBytes) {
+      if (allRetired && chargedBytes + bytes <= limitBytes()) {
         return;
       }
     }
     if (mustFit) {
       throw new CapacityExhaustedException(
           "no room to load a model of " + ByteSize.format(bytes) + ": "
-              + ByteSize.format(chargedBytes) + " of " + ByteSize.format(capacityBytes)
+              + ByteSize.format(chargedBytes) + " of " + ByteSize.format(limitBytes())
               + " is held by models serving requests or loading");
     }
     log.warn("node is {} over its capacity until models in use are released",
-        ByteSize.format(chargedBytes + bytes - capacityBytes));
+        ByteSize.format(chargedBytes + bytes - limitBytes()));
+  }
+
+  /** Capacity less the configured headroom: what resident models may hold. */
+  private long limitBytes() {
+    return capacityBytes - headroomBytes;
   }
 
   void release(CacheEntry entry) {
@@ -367,13 +378,14 @@ public final class ModelCache implements AutoCloseable {
       LoadedModel model = entry.loadedOrNull();
       return Optional.of(
           model != null
-              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "")
-              : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, ""));
+              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "",
+                  model.loadMillis())
+              : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, "", 0));
     }
     Failure failure = failures.getIfPresent(modelId);
     if (failure != null) {
       return Optional.of(new CopyState(CopyState.Phase.FAILED, failure.atMillis, 0,
-          failure.reason));
+          failure.reason, 0));
     }
     return Optional.empty();
   }
@@ -402,6 +414,95 @@ public final class ModelCache implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  /** Swaps the eviction policy (live placement config); the next eviction uses it. */
+  public void setEvictionPolicy(EvictionPolicy policy) {
+    this.eviction = policy;
+  }
+
+  /** Marks copies eviction must keep (e.g. the mesh's last copies of a model with min copies). */
+  public void setProtection(java.util.function.Predicate<String> isProtected) {
+    this.protectedCopy = isProtected;
+  }
+
+  /** Keeps {@code fraction} of the capacity free (0 to 0.9); takes effect at the next load. */
+  public void setHeadroomFraction(double fraction) {
+    if (!(fraction >= 0 && fraction <= 0.9)) {
+      throw new IllegalArgumentException("headroom fraction must be 0..0.9: " + fraction);
+    }
+    this.headroomBytes = (long) (capacityBytes * fraction);
+  }
+
+  /** Changes how many loads run at once (1..256). */
+  public synchronized void setLoadingSlots(int slots) {
+    if (slots < 1 || slots > 256) {
+      throw new IllegalArgumentException("loading slots must be 1..256: " + slots);
+    }
+    if (slots > loaders.getMaximumPoolSize()) {
+      loaders.setMaximumPoolSize(slots);
+      loaders.setCorePoolSize(slots);
+    } else {
+      loaders.setCorePoolSize(slots);
+      loaders.setMaximumPoolSize(slots);
+    }
+  }
+
+  public int loadingSlots() {
+    return loaders.getCorePoolSize();
+  }
+
+  /** The state of every local copy (loading or loaded), by model id. */
+  public Map<String, CopyState> copies() {
+    Map<String, CopyState> all = new java.util.HashMap<>();
+    for (CacheEntry e : entries.values()) {
+      if (e.retired()) {
+        continue;
+      }
+      LoadedModel m = e.loadedOrNull();
+      all.put(e.modelId(), m != null
+          ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.chargedBytes, "",
+              m.loadMillis())
+          : new CopyState(CopyState.Phase.LOADING, e.sinceMillis(), 0, "", 0));
+    }
+    return all;
+  }
+
+  /** Last use of the local copy, 0 when there is none. */
+  public long lastUsedMillis(String modelId) {
+    CacheEntry entry = entries.get(modelId);
+    return entry == null ? 0 : entry.lastUsedMillis();
+  }
+
+  /** Loads running or queued. */
+  public int loadsInProgress() {
+    int n = 0;
+    for (CacheEntry e : entries.values()) {
+      if (!e.ready.isDone()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Requests holding a lease now. */
+  public int inFlight() {
+    int n = 0;
+    for (CacheEntry e : entries.values()) {
+      n += Math.max(0, e.users());
+    }
+    return n;
+  }
+
+  /** Last use of the least recently used loaded copy, 0 when none is loaded. */
+  public long oldestUseMillis() {
+    long oldest = Long.MAX_VALUE;
+    for (CacheEntry e : entries.values()) {
+      if (e.loadedOrNull() != null && !e.retired()) {
+        oldest = Math.min(oldest, e.lastUsedMillis());
+      }
+    }
+    return oldest == Long.MAX_VALUE ? 0 : oldest;
   }
 
   /** Stops loading and unloads every model (waiting briefly for running requests). */

@@ -35,6 +35,14 @@ public final class ConfigParser {
     DEFAULTS.put("max-tensor-elements", "67108864");
     DEFAULTS.put("eviction", "lru");
     DEFAULTS.put("failure-backoff", "30s");
+    DEFAULTS.put("etcd", "");
+    DEFAULTS.put("etcd-prefix", "/densemesh/default/");
+    DEFAULTS.put("lease-ttl", "10s");
+    DEFAULTS.put("etcd-timeout", "5s");
+    DEFAULTS.put("advertise-host", "");
+    DEFAULTS.put("zone", "");
+    DEFAULTS.put("labels", "");
+    DEFAULTS.put("drain-timeout", "30s");
   }
 
   private ConfigParser() {}
@@ -83,7 +91,40 @@ public final class ConfigParser {
                 values.get("max-message-size")))),
         longValue("--max-tensor-elements", values.get("max-tensor-elements")),
         values.get("eviction").toLowerCase(Locale.ROOT),
-        duration("--failure-backoff", values.get("failure-backoff")));
+        duration("--failure-backoff", values.get("failure-backoff")),
+        new MeshConfig(
+            list(values.get("etcd")),
+            values.get("etcd-prefix"),
+            duration("--lease-ttl", values.get("lease-ttl")),
+            duration("--etcd-timeout", values.get("etcd-timeout")),
+            values.get("advertise-host"),
+            values.get("zone"),
+            labels(values.get("labels")),
+            duration("--drain-timeout", values.get("drain-timeout"))));
+  }
+
+  private static List<String> list(String text) {
+    List<String> items = new ArrayList<>();
+    for (String item : text.split(",")) {
+      if (!item.isBlank()) {
+        items.add(item.trim());
+      }
+    }
+    return items;
+  }
+
+  /** {@code a=b,c} becomes {a: b, c: true}. */
+  private static Map<String, String> labels(String text) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    for (String item : list(text)) {
+      int eq = item.indexOf('=');
+      String key = eq < 0 ? item : item.substring(0, eq).trim();
+      if (key.isEmpty()) {
+        throw new ConfigException("--labels: '" + item + "' has no name (use name=value or name)");
+      }
+      labels.put(key, eq < 0 ? "true" : item.substring(eq + 1).trim());
+    }
+    return labels;
   }
 
   /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param maxTensorElements largest element count one input tensor may describe
  * @param evictionPolicy name of the eviction policy ({@code lru} or {@code cost-aware})
  * @param failureBackoff how long a failed load answers from its record before a retry
+ * @param mesh how the node joins a mesh (etcd, labels, drain)
  */
 public record NodeConfig(
     String host,
@@ -37,7 +38,8 @@ public record NodeConfig(
     int maxMessageBytes,
     long maxTensorElements,
     String evictionPolicy,
-    Duration failureBackoff) {
+    Duration failureBackoff,
+    MeshConfig mesh) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -46,6 +48,8 @@ public record NodeConfig(
     Objects.requireNonNull(loadTimeout, "loadTimeout");
     Objects.requireNonNull(evictionPolicy, "evictionPolicy");
     Objects.requireNonNull(failureBackoff, "failureBackoff");
+    Objects.requireNonNull(mesh, "mesh");
+    require(!instanceId.contains("/"), "--instance-id must not contain '/'");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

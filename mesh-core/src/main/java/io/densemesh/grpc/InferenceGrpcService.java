@@ -66,16 +66,19 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
   @Override
   public void modelMetadata(ModelMetadataRequest request,
       StreamObserver<ModelMetadataResponse> observer) {
-    Unary.run(observer, () -> {
-      ModelSpec model = resolve(request.getName(), request.getVersion());
-      ModelMetadata metadata = serving.metadata(model, Unary.remaining());
-      String name = request.getName().isEmpty() ? model.modelId() : request.getName();
-      ModelMetadataResponse.Builder response = ModelMetadataResponse.newBuilder()
-          .setName(name).addVersions(ModelResolver.VERSION).setPlatform(metadata.platform());
-      metadata.inputs().forEach(t -> response.addInputs(tensor(t)));
-      metadata.outputs().forEach(t -> response.addOutputs(tensor(t)));
-      return response.build();
-    });
+    Unary.run(observer, () -> metadata(request, resolve(request.getName(),
+        request.getVersion())));
+  }
+
+  /** Answers a metadata request on this node for an already resolved model. */
+  ModelMetadataResponse metadata(ModelMetadataRequest request, ModelSpec model) {
+    ModelMetadata metadata = serving.metadata(model, Unary.remaining());
+    String name = request.getName().isEmpty() ? model.modelId() : request.getName();
+    ModelMetadataResponse.Builder response = ModelMetadataResponse.newBuilder()
+        .setName(name).addVersions(ModelResolver.VERSION).setPlatform(metadata.platform());
+    metadata.inputs().forEach(t -> response.addInputs(tensor(t)));
+    metadata.outputs().forEach(t -> response.addOutputs(tensor(t)));
+    return response.build();
   }
 
   private static ModelMetadataResponse.TensorMetadata tensor(TensorSpec spec) {
@@ -86,22 +89,25 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> observer) {
-    Unary.run(observer, () -> {
-      ModelSpec model = resolve(request.getModelName(), request.getModelVersion());
-      List<Tensor> inputs = ProtoTensorCodec.inputs(request);
-      List<Tensor> outputs = serving.infer(model, inputs,
-          ProtoTensorCodec.requestedOutputs(request), Unary.remaining());
-      ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
-          .setModelName(request.getModelName().isEmpty() ? model.modelId()
-              : request.getModelName())
-          .setModelVersion(ModelResolver.VERSION)
-          .setId(request.getId());
-      ProtoTensorCodec.encodeOutputs(outputs, response);
-      return response.build();
-    });
+    Unary.run(observer, () ->
+        infer(request, resolve(request.getModelName(), request.getModelVersion())));
   }
 
-  private ModelSpec resolve(String name, String version) {
+  /** Runs a request on this node for an already resolved model. */
+  ModelInferResponse infer(ModelInferRequest request, ModelSpec model) {
+    List<Tensor> inputs = ProtoTensorCodec.inputs(request);
+    List<Tensor> outputs = serving.infer(model, inputs,
+        ProtoTensorCodec.requestedOutputs(request), Unary.remaining());
+    ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
+        .setModelName(request.getModelName().isEmpty() ? model.modelId()
+            : request.getModelName())
+        .setModelVersion(ModelResolver.VERSION)
+        .setId(request.getId());
+    ProtoTensorCodec.encodeOutputs(outputs, response);
+    return response.build();
+  }
+
+  ModelSpec resolve(String name, String version) {
     state.requireServing();
     return resolver.resolve(name, MeshHeaders.VMODEL_ID.get(), MeshHeaders.MODEL_ID.get(),
         version);

@@ -1,5 +1,8 @@
 package io.densemesh.grpc;
 
+import io.densemesh.mesh.ForwardHeaders;
+import io.densemesh.mesh.RouteHints;
+
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -26,16 +29,25 @@ public final class MeshHeaders implements ServerInterceptor {
   private static final Metadata.Key<byte[]> MODEL_BIN =
       Metadata.Key.of("mm-model-id-bin", Metadata.BINARY_BYTE_MARSHALLER);
 
+  /** Routing hints between nodes: hops so far, instances that failed it, load here. */
+  static final Context.Key<RouteHints> HINTS = Context.key("dm-route-hints");
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String vmodel = value(headers, VMODEL, VMODEL_BIN);
     String model = value(headers, MODEL, MODEL_BIN);
-    if (vmodel == null && model == null) {
+    RouteHints hints = ForwardHeaders.parse(headers);
+    if (vmodel == null && model == null && hints == RouteHints.NONE) {
       return next.startCall(call, headers);
     }
-    Context ctx = Context.current().withValues(VMODEL_ID, vmodel, MODEL_ID, model);
+    Context ctx = Context.current().withValues(VMODEL_ID, vmodel, MODEL_ID, model, HINTS, hints);
     return Contexts.interceptCall(ctx, call, headers, next);
+  }
+
+  /** The current call's routing hints (none when a client, not a peer, sent it). */
+  static RouteHints currentHints() {
+    RouteHints hints = HINTS.get();
+    return hints == null ? RouteHints.NONE : hints;
   }
 
   private static String value(Metadata headers, Metadata.Key<String> text,

@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * {@code densemesh_model_unloads_total},
  * {@code densemesh_evictions_total}, {@code densemesh_eviction_age_seconds},
  * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes}, {@code densemesh_models_loaded},
- * {@code densemesh_models_registered}. No per-model labels: thousands of models would explode the
+ * {@code densemesh_models_registered}, {@code densemesh_forwards_total} (requests forwarded to a
+ * peer, by result: ok, retried, failed), {@code densemesh_mesh_instances}. No per-model labels: thousands of models would explode the
  * series count.
  */
 public final class NodeMetrics implements CacheListener {
@@ -69,6 +70,19 @@ public final class NodeMetrics implements CacheListener {
         .description("Models resident on this node").register(registry);
     Gauge.builder("densemesh.models.registered", registeredModels, s -> s.get())
         .description("Models registered in the registry").register(registry);
+  }
+
+  /** Counts one request forwarded to a peer: {@code ok}, {@code retried} or {@code failed}. */
+  public void forwarded(String result) {
+    Counter.builder("densemesh.forwards").tag("result", result)
+        .description("Requests forwarded to the peer holding the model").register(registry)
+        .increment();
+  }
+
+  /** Registers the gauge of live instances in this node's registry view. */
+  public void bindMesh(Supplier<Integer> instances) {
+    Gauge.builder("densemesh.mesh.instances", instances, s -> s.get())
+        .description("Live nodes in the mesh as this node sees it").register(registry);
   }
 
   /** Records one finished request. */

@@ -1,17 +1,35 @@
 package io.densemesh.node;
 
+import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.cache.ArtifactResolver;
+import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.MeshConfig;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.grpc.CallMetrics;
 import io.densemesh.grpc.InferenceGrpcService;
+import io.densemesh.grpc.InferenceRouting;
+import io.densemesh.grpc.MeshAdminGrpcService;
+import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.mesh.CopyLoader;
+import io.densemesh.mesh.CopyScaler;
+import io.densemesh.mesh.Drainer;
+import io.densemesh.mesh.LeaderDuties;
+import io.densemesh.mesh.LivePolicies;
+import io.densemesh.mesh.MeshEvents;
+import io.densemesh.mesh.MeshRouter;
+import io.densemesh.mesh.Peers;
+import io.densemesh.mesh.RoutedServing;
+import io.densemesh.mesh.SelfPublisher;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.grpc.ModelMeshGrpcService;
 import io.densemesh.metrics.MetricsServer;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.placement.EvictionPolicies;
+import io.densemesh.registry.EtcdRegistry;
+import io.densemesh.registry.EtcdSettings;
 import io.densemesh.registry.LocalRegistry;
 import io.densemesh.registry.Registry;
 import io.densemesh.rest.RestServer;
@@ -26,10 +44,18 @@ import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,46 +76,165 @@ public final class MeshNode implements AutoCloseable {
   private final Server grpc;
   private final RestServer rest;
   private final MetricsServer metricsServer;
+  private final Clock clock;
+  private final long startedAt;
+  private final LivePolicies policies;
+  private final Peers peers;
+  private final ExecutorService retries;
+  private final String address;
+  private final SelfPublisher publisher;
+  private final CopyScaler scaler;
+  private final LeaderDuties leader;
+  private final Drainer drainer;
+  private final ScheduledExecutorService chores;
 
   private MeshNode(NodeConfig config, Clock clock) throws IOException {
     this.config = config;
+    this.clock = clock;
     String version = MeshNode.class.getPackage().getImplementationVersion();
     this.state = new NodeState(version == null ? "dev" : version);
-    this.registry = new LocalRegistry(config.dataDir());
+    this.startedAt = clock.millis();
+    this.registry = openRegistry(config);
     this.metrics = new NodeMetrics();
     RuntimeRegistry runtimes =
         new RuntimeRegistry(List.of(new OnnxModelRuntime(config.intraOpThreads())));
     VModelHook vmodelHook = new VModelHook();
+    CacheListeners listeners = new CacheListeners(List.of(metrics, vmodelHook));
     this.cache = new ModelCache(runtimes, new ArtifactResolver(),
-        EvictionPolicies.byName(config.evictionPolicy()), new Listeners(metrics, vmodelHook),
+        EvictionPolicies.byName(config.evictionPolicy()), listeners,
         clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
     metrics.bind(cache, registry::modelCount);
+    metrics.bindMesh(() -> registry.view().instances().size());
+    this.policies = new LivePolicies(cache, config.evictionPolicy());
+    registry.addListener(() -> policies.onSettings(registry.view().config()));
+    policies.onSettings(registry.view().config());
+
+    String self = config.instanceId();
+    this.peers = new Peers(config.maxMessageBytes());
+    MeshRouter router = new MeshRouter(self, cache, registry, policies, peers, clock,
+        config.failureBackoff());
+    MeshEvents events = new MeshEvents(registry);
+    CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
+        config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
     ModelServing serving = new ModelServing(cache,
         new InputValidator(config.maxTensorElements()), config.loadTimeout());
-    ModelManagement models = new ModelManagement(registry, cache, clock, config.instanceId(),
-        config.loadTimeout());
+    ModelManagement models = new ModelManagement(registry, cache, clock, self,
+        config.failureBackoff(), loader::ensureCopy);
     VModelManagement vmodels = new VModelManagement(registry, models, clock,
         config.loadTimeout());
     vmodelHook.vmodels = vmodels;
 
+    this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
+    InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(),
             config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(ServerInterceptors.intercept(
-            new InferenceGrpcService(resolver, serving, state), new MeshHeaders(),
-            new CallMetrics(metrics)))
+            new InferenceRouting(inference, router, peers, metrics, retries).bindService(),
+            new MeshHeaders(), new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
             new CallMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies),
+            new CallMetrics(metrics)))
+        .addService(new PeerControlGrpcService(resolver, loader, cache, state))
         .build()
         .start();
-    this.rest = new RestServer(config.host(), config.restPort(), resolver, serving, state,
-        metrics, config.maxMessageBytes());
+    this.address = advertisedHost(config) + ":" + grpc.getPort();
+
+    this.publisher = new SelfPublisher(self, registry, cache, clock, this::instanceRecord);
+    this.scaler = new CopyScaler(self, cache, registry, policies, loader, clock,
+        SCALE_PERIOD);
+    listeners.add(publisher);
+    listeners.add(scaler);
+    cache.setProtection(scaler::protectedCopy);
+    this.leader = new LeaderDuties(self, registry, loader, vmodels, clock,
+        config.failureBackoff(), config.mesh().usesEtcd());
+    this.drainer = new Drainer(self, cache, registry, loader, events, publisher, clock);
+    publisher.start();
+    publisher.reconcileNow();
+    this.chores = Executors.newSingleThreadScheduledExecutor(daemon("mesh-chores"));
+    chores.scheduleWithFixedDelay(() -> quietly(scaler::tick), SCALE_PERIOD.toMillis(),
+        SCALE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    chores.scheduleWithFixedDelay(() -> quietly(leader::tick), 0, LEADER_PERIOD.toMillis(),
+        TimeUnit.MILLISECONDS);
+    chores.scheduleWithFixedDelay(() -> quietly(() -> peers.retainOnly(
+            registry.view().instances().values().stream().map(InstanceRecord::getAddress)
+                .toList())),
+        10, 10, TimeUnit.SECONDS);
+
+    this.rest = new RestServer(config.host(), config.restPort(), resolver,
+        new RoutedServing(serving, router, peers,
+            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout()),
+        state, metrics, config.maxMessageBytes());
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();
-    log.info("node {} ready: gRPC :{}, REST :{}, metrics :{}, capacity {} bytes, data in {}",
-        config.instanceId(), grpcPort(), restPort(), metricsPort(), config.capacityBytes(),
-        config.dataDir());
+    log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, registry {}",
+        self, address, restPort(), metricsPort(), config.capacityBytes(),
+        config.mesh().usesEtcd() ? "etcd " + config.mesh().etcdEndpoints() + " "
+            + config.mesh().etcdPrefix() : "embedded in " + config.dataDir());
+  }
+
+  static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
+  static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
+
+  private static Registry openRegistry(NodeConfig config) {
+    MeshConfig mesh = config.mesh();
+    if (!mesh.usesEtcd()) {
+      return new LocalRegistry(config.dataDir());
+    }
+    return EtcdRegistry.connect(new EtcdSettings(mesh.etcdEndpoints(), mesh.etcdPrefix(),
+        mesh.leaseTtl(), mesh.etcdTimeout()));
+  }
+
+  private static String advertisedHost(NodeConfig config) {
+    if (!config.mesh().advertiseHost().isEmpty()) {
+      return config.mesh().advertiseHost();
+    }
+    String host = config.host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
+      try {
+        return InetAddress.getLocalHost().getHostAddress();
+      } catch (UnknownHostException e) {
+        return "127.0.0.1";
+      }
+    }
+    return host;
+  }
+
+  /** This node's instance record as it stands now. */
+  private InstanceRecord.Builder instanceRecord() {
+    return InstanceRecord.newBuilder()
+        .setAddress(address)
+        .setZone(config.mesh().zone())
+        .putAllLabels(config.mesh().labels())
+        .setCapacityBytes(cache.capacityBytes())
+        .setUsedBytes(cache.usedBytes())
+        .setLoadingSlots(cache.loadingSlots())
+        .setLoadsInProgress(cache.loadsInProgress())
+        .setOldestUse(cache.oldestUseMillis())
+        .setVersion(state.version())
+        .setDraining(drainer != null && drainer.draining())
+        .setInFlight(cache.inFlight())
+        .setStartedAt(startedAt)
+        .setLoadedModels(cache.loadedCount());
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static void quietly(Runnable chore) {
+    try {
+      chore.run();
+    } catch (RuntimeException e) {
+      log.warn("mesh chore failed", e);
+    }
   }
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
@@ -125,8 +270,34 @@ public final class MeshNode implements AutoCloseable {
     return metrics;
   }
 
+  /** This node's gRPC address as peers see it. */
+  public String address() {
+    return address;
+  }
+
+  public Registry registry() {
+    return registry;
+  }
+
+  public boolean leading() {
+    return leader.leading();
+  }
+
+  /**
+   * Stops gracefully: when other nodes are in the mesh, first drains (marks this node draining,
+   * keeps serving, moves models in use elsewhere, bounded by the drain timeout); then stops taking
+   * requests, lets running ones finish (bounded), unloads models and leaves the registry (its
+   * live records vanish at once).
+   */
   @Override
   public void close() {
+    if (config.mesh().usesEtcd()) {
+      try {
+        drainer.drain(config.mesh().drainTimeout());
+      } catch (RuntimeException e) {
+        log.warn("drain failed: {}", e.toString());
+      }
+    }
     state.markStopping();
     grpc.shutdown();
     rest.close();
@@ -138,7 +309,11 @@ public final class MeshNode implements AutoCloseable {
       Thread.currentThread().interrupt();
       grpc.shutdownNow();
     }
+    chores.shutdownNow();
+    publisher.close();
+    retries.shutdownNow();
     cache.close();
+    peers.close();
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
@@ -165,36 +340,4 @@ public final class MeshNode implements AutoCloseable {
     }
   }
 
-  /** Fans cache events out to several listeners. */
-  private record Listeners(CacheListener first, CacheListener second) implements CacheListener {
-    @Override
-    public void hit(String modelId) {
-      first.hit(modelId);
-      second.hit(modelId);
-    }
-
-    @Override
-    public void miss(String modelId) {
-      first.miss(modelId);
-      second.miss(modelId);
-    }
-
-    @Override
-    public void loaded(String modelId, long sizeBytes, long loadMillis) {
-      first.loaded(modelId, sizeBytes, loadMillis);
-      second.loaded(modelId, sizeBytes, loadMillis);
-    }
-
-    @Override
-    public void loadFailed(String modelId, String reason) {
-      first.loadFailed(modelId, reason);
-      second.loadFailed(modelId, reason);
-    }
-
-    @Override
-    public void unloaded(String modelId, boolean evicted, long residentMillis) {
-      first.unloaded(modelId, evicted, residentMillis);
-      second.unloaded(modelId, evicted, residentMillis);
-    }
-  }
 }

@@ -83,6 +83,40 @@ public final class ProtoTensorCodec {
     return names;
   }
 
+  /** A request carrying {@code inputs} as raw contents (how nodes forward REST calls). */
+  public static ModelInferRequest request(String modelName, List<Tensor> inputs,
+      Set<String> requestedOutputs) {
+    ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(modelName);
+    for (Tensor t : inputs) {
+      ModelInferRequest.InferInputTensor.Builder in =
+          request.addInputsBuilder().setName(t.name()).setDatatype(t.dataType().wireName());
+      for (long d : t.shape()) {
+        in.addShape(d);
+      }
+      request.addRawInputContents(bytes(t.data()));
+    }
+    for (String name : requestedOutputs) {
+      request.addOutputsBuilder().setName(name);
+    }
+    return request.build();
+  }
+
+  /** The outputs of a response whose tensors are in raw_output_contents (as nodes answer). */
+  public static List<Tensor> outputs(ModelInferResponse response) {
+    List<Tensor> tensors = new ArrayList<>(response.getOutputsCount());
+    if (response.getRawOutputContentsCount() != response.getOutputsCount()) {
+      throw new IllegalStateException("peer answered " + response.getOutputsCount()
+          + " outputs with " + response.getRawOutputContentsCount() + " raw contents");
+    }
+    for (int i = 0; i < response.getOutputsCount(); i++) {
+      ModelInferResponse.InferOutputTensor out = response.getOutputs(i);
+      long[] shape = out.getShapeList().stream().mapToLong(Long::longValue).toArray();
+      tensors.add(new Tensor(out.getName(), DataType.fromWire(out.getDatatype()), shape,
+          response.getRawOutputContents(i).asReadOnlyByteBuffer()));
+    }
+    return tensors;
+  }
+
   /** Fills outputs and raw_output_contents of a response. */
   public static void encodeOutputs(List<Tensor> outputs, ModelInferResponse.Builder response) {
     for (Tensor t : outputs) {

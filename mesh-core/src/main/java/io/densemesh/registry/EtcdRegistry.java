@@ -58,9 +58,13 @@ public final class EtcdRegistry implements Registry {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdRegistry.class);
 
-  private final Client client;
-  private final KV kv;
+  private final EtcdSettings settings;
+  private volatile Client client;
+  private volatile KV kv;
   private final EtcdSession session;
+  private final java.util.concurrent.atomic.AtomicInteger failuresInARow =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private volatile long lastReconnectNanos = System.nanoTime();
   private final String root;
   private final ByteSequence rootKey;
   private final Duration opTimeout;
@@ -75,6 +79,7 @@ public final class EtcdRegistry implements Registry {
   private volatile MeshView view = MeshView.EMPTY;
   private long appliedRevision; // guarded by appliedMonitor
   private Watch.Watcher watcher; // mirror thread only
+  private long generation; // mirror thread only
   private volatile boolean closed;
 
   private EtcdRegistry(EtcdSettings settings) {
@@ -82,19 +87,51 @@ public final class EtcdRegistry implements Registry {
     this.root = settings.prefix();
     this.rootKey = bytes(root);
     this.opTimeout = settings.opTimeout();
-    this.client = Client.builder()
-        .endpoints(settings.endpoints().toArray(String[]::new))
-        .connectTimeout(settings.opTimeout())
-        .retryMaxDuration(settings.opTimeout())
-        .build();
+    this.settings = settings;
+    this.client = newClient(settings);
     this.kv = client.getKVClient();
     this.mirror = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "registry-mirror");
       t.setDaemon(true);
       return t;
     });
-    this.session = new EtcdSession(client.getLeaseClient(), settings.leaseTtl(), opTimeout,
-        this::unavailable, this::notifyListeners);
+    this.session = new EtcdSession(() -> client.getLeaseClient(), settings.leaseTtl(),
+        opTimeout, this::unavailable, this::notifyListeners);
+  }
+
+  private static Client newClient(EtcdSettings settings) {
+    return Client.builder()
+        .endpoints(settings.endpoints().toArray(String[]::new))
+        .connectTimeout(settings.opTimeout())
+        .retryMaxDuration(settings.opTimeout())
+        .build();
+  }
+
+  /**
+   * After several failed calls in a row, replaces the etcd client. A gRPC channel that failed
+   * for a while backs off its reconnects (up to two minutes); a fresh client connects at once,
+   * so the node is back as soon as etcd is.
+   */
+  private void noteFailure() {
+    if (closed || failuresInARow.incrementAndGet() < 3
+        || System.nanoTime() - lastReconnectNanos < TimeUnit.SECONDS.toNanos(5)) {
+      return;
+    }
+    synchronized (this) {
+      if (closed || System.nanoTime() - lastReconnectNanos < TimeUnit.SECONDS.toNanos(5)) {
+        return;
+      }
+      lastReconnectNanos = System.nanoTime();
+      failuresInARow.set(0);
+      Client old = client;
+      client = newClient(settings);
+      kv = client.getKVClient();
+      log.info("registry: reconnecting to etcd {} with a fresh client", endpoints);
+      Thread closer = new Thread(old::close, "etcd-client-close");
+      closer.setDaemon(true);
+      closer.start();
+      mirror.execute(() -> reload("the etcd client was replaced"));
+    }
   }
 
   /**
@@ -133,10 +170,19 @@ public final class EtcdRegistry implements Registry {
     long revision = all.getHeader().getRevision();
     publish(revision, true);
     WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
+    long current = ++generation;
     watcher = client.getWatchClient().watch(rootKey, option,
         Watch.listener(
-            response -> mirror.execute(() -> apply(response)),
-            error -> mirror.execute(() -> watchFailed(error))));
+            response -> mirror.execute(() -> {
+              if (current == generation) {
+                apply(response);
+              }
+            }),
+            error -> mirror.execute(() -> {
+              if (current == generation) {
+                reload("watch failed: " + error);
+              }
+            })));
   }
 
   private void apply(WatchResponse response) {
@@ -154,21 +200,32 @@ public final class EtcdRegistry implements Registry {
     }
   }
 
-  private void watchFailed(Throwable error) {
+  /**
+   * Mirror thread. Reloads everything and watches again; on failure retries every second until
+   * etcd answers. A generation number makes callbacks of replaced watchers and superseded
+   * retries no-ops.
+   */
+  private void reload(String why) {
     if (closed) {
       return;
     }
-    log.warn("registry watch failed ({}); reloading the mirror", error.toString());
+    log.warn("registry mirror reloading ({})", why);
     if (watcher != null) {
       watcher.close();
       watcher = null;
     }
+    generation++;
     try {
       loadAndWatch();
+      log.info("registry mirror reloaded at revision {}", view.revision());
     } catch (RuntimeException e) {
+      long failed = generation;
       log.warn("reloading the registry mirror failed ({}); retrying in 1 s", e.getMessage());
-      session.scheduler().schedule(() -> mirror.execute(() -> watchFailed(e)), 1,
-          TimeUnit.SECONDS);
+      session.scheduler().schedule(() -> mirror.execute(() -> {
+        if (failed == generation) {
+          reload("retry");
+        }
+      }), 1, TimeUnit.SECONDS);
     }
   }
 
@@ -456,7 +513,9 @@ public final class EtcdRegistry implements Registry {
   /** Waits for an etcd call within the operation timeout; failures become UNAVAILABLE. */
   <T> T call(java.util.concurrent.CompletableFuture<T> future) {
     try {
-      return future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      T result = future.get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      failuresInARow.set(0);
+      return result;
     } catch (TimeoutException e) {
       future.cancel(true);
       throw unavailable("no answer within " + opTimeout, e);
@@ -484,6 +543,7 @@ public final class EtcdRegistry implements Registry {
   }
 
   UnavailableException unavailable(String why, Throwable cause) {
+    noteFailure();
     return new UnavailableException("registry (etcd " + endpoints + ") is unavailable: " + why,
         cause);
   }

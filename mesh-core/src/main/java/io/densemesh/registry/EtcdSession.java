@@ -24,7 +24,7 @@ final class EtcdSession implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EtcdSession.class);
 
-  private final Lease leases;
+  private final java.util.function.Supplier<Lease> leases;
   private final Duration ttl;
   private final Duration opTimeout;
   private final BiFunction<String, Throwable, UnavailableException> unavailable;
@@ -34,7 +34,7 @@ final class EtcdSession implements AutoCloseable {
   private volatile boolean lost;
   private CloseableClient keepAlive;
 
-  EtcdSession(Lease leases, Duration ttl, Duration opTimeout,
+  EtcdSession(java.util.function.Supplier<Lease> leases, Duration ttl, Duration opTimeout,
       BiFunction<String, Throwable, UnavailableException> unavailable, Runnable onRenewed) {
     this.leases = leases;
     this.ttl = ttl;
@@ -60,7 +60,7 @@ final class EtcdSession implements AutoCloseable {
   private synchronized void grant() {
     long id;
     try {
-      id = leases.grant(Math.max(2, ttl.toSeconds())).get(opTimeout.toMillis(),
+      id = leases.get().grant(Math.max(2, ttl.toSeconds())).get(opTimeout.toMillis(),
           TimeUnit.MILLISECONDS).getID();
     } catch (Exception e) {
       throw unavailable.apply("cannot grant a lease: " + e, e);
@@ -68,7 +68,7 @@ final class EtcdSession implements AutoCloseable {
     if (keepAlive != null) {
       keepAlive.close();
     }
-    keepAlive = leases.keepAlive(id, new StreamObserver<LeaseKeepAliveResponse>() {
+    keepAlive = leases.get().keepAlive(id, new StreamObserver<LeaseKeepAliveResponse>() {
       @Override
       public void onNext(LeaseKeepAliveResponse response) {
         if (response.getTTL() <= 0) {
@@ -134,7 +134,7 @@ final class EtcdSession implements AutoCloseable {
     }
     if (leaseId != 0) {
       try {
-        leases.revoke(leaseId).get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        leases.get().revoke(leaseId).get(opTimeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.debug("revoking lease failed (it expires by itself): {}", e.toString());
       }

@@ -17,7 +17,7 @@ import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.serving.ModelResolver;
-import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,12 +47,12 @@ public final class RestServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final ModelResolver resolver;
-  private final ModelServing serving;
+  private final Serving serving;
   private final NodeState state;
   private final NodeMetrics metrics;
   private final int maxBodyBytes;
 
-  public RestServer(String host, int port, ModelResolver resolver, ModelServing serving,
+  public RestServer(String host, int port, ModelResolver resolver, Serving serving,
       NodeState state, NodeMetrics metrics, int maxBodyBytes) throws IOException {
     this.resolver = resolver;
     this.serving = serving;

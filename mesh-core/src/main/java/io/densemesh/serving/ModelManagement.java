@@ -5,7 +5,16 @@ import io.densemesh.api.mmesh.ModelStatusInfo;
 import io.densemesh.api.mmesh.ModelStatusInfo.ModelStatus;
 import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.api.registry.VModelRecord;
+import io.densemesh.api.registry.CopyRecord;
+import io.densemesh.api.registry.LoadFailure;
 import io.densemesh.cache.CopyState;
+import io.densemesh.registry.MeshView;
+import io.densemesh.runtime.ModelSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.registry.Registry;
 import io.densemesh.registry.Versioned;
@@ -32,15 +41,23 @@ public final class ModelManagement {
   private final ModelCache cache;
   private final Clock clock;
   private final String instanceId;
-  private final Duration loadTimeout;
+  private final Duration failureExpiry;
+  private final CopyEnsurer copies;
+
+  /** Makes a copy of a model exist somewhere in the mesh (waiting for LOADED when sync). */
+  @FunctionalInterface
+  public interface CopyEnsurer {
+    void ensureCopy(ModelSpec spec, boolean sync);
+  }
 
   public ModelManagement(Registry registry, ModelCache cache, Clock clock, String instanceId,
-      Duration loadTimeout) {
+      Duration failureExpiry, CopyEnsurer copies) {
     this.registry = registry;
     this.cache = cache;
     this.clock = clock;
     this.instanceId = instanceId;
-    this.loadTimeout = loadTimeout;
+    this.failureExpiry = failureExpiry;
+    this.copies = copies;
   }
 
   /** Registers a model; see model-mesh.proto for the contract. */
@@ -144,42 +161,80 @@ public final class ModelManagement {
     }
     var spec = ModelResolver.spec(model.get().value());
     try {
-      if (sync) {
-        cache.awaitLoaded(spec, loadTimeout);
-      } else {
-        cache.ensureLoading(spec);
-      }
+      copies.ensureCopy(spec, sync);
     } catch (MeshException e) {
       // The status reports the failure (LOADING_FAILED with its reason); a sync caller that
       // timed out sees LOADING.
     }
   }
 
-  /** The model's status as ModelMesh reports it. */
+  /**
+   * The model's status as ModelMesh reports it, mesh-wide: every live copy from the registry
+   * view, this node's own copy even before it is published, and load failures recorded on the
+   * model within the failure backoff. Any node gives the same answer once its view is current.
+   */
   public ModelStatusInfo status(String modelId) {
     requireId("modelId", modelId);
-    if (registry.model(modelId).isEmpty()) {
+    Optional<Versioned<ModelRecord>> record = registry.model(modelId);
+    if (record.isEmpty()) {
       return notFound();
     }
-    Optional<CopyState> copy = cache.copyState(modelId);
-    if (copy.isEmpty()) {
-      return ModelStatusInfo.newBuilder().setStatus(ModelStatus.NOT_LOADED).build();
+    MeshView view = registry.view();
+    ModelStatusInfo.Builder info = ModelStatusInfo.newBuilder();
+    Set<String> listed = new HashSet<>();
+    boolean loaded = false;
+    boolean loading = false;
+    List<CopyRecord> copiesInView = new ArrayList<>(view.copiesOf(modelId).values());
+    copiesInView.sort(Comparator.comparing(CopyRecord::getInstanceId));
+    for (CopyRecord copy : copiesInView) {
+      if (!view.instances().containsKey(copy.getInstanceId())
+          || copy.getInstanceId().equals(instanceId)) {
+        continue; // gone, or this node: its cache is fresher than its published record
+      }
+      boolean isLoaded = copy.getState() == CopyRecord.State.LOADED;
+      loaded |= isLoaded;
+      loading |= !isLoaded;
+      listed.add(copy.getInstanceId());
+      info.addModelCopyInfosBuilder().setLocation(copy.getInstanceId())
+          .setCopyStatus(isLoaded ? ModelStatus.LOADED : ModelStatus.LOADING)
+          .setTime(copy.getSince());
     }
-    CopyState state = copy.get();
-    ModelStatus status =
-        switch (state.phase()) {
-          case LOADING -> ModelStatus.LOADING;
-          case LOADED -> ModelStatus.LOADED;
-          case FAILED -> ModelStatus.LOADING_FAILED;
-        };
-    ModelStatusInfo.Builder info = ModelStatusInfo.newBuilder().setStatus(status);
-    if (!state.failure().isEmpty()) {
-      info.addErrors(state.failure());
+    boolean failed = false;
+    Optional<CopyState> local = cache.copyState(modelId);
+    if (local.isPresent()) {
+      CopyState state = local.get();
+      ModelStatus status = switch (state.phase()) {
+        case LOADING -> ModelStatus.LOADING;
+        case LOADED -> ModelStatus.LOADED;
+        case FAILED -> ModelStatus.LOADING_FAILED;
+      };
+      loaded |= status == ModelStatus.LOADED;
+      loading |= status == ModelStatus.LOADING;
+      failed |= status == ModelStatus.LOADING_FAILED;
+      if (!state.failure().isEmpty()) {
+        info.addErrors(state.failure());
+      }
+      listed.add(instanceId);
+      info.addModelCopyInfosBuilder().setLocation(instanceId).setCopyStatus(status)
+          .setTime(state.sinceMillis());
     }
-    info.addModelCopyInfosBuilder()
-        .setLocation(instanceId)
-        .setCopyStatus(status)
-        .setTime(state.sinceMillis());
+    long since = clock.millis() - failureExpiry.toMillis();
+    for (LoadFailure f : record.get().value().getFailuresList()) {
+      if (f.getTime() < since || listed.contains(f.getInstanceId())) {
+        continue;
+      }
+      failed = true;
+      listed.add(f.getInstanceId());
+      if (!info.getErrorsList().contains(f.getReason())) {
+        info.addErrors(f.getReason());
+      }
+      info.addModelCopyInfosBuilder().setLocation(f.getInstanceId())
+          .setCopyStatus(ModelStatus.LOADING_FAILED).setTime(f.getTime());
+    }
+    info.setStatus(loaded ? ModelStatus.LOADED
+        : loading ? ModelStatus.LOADING
+        : failed ? ModelStatus.LOADING_FAILED
+        : ModelStatus.NOT_LOADED);
     return info.build();
   }
 

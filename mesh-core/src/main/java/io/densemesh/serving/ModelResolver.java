@@ -74,6 +74,11 @@ public final class ModelResolver {
         .orElseThrow(() -> new ModelNotFoundException("model '" + id + "' is not registered"));
   }
 
+  /** The spec a runtime loads for a registered model. */
+  public static ModelSpec specOf(ModelRecord record) {
+    return spec(record);
+  }
+
   static ModelSpec spec(ModelRecord record) {
     return new ModelSpec(record.getModelId(), record.getType(), record.getPath(), record.getKey());
   }

@@ -14,7 +14,7 @@ import java.util.Set;
  * Runs inference for any protocol: lease the model (loading it if needed), validate the inputs
  * against the model's own metadata, run, release.
  */
-public final class ModelServing {
+public final class ModelServing implements Serving {
 
   private final ModelCache cache;
   private final InputValidator validator;
@@ -26,7 +26,7 @@ public final class ModelServing {
     this.loadTimeout = loadTimeout;
   }
 
-  /** @param timeout the caller's remaining deadline, or null for the configured load timeout */
+  @Override
   public List<Tensor> infer(ModelSpec model, List<Tensor> inputs, Set<String> outputs,
       Duration timeout) {
     try (ModelLease lease = cache.acquire(model, bounded(timeout))) {
@@ -35,12 +35,14 @@ public final class ModelServing {
     }
   }
 
+  @Override
   public ModelMetadata metadata(ModelSpec model, Duration timeout) {
     try (ModelLease lease = cache.acquire(model, bounded(timeout))) {
       return lease.model().metadata();
     }
   }
 
+  @Override
   public boolean ready(ModelSpec model) {
     return cache.isLoaded(model.modelId());
   }

@@ -1,0 +1,132 @@
+package io.densemesh.grpc;
+
+import io.densemesh.api.admin.GetPlacementConfigRequest;
+import io.densemesh.api.admin.ListInstancesRequest;
+import io.densemesh.api.admin.ListInstancesResponse;
+import io.densemesh.api.admin.ListModelsRequest;
+import io.densemesh.api.admin.ListModelsResponse;
+import io.densemesh.api.admin.MeshAdminGrpc;
+import io.densemesh.api.admin.ModelPolicy;
+import io.densemesh.api.admin.PlacementConfig;
+import io.densemesh.api.admin.SetModelPolicyRequest;
+import io.densemesh.api.registry.InstanceRecord;
+import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.mesh.LivePolicies;
+import io.densemesh.registry.MeshView;
+import io.densemesh.registry.Registry;
+import io.densemesh.registry.Versioned;
+import io.densemesh.runtime.error.InvalidInputException;
+import io.densemesh.runtime.error.ModelNotFoundException;
+import io.densemesh.runtime.error.UnavailableException;
+import io.grpc.stub.StreamObserver;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/** DenseMesh's own management additions ({@code densemesh.v1.MeshAdmin}). */
+public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase {
+
+  private static final int MAX_PAGE = 1000;
+  private static final int CAS_ATTEMPTS = 16;
+
+  private final Registry registry;
+  private final LivePolicies policies;
+
+  public MeshAdminGrpcService(Registry registry, LivePolicies policies) {
+    this.registry = registry;
+    this.policies = policies;
+  }
+
+  @Override
+  public void setModelPolicy(SetModelPolicyRequest request,
+      StreamObserver<ModelPolicy> observer) {
+    Unary.run(observer, () -> {
+      if (request.getMinCopies() < 0 || request.getMaxCopies() < 0) {
+        throw new InvalidInputException("min_copies and max_copies must be >= 0");
+      }
+      if (request.getMaxCopies() > 0 && request.getMinCopies() > request.getMaxCopies()) {
+        throw new InvalidInputException("min_copies (" + request.getMinCopies()
+            + ") must not exceed max_copies (" + request.getMaxCopies() + ")");
+      }
+      for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        Optional<Versioned<ModelRecord>> current = registry.model(request.getModelId());
+        if (current.isEmpty()) {
+          throw new ModelNotFoundException(
+              "model '" + request.getModelId() + "' is not registered");
+        }
+        ModelRecord next = current.get().value().toBuilder()
+            .setMinCopies(request.getMinCopies()).setMaxCopies(request.getMaxCopies())
+            .setTenant(request.getTenant()).build();
+        if (registry.putModel(next, current.get().version()).isPresent()) {
+          return ModelPolicy.newBuilder().setModelId(next.getModelId())
+              .setMinCopies(next.getMinCopies()).setMaxCopies(next.getMaxCopies())
+              .setTenant(next.getTenant()).build();
+        }
+      }
+      throw new UnavailableException("model '" + request.getModelId() + "' kept changing");
+    });
+  }
+
+  @Override
+  public void listModels(ListModelsRequest request,
+      StreamObserver<ListModelsResponse> observer) {
+    Unary.run(observer, () -> {
+      int limit = request.getLimit() <= 0 ? MAX_PAGE : Math.min(request.getLimit(), MAX_PAGE);
+      MeshView view = registry.view();
+      List<ModelRecord> page = registry.models().stream()
+          .filter(m -> m.getModelId().compareTo(request.getAfter()) > 0)
+          .sorted(Comparator.comparing(ModelRecord::getModelId))
+          .limit(limit + 1L)
+          .toList();
+      ListModelsResponse.Builder response = ListModelsResponse.newBuilder();
+      for (ModelRecord m : page.subList(0, Math.min(limit, page.size()))) {
+        response.addModelsBuilder().setModelId(m.getModelId()).setType(m.getType())
+            .setPath(m.getPath()).addAllLoadedOn(view.loadedOn(m.getModelId()))
+            .setMinCopies(m.getMinCopies()).setMaxCopies(m.getMaxCopies())
+            .setTenant(m.getTenant());
+      }
+      if (page.size() > limit) {
+        response.setNextAfter(page.get(limit - 1).getModelId());
+      }
+      return response.build();
+    });
+  }
+
+  @Override
+  public void setPlacementConfig(PlacementConfig request,
+      StreamObserver<PlacementConfig> observer) {
+    Unary.run(observer, () -> {
+      try {
+        policies.parse(request.getSettingsMap());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidInputException("invalid placement config: " + e.getMessage());
+      }
+      registry.putConfig(request.getSettingsMap());
+      return PlacementConfig.newBuilder().putAllSettings(request.getSettingsMap()).build();
+    });
+  }
+
+  @Override
+  public void getPlacementConfig(GetPlacementConfigRequest request,
+      StreamObserver<PlacementConfig> observer) {
+    Unary.run(observer, () ->
+        PlacementConfig.newBuilder().putAllSettings(registry.view().config()).build());
+  }
+
+  @Override
+  public void listInstances(ListInstancesRequest request,
+      StreamObserver<ListInstancesResponse> observer) {
+    Unary.run(observer, () -> {
+      ListInstancesResponse.Builder response = ListInstancesResponse.newBuilder();
+      registry.view().instances().values().stream()
+          .sorted(Comparator.comparing(InstanceRecord::getInstanceId))
+          .forEach(i -> response.addInstancesBuilder().setInstanceId(i.getInstanceId())
+              .setAddress(i.getAddress()).setCapacityBytes(i.getCapacityBytes())
+              .setUsedBytes(i.getUsedBytes()).setLoadedModels(i.getLoadedModels())
+              .setDraining(i.getDraining()).setZone(i.getZone())
+              .addAllLabels(i.getLabelsMap().entrySet().stream()
+                  .map(e -> e.getKey() + "=" + e.getValue()).sorted().toList()));
+      return response.build();
+    });
+  }
+}

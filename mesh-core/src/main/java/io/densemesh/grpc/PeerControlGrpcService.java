@@ -1,0 +1,61 @@
+package io.densemesh.grpc;
+
+import io.densemesh.api.peer.DropCopyRequest;
+import io.densemesh.api.peer.DropCopyResponse;
+import io.densemesh.api.peer.LoadCopyRequest;
+import io.densemesh.api.peer.LoadCopyResponse;
+import io.densemesh.api.peer.PeerControlGrpc;
+import io.densemesh.cache.ModelCache;
+import io.densemesh.mesh.CopyLoader;
+import io.densemesh.node.NodeState;
+import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.error.ModelNotFoundException;
+import io.densemesh.serving.ModelResolver;
+import io.grpc.stub.StreamObserver;
+
+/** Node-to-node copy control: a peer chose this node to load (or drop) a copy. */
+public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImplBase {
+
+  private final ModelResolver resolver;
+  private final CopyLoader loader;
+  private final ModelCache cache;
+  private final NodeState state;
+
+  public PeerControlGrpcService(ModelResolver resolver, CopyLoader loader, ModelCache cache,
+      NodeState state) {
+    this.resolver = resolver;
+    this.loader = loader;
+    this.cache = cache;
+    this.state = state;
+  }
+
+  @Override
+  public void loadCopy(LoadCopyRequest request, StreamObserver<LoadCopyResponse> observer) {
+    Unary.run(observer, () -> {
+      state.requireServing();
+      ModelSpec spec = resolver.resolve("", null, request.getModelId(), "");
+      String on = request.getFirst()
+          ? loader.claimAndLoad(spec, request.getSync())
+          : load(spec, request.getSync());
+      boolean loaded = cache.isLoaded(spec.modelId());
+      return LoadCopyResponse.newBuilder().setState(loaded ? "LOADED" : "LOADING")
+          .setLoadingOn(on).build();
+    });
+  }
+
+  private String load(ModelSpec spec, boolean sync) {
+    loader.loadHere(spec, sync);
+    return "";
+  }
+
+  @Override
+  public void dropCopy(DropCopyRequest request, StreamObserver<DropCopyResponse> observer) {
+    Unary.run(observer, () -> {
+      if (request.getModelId().isEmpty()) {
+        throw new ModelNotFoundException("model_id is empty");
+      }
+      cache.unload(request.getModelId());
+      return DropCopyResponse.getDefaultInstance();
+    });
+  }
+}

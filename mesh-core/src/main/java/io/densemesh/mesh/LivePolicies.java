@@ -1,0 +1,123 @@
+package io.densemesh.mesh;
+
+import io.densemesh.cache.ModelCache;
+import io.densemesh.placement.PolicyConfig;
+import io.densemesh.placement.PolicySet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live placement settings (the registry's {@code config/} keys) turned into policies and
+ * applied to this node without a restart: eviction policy, memory headroom and loading
+ * concurrency go to the model cache; placement and copy policies are read per decision through
+ * {@link #current()}. Settings that do not validate are rejected as a whole with a message
+ * naming the key (and, when they arrive from the registry, logged and ignored).
+ */
+public final class LivePolicies {
+
+  private static final Logger log = LoggerFactory.getLogger(LivePolicies.class);
+
+  /** Settings beyond {@link PolicyConfig#KEYS} that a node applies itself. */
+  public static final String HEADROOM = "memoryHeadroomFraction";
+  public static final String LOADING = "loadingConcurrency";
+
+  /** Every accepted key. */
+  public static final List<String> KEYS;
+
+  static {
+    List<String> keys = new java.util.ArrayList<>(PolicyConfig.KEYS);
+    keys.add(HEADROOM);
+    keys.add(LOADING);
+    KEYS = List.copyOf(keys);
+  }
+
+  /** ModelMesh's threshold: a copy serving more than 2000 requests a minute gets company. */
+  static final double DEFAULT_PER_COPY_RATE = 2000.0 / 60.0;
+
+  /**
+   * A validated set of settings.
+   *
+   * @param policies placement, eviction and copy policies
+   * @param headroomFraction share of capacity kept free
+   * @param loadingConcurrency loads at once; 0 keeps the node's own setting
+   */
+  public record Applied(PolicySet policies, double headroomFraction, int loadingConcurrency) {}
+
+  private final ModelCache cache;
+  private final PolicyConfig base;
+  private volatile Applied current;
+  private Map<String, String> appliedSettings = Map.of();
+
+  public LivePolicies(ModelCache cache, String defaultEviction) {
+    this.cache = cache;
+    this.base = PolicyConfig.fromMap(Map.of("eviction", defaultEviction,
+        "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
+        PolicyConfig.recommended());
+    this.current = new Applied(PolicySet.from(base), 0, 0);
+  }
+
+  /** Parses and validates settings; nothing is applied. */
+  public Applied parse(Map<String, String> settings) {
+    Map<String, String> policy = new HashMap<>(settings);
+    String headroom = policy.remove(HEADROOM);
+    String loading = policy.remove(LOADING);
+    PolicyConfig config = PolicyConfig.fromMap(policy, base);
+    double headroomFraction = 0;
+    if (headroom != null) {
+      try {
+        headroomFraction = Double.parseDouble(headroom.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(HEADROOM + " must be a number: '" + headroom + "'");
+      }
+      if (!(headroomFraction >= 0 && headroomFraction <= 0.9)) {
+        throw new IllegalArgumentException(HEADROOM + " must be in [0, 0.9]: " + headroom);
+      }
+    }
+    int concurrency = 0;
+    if (loading != null) {
+      try {
+        concurrency = Integer.parseInt(loading.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(LOADING + " must be a whole number: '" + loading + "'");
+      }
+      if (concurrency < 1 || concurrency > 256) {
+        throw new IllegalArgumentException(LOADING + " must be 1..256: " + loading);
+      }
+    }
+    return new Applied(PolicySet.from(config), headroomFraction, concurrency);
+  }
+
+  /** Applies settings seen in the registry if they changed; invalid ones are logged, not used. */
+  public synchronized void onSettings(Map<String, String> settings) {
+    if (Objects.equals(settings, appliedSettings)) {
+      return;
+    }
+    appliedSettings = Map.copyOf(settings);
+    Applied next;
+    try {
+      next = parse(settings);
+    } catch (IllegalArgumentException e) {
+      log.warn("ignoring invalid live placement settings {}: {}", settings, e.getMessage());
+      return;
+    }
+    cache.setEvictionPolicy(next.policies().eviction());
+    cache.setHeadroomFraction(next.headroomFraction());
+    if (next.loadingConcurrency() > 0) {
+      cache.setLoadingSlots(next.loadingConcurrency());
+    }
+    current = next;
+    log.info("applied live placement settings {}", settings);
+  }
+
+  public PolicySet current() {
+    return current.policies();
+  }
+
+  public Applied applied() {
+    return current;
+  }
+}

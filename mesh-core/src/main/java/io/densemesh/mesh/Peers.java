@@ -1,0 +1,139 @@
+package io.densemesh.mesh;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToIntFunction;
+
+/**
+ * gRPC channels to the other nodes, one per address, with this node's count of requests in
+ * flight to each (the load signal for choosing among holders). Inference is forwarded as opaque
+ * bytes on the same method name clients use, so the receiving node treats it like any request.
+ */
+public final class Peers implements AutoCloseable {
+
+  /** {@code inference.GRPCInferenceService/ModelInfer} with the payload left as bytes. */
+  public static final MethodDescriptor<byte[], byte[]> MODEL_INFER_BYTES =
+      bytesMethod(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName());
+
+  /** A unary method whose request and response stay bytes. */
+  public static MethodDescriptor<byte[], byte[]> bytesMethod(String fullName) {
+    return MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(fullName)
+        .setRequestMarshaller(BytesMarshaller.INSTANCE)
+        .setResponseMarshaller(BytesMarshaller.INSTANCE)
+        .build();
+  }
+
+  /** A peer's channel and this node's in-flight count to it. */
+  public static final class Peer {
+    final ManagedChannel channel;
+    final AtomicInteger inFlight = new AtomicInteger();
+
+    Peer(ManagedChannel channel) {
+      this.channel = channel;
+    }
+
+    public ManagedChannel channel() {
+      return channel;
+    }
+
+    public int inFlight() {
+      return inFlight.get();
+    }
+  }
+
+  private final Map<String, Peer> byAddress = new ConcurrentHashMap<>();
+  private final int maxMessageBytes;
+
+  public Peers(int maxMessageBytes) {
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  public Peer peer(String address) {
+    return byAddress.computeIfAbsent(address, a -> new Peer(
+        NettyChannelBuilder.forTarget(a)
+            .usePlaintext()
+            .maxInboundMessageSize(maxMessageBytes)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .build()));
+  }
+
+  /** Requests this node has in flight to {@code address}. */
+  public int inFlight(String address) {
+    Peer p = byAddress.get(address);
+    return p == null ? 0 : p.inFlight.get();
+  }
+
+  /** Load signal lookup for routing decisions. */
+  public ToIntFunction<String> inFlightByAddress() {
+    return this::inFlight;
+  }
+
+  /** Forwards a request's bytes; the future completes with the peer's response bytes. */
+  public ListenableFuture<byte[]> forward(Peer peer, MethodDescriptor<byte[], byte[]> method,
+      byte[] request, Metadata headers, CallOptions options) {
+    ClientCall<byte[], byte[]> call = ClientInterceptors.intercept(peer.channel,
+        MetadataUtils.newAttachHeadersInterceptor(headers)).newCall(method, options);
+    peer.inFlight.incrementAndGet();
+    ListenableFuture<byte[]> response = ClientCalls.futureUnaryCall(call, request);
+    response.addListener(peer.inFlight::decrementAndGet, Runnable::run);
+    return response;
+  }
+
+  /** Closes channels to addresses no longer in the mesh. */
+  public void retainOnly(Collection<String> liveAddresses) {
+    for (String address : List.copyOf(byAddress.keySet())) {
+      if (!liveAddresses.contains(address)) {
+        Peer gone = byAddress.remove(address);
+        if (gone != null) {
+          gone.channel.shutdown();
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    byAddress.values().forEach(p -> p.channel.shutdownNow());
+    byAddress.clear();
+  }
+
+  /** Passes message bytes through untouched. */
+  enum BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.densemesh.mesh;
+
+import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
+import io.densemesh.api.inference.ModelInferResponse;
+import io.densemesh.api.inference.ModelMetadataRequest;
+import io.densemesh.api.inference.ModelMetadataResponse;
+import io.densemesh.protocol.ProtoTensorCodec;
+import io.densemesh.runtime.DataType;
+import io.densemesh.runtime.ModelMetadata;
+import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.Tensor;
+import io.densemesh.runtime.TensorSpec;
+import io.densemesh.runtime.error.DeadlineExceededException;
+import io.densemesh.runtime.error.UnavailableException;
+import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
+import io.grpc.CallOptions;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Serving for the REST front end: local when this node holds (or is to load) the model, else
+ * the request is re-encoded once as a V2 gRPC request and forwarded to the peer the router picks,
+ * with the same retry-on-UNAVAILABLE rule as gRPC forwarding. A peer's error status passes
+ * through unchanged (ErrorMapping turns it into the HTTP status).
+ */
+public final class RoutedServing implements Serving {
+
+  private static final int MAX_ATTEMPTS = 3;
+
+  private final ModelServing local;
+  private final MeshRouter router;
+  private final Peers peers;
+  private final Predicate<String> loadedInMesh;
+  private final Duration defaultTimeout;
+
+  public RoutedServing(ModelServing local, MeshRouter router, Peers peers,
+      Predicate<String> loadedInMesh, Duration defaultTimeout) {
+    this.local = local;
+    this.router = router;
+    this.peers = peers;
+    this.loadedInMesh = loadedInMesh;
+    this.defaultTimeout = defaultTimeout;
+  }
+
+  @Override
+  public List<Tensor> infer(ModelSpec model, List<Tensor> inputs, Set<String> outputs,
+      Duration timeout) {
+    RouteHints hints = RouteHints.NONE;
+    for (int attempt = 1; ; attempt++) {
+      Route route = router.route(model, hints);
+      if (!(route instanceof Route.Remote remote)) {
+        return local.infer(model, inputs, outputs, timeout);
+      }
+      byte[] request = ProtoTensorCodec.request(model.modelId(), inputs, outputs).toByteArray();
+      try {
+        byte[] response = call(remote, Peers.MODEL_INFER_BYTES, request, model, hints, timeout);
+        return ProtoTensorCodec.outputs(ModelInferResponse.parseFrom(response));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        hints = hints.exclude(remote.instanceId());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new UnavailableException("peer " + remote.instanceId() + " sent a bad answer", e);
+      }
+    }
+  }
+
+  @Override
+  public ModelMetadata metadata(ModelSpec model, Duration timeout) {
+    RouteHints hints = RouteHints.NONE;
+    for (int attempt = 1; ; attempt++) {
+      Route route = router.route(model, hints);
+      if (!(route instanceof Route.Remote remote)) {
+        return local.metadata(model, timeout);
+      }
+      byte[] request = ModelMetadataRequest.newBuilder().setName(model.modelId()).build()
+          .toByteArray();
+      try {
+        ModelMetadataResponse r = ModelMetadataResponse.parseFrom(call(remote,
+            Peers.bytesMethod(
+                GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName()),
+            request, model, hints, timeout));
+        return new ModelMetadata(r.getPlatform(), specs(r.getInputsList()),
+            specs(r.getOutputsList()));
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= MAX_ATTEMPTS) {
+          throw e;
+        }
+        hints = hints.exclude(remote.instanceId());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new UnavailableException("peer " + remote.instanceId() + " sent a bad answer", e);
+      }
+    }
+  }
+
+  private static List<TensorSpec> specs(List<ModelMetadataResponse.TensorMetadata> tensors) {
+    return tensors.stream().map(t -> new TensorSpec(t.getName(),
+        DataType.fromWire(t.getDatatype()), t.getShapeList())).toList();
+  }
+
+  @Override
+  public boolean ready(ModelSpec model) {
+    return local.ready(model) || loadedInMesh.test(model.modelId());
+  }
+
+  private byte[] call(Route.Remote remote, io.grpc.MethodDescriptor<byte[], byte[]> method,
+      byte[] request, ModelSpec model, RouteHints hints, Duration timeout) {
+    Duration limit = timeout == null ? defaultTimeout : timeout;
+    Metadata headers = ForwardHeaders.of(model.modelId(), hints, remote.loadHere());
+    try {
+      return peers.forward(peers.peer(remote.address()), method, request, headers,
+              CallOptions.DEFAULT.withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS))
+          .get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException sre) {
+        throw sre;
+      }
+      throw new UnavailableException("forwarding to " + remote.instanceId() + " failed: "
+          + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DeadlineExceededException("interrupted while forwarding");
+    }
+  }
+}
