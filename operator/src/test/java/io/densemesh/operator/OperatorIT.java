@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.densemesh.api.admin.GetPlacementConfigRequest;
+import io.densemesh.api.admin.ListModelsRequest;
+import io.densemesh.api.admin.ListModelsResponse;
+import io.densemesh.api.admin.MeshAdminGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.mmesh.DeleteVModelRequest;
@@ -30,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,8 +78,10 @@ class OperatorIT {
     OperatorConfig config = OperatorConfigParser.parse(List.of("--namespace", NS,
         "--resync-period", "1s", "--status-poll-interval", "200ms",
         "--node-image", "densemesh/node:it"), Map.of());
-    operator = new Operator(client, config, cache -> MeshConnector.fixed(
-        "127.0.0.1:" + node.node.grpcPort(), Duration.ofSeconds(10)), Clock.systemUTC()).start();
+    // The target follows the static node, so a test may replace the node (a fresh registry).
+    operator = new Operator(client, config, cache -> new MeshConnector(
+        () -> Optional.of("127.0.0.1:" + node.node.grpcPort()), Duration.ofSeconds(10)),
+        Clock.systemUTC()).start();
   }
 
   @AfterEach
@@ -167,14 +174,18 @@ class OperatorIT {
   }
 
   static ModelInferResponse infer(String modelName, float[] row) {
+    return node.inference.modelInfer(request(modelName, row));
+  }
+
+  static ModelInferRequest request(String modelName, float[] row) {
     ByteBuffer raw = ByteBuffer.allocate(row.length * 4).order(ByteOrder.LITTLE_ENDIAN);
     for (float v : row) {
       raw.putFloat(v);
     }
-    return node.inference.modelInfer(ModelInferRequest.newBuilder().setModelName(modelName)
+    return ModelInferRequest.newBuilder().setModelName(modelName)
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName(SampleModels.INPUT)
             .setDatatype("FP32").addShape(1).addShape(row.length))
-        .addRawInputContents(ByteString.copyFrom(raw.array())).build());
+        .addRawInputContents(ByteString.copyFrom(raw.array())).build();
   }
 
   /** Which of the candidate seeds' models produced the response's logits (-1: none). */
@@ -361,6 +372,77 @@ class OperatorIT {
     assertThat(producedBy(infer("resilient", row), row, 303)).isEqualTo(303);
     await().atMost(Duration.ofSeconds(60)).until(() -> activeState("resilient"),
         s -> s.equals("Loaded//UpToDate"));
+
+    // A node restarted on an empty registry: the InferenceService is registered again.
+    node.close();
+    node = new TestNode(dir.resolve("fresh-registry"));
+    assertThat(vmodel("resilient").getStatus()).isEqualTo(VModelStatus.NOT_FOUND);
+    await().atMost(Duration.ofSeconds(30)).until(() -> vmodel("resilient").getStatus()
+        != VModelStatus.NOT_FOUND);
+    assertThat(vmodel("resilient").getTargetModelId()).isEqualTo(modelId);
+    assertThat(producedBy(infer("resilient", row), row, 303)).isEqualTo(303);
+  }
+
+  @Test
+  void placementPolicyIsAppliedByTheMesh() throws Exception {
+    apply(Kinds.SERVING_RUNTIME, ONNX_RUNTIME);
+    apply(Kinds.INFERENCE_SERVICE, isvc("gold-model", uri(404)));
+    await().atMost(Duration.ofSeconds(60)).until(() -> activeState("gold-model"),
+        s -> s.equals("Loaded//UpToDate"));
+    String modelId = vmodel("gold-model").getActiveModelId();
+    apply(Kinds.PLACEMENT_POLICY, """
+        apiVersion: densemesh.io/v1alpha1
+        kind: PlacementPolicy
+        metadata: {name: tuned}
+        spec:
+          eviction: cost-aware
+          placement: p2c
+          idleTtl: 10m
+          loadingConcurrency: 3
+          modelCopies:
+            - matchLabels: {tier: gold}
+              minCopies: 1
+              maxCopies: 2
+              tenant: acme
+        """);
+    await().atMost(Duration.ofSeconds(30)).until(() -> status(Kinds.PLACEMENT_POLICY, "tuned")
+        .string("phase").orElse(""), p -> p.equals("Applied"));
+    assertThat(status(Kinds.PLACEMENT_POLICY, "tuned").integer("matchedModels")).contains(1L);
+    assertThat(admin().getPlacementConfig(GetPlacementConfigRequest.getDefaultInstance())
+        .getSettingsMap()).isEqualTo(Map.of("eviction", "cost-aware", "placement", "p2c",
+            "idleTtlMillis", "600000", "loadingConcurrency", "3"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> entry(modelId).getMaxCopies() == 2);
+    ListModelsResponse.Entry bounds = entry(modelId);
+    assertThat(bounds.getMinCopies()).isEqualTo(1);
+    assertThat(bounds.getTenant()).isEqualTo("acme");
+
+    // A second policy may not set mesh-wide settings too.
+    apply(Kinds.PLACEMENT_POLICY, """
+        apiVersion: densemesh.io/v1alpha1
+        kind: PlacementPolicy
+        metadata: {name: rival}
+        spec:
+          eviction: lru
+        """);
+    await().atMost(Duration.ofSeconds(30)).until(() -> status(Kinds.PLACEMENT_POLICY, "rival")
+        .string("reason").orElse(""), r -> r.equals("Conflict"));
+    assertThat(admin().getPlacementConfig(GetPlacementConfigRequest.getDefaultInstance())
+        .getSettingsMap()).containsEntry("eviction", "cost-aware");
+
+    // Deleting the policies restores the defaults and the model's bounds.
+    client.genericKubernetesResources(Kinds.PLACEMENT_POLICY).inNamespace(NS).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> admin().getPlacementConfig(
+        GetPlacementConfigRequest.getDefaultInstance()).getSettingsMap().isEmpty()
+        && entry(modelId).getMaxCopies() == 0);
+  }
+
+  static MeshAdminGrpc.MeshAdminBlockingStub admin() {
+    return MeshAdminGrpc.newBlockingStub(node.channel);
+  }
+
+  static ListModelsResponse.Entry entry(String modelId) {
+    return admin().listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
+        .filter(e -> e.getModelId().equals(modelId)).findFirst().orElseThrow();
   }
 
   @Test

@@ -179,6 +179,9 @@ public final class RuntimeWorkload {
     env.add(literal("DM_DATA_DIR", DATA_DIR));
     env.add(new EnvVarBuilder().withName("DM_INSTANCE_ID").withNewValueFrom()
         .withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+    // Peers forward requests to the address a node advertises: its pod IP.
+    env.add(new EnvVarBuilder().withName("DM_ADVERTISE_HOST").withNewValueFrom()
+        .withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().build());
     env.add(literal("DM_LABELS", placementLabels(runtime)));
     env.add(secret("DM_ETCD", settings.etcdSecret(), "endpoints", false));
     env.add(secret("DM_ETCD_PREFIX", settings.etcdSecret(), "prefix", true));

@@ -107,6 +107,7 @@ class RuntimeWorkloadTest {
         .map(EnvVar::getValueFrom).findFirst().orElseThrow().getSecretKeyRef().getOptional())
         .isTrue();
     assertThat(env(node, "DM_INSTANCE_ID")).isEqualTo("field:metadata.name");
+    assertThat(env(node, "DM_ADVERTISE_HOST")).isEqualTo("field:status.podIP");
     assertThat(node.getResources().getLimits().get("memory").toString()).isEqualTo("2Gi");
     assertThat(node.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
     assertThat(pod.getNodeSelector()).containsEntry("pool", "inference");
