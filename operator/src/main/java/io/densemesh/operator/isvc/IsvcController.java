@@ -13,6 +13,7 @@ import io.densemesh.operator.resource.StatusWriter;
 import io.densemesh.operator.runtime.RuntimeCatalog;
 import io.densemesh.operator.runtime.RuntimeController;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Clock;
@@ -39,7 +40,7 @@ public final class IsvcController {
   public static final String DEPLOYMENT_MODE = "serving.kserve.io/deploymentMode";
   public static final String MODEL_MESH = "ModelMesh";
 
-  private final io.fabric8.kubernetes.client.KubernetesClient client;
+  private final KubernetesClient client;
   private final ResourceCache cache;
   private final MeshConnector mesh;
   private final StatusWriter statusWriter;
@@ -50,7 +51,7 @@ public final class IsvcController {
   /**
    * @param onRegistered called after a vmodel was (re)registered, e.g. to re-apply copy bounds
    */
-  public IsvcController(io.fabric8.kubernetes.client.KubernetesClient client,
+  public IsvcController(KubernetesClient client,
       ResourceCache cache, MeshConnector mesh, Clock clock, Duration pollInterval,
       Runnable onRegistered) {
     this.client = client;

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,7 +54,7 @@ public final class WorkQueue<K> implements AutoCloseable {
     if (waiting.add(key)) {
       try {
         executor.execute(() -> run(key));
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         waiting.remove(key); // closed
       }
     }
@@ -63,7 +64,7 @@ public final class WorkQueue<K> implements AutoCloseable {
   public void addAfter(K key, Duration delay) {
     try {
       executor.schedule(() -> add(key), delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       // closed
     }
   }

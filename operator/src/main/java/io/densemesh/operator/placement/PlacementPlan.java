@@ -1,6 +1,7 @@
 package io.densemesh.operator.placement;
 
 import io.densemesh.operator.resource.InvalidResourceException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public record PlacementPlan(Map<String, String> settings, Optional<String> setti
     Map<String, String> settings = Map.of();
     Optional<String> source = Optional.empty();
     Map<String, Integer> matched = new LinkedHashMap<>();
-    List<PolicyInput> accepted = new java.util.ArrayList<>();
+    List<PolicyInput> accepted = new ArrayList<>();
     for (PolicyInput p : policies) {
       if (p.error().isPresent()) {
         verdicts.put(p.name(), new Verdict(false, p.error().get().reason(),
