@@ -131,13 +131,14 @@ public final class MeshNode implements AutoCloseable {
             config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(ServerInterceptors.intercept(
-            new InferenceRouting(inference, router, peers, metrics, retries).bindService(),
+            new InferenceRouting(inference, router, peers, metrics, retries, events)
+                .bindService(),
             new MeshHeaders(), new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
             new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies),
             new CallMetrics(metrics)))
-        .addService(new PeerControlGrpcService(resolver, loader, cache, state))
+        .addService(new PeerControlGrpcService(resolver, loader, cache, state, registry, events))
         .build()
         .start();
     this.address = advertisedHost(config) + ":" + grpc.getPort();

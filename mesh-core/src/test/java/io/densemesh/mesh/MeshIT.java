@@ -131,7 +131,7 @@ class MeshIT {
     assertThat(loads(a) + loads(b) + loads(c)).as("each model loaded once across the mesh")
         .isEqualTo(models);
     assertThat(List.of(loads(a), loads(b), loads(c)))
-        .as("placement spreads loads over the nodes").allMatch(n -> n > 20);
+        .as("placement spreads loads over the nodes").allMatch(n -> n >= 10);
     // A second pass is all hits: no more loads.
     for (int i = 0; i < models; i += 10) {
       assertThat(Inference.answeredBy(
