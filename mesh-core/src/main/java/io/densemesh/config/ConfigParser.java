@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,6 +36,12 @@ public final class ConfigParser {
     DEFAULTS.put("max-tensor-elements", "67108864");
     DEFAULTS.put("eviction", "lru");
     DEFAULTS.put("failure-backoff", "30s");
+    DEFAULTS.put("storage-config", "");
+    DEFAULTS.put("pvc-root", "/pvc_mounts");
+    DEFAULTS.put("artifact-cache-dir", "");
+    DEFAULTS.put("artifact-cache-size", "10g");
+    DEFAULTS.put("max-artifact-size", "4g");
+    DEFAULTS.put("download-timeout", "10m");
   }
 
   private ConfigParser() {}
@@ -83,7 +90,21 @@ public final class ConfigParser {
                 values.get("max-message-size")))),
         longValue("--max-tensor-elements", values.get("max-tensor-elements")),
         values.get("eviction").toLowerCase(Locale.ROOT),
-        duration("--failure-backoff", values.get("failure-backoff")));
+        duration("--failure-backoff", values.get("failure-backoff")),
+        storage(values));
+  }
+
+  private static StorageSettings storage(Map<String, String> values) {
+    String storageConfig = values.get("storage-config").trim();
+    String cacheDir = values.get("artifact-cache-dir").trim();
+    return new StorageSettings(
+        storageConfig.isEmpty() ? Optional.empty() : Optional.of(Path.of(storageConfig)),
+        Path.of(values.get("pvc-root")),
+        cacheDir.isEmpty() ? Path.of(values.get("data-dir")).resolve("artifacts")
+            : Path.of(cacheDir),
+        ByteSize.parse("--artifact-cache-size", values.get("artifact-cache-size")),
+        ByteSize.parse("--max-artifact-size", values.get("max-artifact-size")),
+        duration("--download-timeout", values.get("download-timeout")));
   }
 
   /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param maxTensorElements largest element count one input tensor may describe
  * @param evictionPolicy name of the eviction policy ({@code lru} or {@code cost-aware})
  * @param failureBackoff how long a failed load answers from its record before a retry
+ * @param storage where model artifacts come from and are cached
  */
 public record NodeConfig(
     String host,
@@ -37,7 +38,8 @@ public record NodeConfig(
     int maxMessageBytes,
     long maxTensorElements,
     String evictionPolicy,
-    Duration failureBackoff) {
+    Duration failureBackoff,
+    StorageSettings storage) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -46,6 +48,7 @@ public record NodeConfig(
     Objects.requireNonNull(loadTimeout, "loadTimeout");
     Objects.requireNonNull(evictionPolicy, "evictionPolicy");
     Objects.requireNonNull(failureBackoff, "failureBackoff");
+    Objects.requireNonNull(storage, "storage");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

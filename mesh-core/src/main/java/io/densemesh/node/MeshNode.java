@@ -1,10 +1,11 @@
 package io.densemesh.node;
 
-import io.densemesh.cache.ArtifactResolver;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.ConfigException;
 import io.densemesh.config.NodeConfig;
+import io.densemesh.config.StorageSettings;
 import io.densemesh.grpc.CallMetrics;
 import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.MeshHeaders;
@@ -17,6 +18,10 @@ import io.densemesh.registry.Registry;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.StorageConfigs;
+import io.densemesh.runtime.storage.StorageOptions;
+import io.densemesh.runtime.storage.TransferLimits;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
@@ -46,6 +51,7 @@ public final class MeshNode implements AutoCloseable {
   private final NodeState state;
   private final Registry registry;
   private final NodeMetrics metrics;
+  private final ModelStorage storage;
   private final ModelCache cache;
   private final Server grpc;
   private final RestServer rest;
@@ -60,7 +66,9 @@ public final class MeshNode implements AutoCloseable {
     RuntimeRegistry runtimes =
         new RuntimeRegistry(List.of(new OnnxModelRuntime(config.intraOpThreads())));
     VModelHook vmodelHook = new VModelHook();
-    this.cache = new ModelCache(runtimes, new ArtifactResolver(),
+    this.storage = openStorage(config.storage(), metrics, clock);
+    metrics.bindStorage(storage);
+    this.cache = new ModelCache(runtimes, storage,
         EvictionPolicies.byName(config.evictionPolicy()), new Listeners(metrics, vmodelHook),
         clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
     metrics.bind(cache, () -> registry.models().size());
@@ -90,6 +98,21 @@ public final class MeshNode implements AutoCloseable {
     log.info("node {} ready: gRPC :{}, REST :{}, metrics :{}, capacity {} bytes, data in {}",
         config.instanceId(), grpcPort(), restPort(), metricsPort(), config.capacityBytes(),
         config.dataDir());
+  }
+
+  private static ModelStorage openStorage(StorageSettings settings, NodeMetrics metrics,
+      Clock clock) {
+    StorageConfigs configs;
+    try {
+      configs = StorageConfigs.load(settings.storageConfig().orElse(null));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--storage-config: " + e.getMessage());
+    }
+    return ModelStorage.create(configs,
+        new StorageOptions(settings.pvcRoot(), settings.artifactCacheDir(),
+            settings.artifactCacheBytes(),
+            new TransferLimits(settings.maxArtifactBytes(), settings.downloadTimeout())),
+        metrics, clock);
   }
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
@@ -139,6 +162,7 @@ public final class MeshNode implements AutoCloseable {
       grpc.shutdownNow();
     }
     cache.close();
+    storage.close();
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
