@@ -23,6 +23,7 @@ import java.util.Objects;
  * @param evictionPolicy name of the eviction policy ({@code lru} or {@code cost-aware})
  * @param failureBackoff how long a failed load answers from its record before a retry
  * @param mesh how the node joins a mesh (etcd, labels, drain)
+ * @param storage where model artifacts come from and are cached
  */
 public record NodeConfig(
     String host,
@@ -39,7 +40,8 @@ public record NodeConfig(
     long maxTensorElements,
     String evictionPolicy,
     Duration failureBackoff,
-    MeshConfig mesh) {
+    MeshConfig mesh,
+    StorageSettings storage) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -50,6 +52,7 @@ public record NodeConfig(
     Objects.requireNonNull(failureBackoff, "failureBackoff");
     Objects.requireNonNull(mesh, "mesh");
     require(!instanceId.contains("/"), "--instance-id must not contain '/'");
+    Objects.requireNonNull(storage, "storage");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

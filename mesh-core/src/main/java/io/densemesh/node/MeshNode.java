@@ -1,13 +1,14 @@
 package io.densemesh.node;
 
 import io.densemesh.api.registry.InstanceRecord;
-import io.densemesh.cache.ArtifactResolver;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.ConfigException;
 import io.densemesh.config.MeshConfig;
 import io.densemesh.config.NodeConfig;
+import io.densemesh.config.StorageSettings;
 import io.densemesh.grpc.CallMetrics;
 import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
@@ -35,6 +36,10 @@ import io.densemesh.registry.Registry;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.StorageConfigs;
+import io.densemesh.runtime.storage.StorageOptions;
+import io.densemesh.runtime.storage.TransferLimits;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
@@ -72,6 +77,7 @@ public final class MeshNode implements AutoCloseable {
   private final NodeState state;
   private final Registry registry;
   private final NodeMetrics metrics;
+  private final ModelStorage storage;
   private final ModelCache cache;
   private final Server grpc;
   private final RestServer rest;
@@ -100,7 +106,9 @@ public final class MeshNode implements AutoCloseable {
         new RuntimeRegistry(List.of(new OnnxModelRuntime(config.intraOpThreads())));
     VModelHook vmodelHook = new VModelHook();
     CacheListeners listeners = new CacheListeners(List.of(metrics, vmodelHook));
-    this.cache = new ModelCache(runtimes, new ArtifactResolver(),
+    this.storage = openStorage(config.storage(), metrics, clock);
+    metrics.bindStorage(storage);
+    this.cache = new ModelCache(runtimes, storage,
         EvictionPolicies.byName(config.evictionPolicy()), listeners,
         clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
     metrics.bind(cache, registry::modelCount);
@@ -238,6 +246,21 @@ public final class MeshNode implements AutoCloseable {
     }
   }
 
+  private static ModelStorage openStorage(StorageSettings settings, NodeMetrics metrics,
+      Clock clock) {
+    StorageConfigs configs;
+    try {
+      configs = StorageConfigs.load(settings.storageConfig().orElse(null));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--storage-config: " + e.getMessage());
+    }
+    return ModelStorage.create(configs,
+        new StorageOptions(settings.pvcRoot(), settings.artifactCacheDir(),
+            settings.artifactCacheBytes(),
+            new TransferLimits(settings.maxArtifactBytes(), settings.downloadTimeout())),
+        metrics, clock);
+  }
+
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
   public static MeshNode start(NodeConfig config, Clock clock) {
     try {
@@ -315,6 +338,7 @@ public final class MeshNode implements AutoCloseable {
     retries.shutdownNow();
     cache.close();
     peers.close();
+    storage.close();
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
