@@ -17,6 +17,7 @@ import io.densemesh.registry.Registry;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
@@ -57,8 +58,8 @@ public final class MeshNode implements AutoCloseable {
     this.state = new NodeState(version == null ? "dev" : version);
     this.registry = new LocalRegistry(config.dataDir());
     this.metrics = new NodeMetrics();
-    RuntimeRegistry runtimes =
-        new RuntimeRegistry(List.of(new OnnxModelRuntime(config.intraOpThreads())));
+    OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads());
+    RuntimeRegistry runtimes = new RuntimeRegistry(List.of(onnx, new TextModelRuntime(onnx)));
     VModelHook vmodelHook = new VModelHook();
     this.cache = new ModelCache(runtimes, new ArtifactResolver(),
         EvictionPolicies.byName(config.evictionPolicy()), new Listeners(metrics, vmodelHook),
