@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -35,6 +36,7 @@ public final class ConfigParser {
     DEFAULTS.put("max-tensor-elements", "67108864");
     DEFAULTS.put("eviction", "lru");
     DEFAULTS.put("failure-backoff", "30s");
+    DEFAULTS.put("remote-runtime", "");
   }
 
   private ConfigParser() {}
@@ -83,7 +85,9 @@ public final class ConfigParser {
                 values.get("max-message-size")))),
         longValue("--max-tensor-elements", values.get("max-tensor-elements")),
         values.get("eviction").toLowerCase(Locale.ROOT),
-        duration("--failure-backoff", values.get("failure-backoff")));
+        duration("--failure-backoff", values.get("failure-backoff")),
+        values.get("remote-runtime").isBlank() ? Optional.empty()
+            : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))));
   }
 
   /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */
@@ -136,7 +140,7 @@ public final class ConfigParser {
   }
 
   /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
-  static Duration duration(String option, String text) {
+  public static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (t.startsWith("pt") || t.startsWith("p")) {

@@ -3,6 +3,7 @@ package io.densemesh.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a node is configured with. Immutable, validated on construction; see
@@ -22,6 +23,7 @@ import java.util.Objects;
  * @param maxTensorElements largest element count one input tensor may describe
  * @param evictionPolicy name of the eviction policy ({@code lru} or {@code cost-aware})
  * @param failureBackoff how long a failed load answers from its record before a retry
+ * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  */
 public record NodeConfig(
     String host,
@@ -37,7 +39,8 @@ public record NodeConfig(
     int maxMessageBytes,
     long maxTensorElements,
     String evictionPolicy,
-    Duration failureBackoff) {
+    Duration failureBackoff,
+    Optional<RemoteRuntimeOption> remoteRuntime) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -46,6 +49,7 @@ public record NodeConfig(
     Objects.requireNonNull(loadTimeout, "loadTimeout");
     Objects.requireNonNull(evictionPolicy, "evictionPolicy");
     Objects.requireNonNull(failureBackoff, "failureBackoff");
+    Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -26,6 +26,11 @@ public final class MeshHeaders implements ServerInterceptor {
   private static final Metadata.Key<byte[]> MODEL_BIN =
       Metadata.Key.of("mm-model-id-bin", Metadata.BINARY_BYTE_MARSHALLER);
 
+  /** The {@code mm-model-id} of the current call, or null when it sent none. */
+  public static String modelId() {
+    return MODEL_ID.get();
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

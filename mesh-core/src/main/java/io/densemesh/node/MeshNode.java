@@ -14,8 +14,10 @@ import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.placement.EvictionPolicies;
 import io.densemesh.registry.LocalRegistry;
 import io.densemesh.registry.Registry;
+import io.densemesh.remote.RemoteModelRuntime;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
+import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
@@ -29,7 +31,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +52,7 @@ public final class MeshNode implements AutoCloseable {
   private final Registry registry;
   private final NodeMetrics metrics;
   private final ModelCache cache;
+  private final RuntimeRegistry runtimes;
   private final Server grpc;
   private final RestServer rest;
   private final MetricsServer metricsServer;
@@ -59,11 +64,18 @@ public final class MeshNode implements AutoCloseable {
     this.registry = new LocalRegistry(config.dataDir());
     this.metrics = new NodeMetrics();
     OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads());
-    RuntimeRegistry runtimes = new RuntimeRegistry(List.of(onnx, new TextModelRuntime(onnx)));
+    Optional<RemoteModelRuntime> remote = config.remoteRuntime().map(r ->
+        RemoteModelRuntime.connect(r, config.loadTimeout(), config.maxMessageBytes()));
+    List<ModelRuntime> all = new ArrayList<>();
+    remote.ifPresent(all::add); // its types win over the embedded runtimes'
+    all.add(onnx);
+    all.add(new TextModelRuntime(onnx));
+    this.runtimes = new RuntimeRegistry(all);
     VModelHook vmodelHook = new VModelHook();
     this.cache = new ModelCache(runtimes, new ArtifactResolver(),
         EvictionPolicies.byName(config.evictionPolicy()), new Listeners(metrics, vmodelHook),
-        clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
+        clock, capacity(config, remote), config.loadingSlots(), config.failureBackoff());
+    remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, () -> registry.models().size());
     ModelResolver resolver = new ModelResolver(registry);
     ModelServing serving = new ModelServing(cache,
@@ -89,8 +101,14 @@ public final class MeshNode implements AutoCloseable {
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();
     log.info("node {} ready: gRPC :{}, REST :{}, metrics :{}, capacity {} bytes, data in {}",
-        config.instanceId(), grpcPort(), restPort(), metricsPort(), config.capacityBytes(),
+        config.instanceId(), grpcPort(), restPort(), metricsPort(), cache.capacityBytes(),
         config.dataDir());
+  }
+
+  /** With a remote runtime, the node holds no more than the runtime says it has room for. */
+  private static long capacity(NodeConfig config, Optional<RemoteModelRuntime> remote) {
+    long offered = remote.map(RemoteModelRuntime::capacityBytes).orElse(0L);
+    return offered > 0 ? Math.min(config.capacityBytes(), offered) : config.capacityBytes();
   }
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
@@ -140,6 +158,7 @@ public final class MeshNode implements AutoCloseable {
       grpc.shutdownNow();
     }
     cache.close();
+    runtimes.close();
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
