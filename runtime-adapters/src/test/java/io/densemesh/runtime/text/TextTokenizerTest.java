@@ -63,4 +63,31 @@ class TextTokenizerTest {
       assertThat(batch.ids()).containsExactly(2, 7, 3, 0, 0, 0, 0, 0);
     }
   }
+
+  /** One tokenizer serves every request of a model at once: concurrent batches stay correct. */
+  @Test
+  void concurrentBatchesEncodeAsTheyDoAlone() throws Exception {
+    List<List<String>> batches = List.of(List.of("good"), List.of("the plot was bad", "fun !"),
+        List.of("not very good , awful acting and a boring plot"), List.of("zorgly", "", "."));
+    try (TextTokenizer tokenizer = TextTokenizer.open(tokenizerJson(), 8, false)) {
+      List<TokenBatch> alone = batches.stream().map(tokenizer::encode).toList();
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+          int b = i % batches.size();
+          results.add(pool.submit(() -> {
+            TokenBatch batch = tokenizer.encode(batches.get(b));
+            return Arrays.equals(batch.ids(), alone.get(b).ids())
+                && Arrays.equals(batch.attentionMask(), alone.get(b).attentionMask());
+          }));
+        }
+        for (var result : results) {
+          assertThat(result.get()).isTrue();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
 }
