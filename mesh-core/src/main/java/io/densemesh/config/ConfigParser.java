@@ -50,6 +50,7 @@ public final class ConfigParser {
     DEFAULTS.put("artifact-cache-size", "10g");
     DEFAULTS.put("max-artifact-size", "4g");
     DEFAULTS.put("download-timeout", "10m");
+    DEFAULTS.put("remote-runtime", "");
   }
 
   private ConfigParser() {}
@@ -108,7 +109,9 @@ public final class ConfigParser {
             values.get("zone"),
             labels(values.get("labels")),
             duration("--drain-timeout", values.get("drain-timeout"))),
-        storage(values));
+        storage(values),
+        values.get("remote-runtime").isBlank() ? Optional.empty()
+            : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))));
   }
 
   private static List<String> list(String text) {
@@ -198,7 +201,7 @@ public final class ConfigParser {
   }
 
   /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
-  static Duration duration(String option, String text) {
+  public static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (t.startsWith("pt") || t.startsWith("p")) {

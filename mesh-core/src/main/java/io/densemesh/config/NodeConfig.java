@@ -3,6 +3,7 @@ package io.densemesh.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a node is configured with. Immutable, validated on construction; see
@@ -24,6 +25,7 @@ import java.util.Objects;
  * @param failureBackoff how long a failed load answers from its record before a retry
  * @param mesh how the node joins a mesh (etcd, labels, drain)
  * @param storage where model artifacts come from and are cached
+ * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  */
 public record NodeConfig(
     String host,
@@ -41,7 +43,8 @@ public record NodeConfig(
     String evictionPolicy,
     Duration failureBackoff,
     MeshConfig mesh,
-    StorageSettings storage) {
+    StorageSettings storage,
+    Optional<RemoteRuntimeOption> remoteRuntime) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -53,6 +56,7 @@ public record NodeConfig(
     Objects.requireNonNull(mesh, "mesh");
     require(!instanceId.contains("/"), "--instance-id must not contain '/'");
     Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

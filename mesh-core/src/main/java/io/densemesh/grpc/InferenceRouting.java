@@ -12,7 +12,6 @@ import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.mesh.ForwardHeaders;
-import io.densemesh.mesh.MeshEvents;
 import io.densemesh.mesh.MeshRouter;
 import io.densemesh.mesh.Peers;
 import io.densemesh.mesh.Route;
@@ -20,7 +19,6 @@ import io.densemesh.mesh.RouteHints;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.InvalidInputException;
-import io.densemesh.runtime.error.ModelNotFoundException;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -52,11 +50,9 @@ public final class InferenceRouting {
   private final Peers peers;
   private final NodeMetrics metrics;
   private final Executor retries;
-  private final MeshEvents events;
 
   public InferenceRouting(InferenceGrpcService local, MeshRouter router, Peers peers,
-      NodeMetrics metrics, Executor retries, MeshEvents events) {
-    this.events = events;
+      NodeMetrics metrics, Executor retries) {
     this.local = local;
     this.router = router;
     this.peers = peers;
@@ -93,7 +89,7 @@ public final class InferenceRouting {
     ModelSpec model;
     try {
       NameAndVersion named = NameAndVersion.peek(body);
-      model = resolve(named);
+      model = local.resolve(named.name, named.version);
     } catch (RuntimeException e) {
       out.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
       return;
@@ -101,32 +97,6 @@ public final class InferenceRouting {
     dispatch(new Call<>(method, parser, body, out, serveHere, model, Context.current()),
         MeshHeaders.currentHints(), 1);
   }
-
-  /**
-   * Resolves the model; a request forwarded by a peer may name a model this node's registry
-   * view has not seen yet (the peer's view is a moment ahead), so it waits for it, bounded.
-   */
-  private ModelSpec resolve(NameAndVersion named) {
-    try {
-      return local.resolve(named.name, named.version);
-    } catch (ModelNotFoundException e) {
-      if (MeshHeaders.currentHints().hops() == 0) {
-        throw e;
-      }
-      events.awaitTrue(() -> {
-        try {
-          local.resolve(named.name, named.version);
-          return true;
-        } catch (ModelNotFoundException stillMissing) {
-          return false;
-        }
-      }, PEER_VIEW_LAG);
-      return local.resolve(named.name, named.version);
-    }
-  }
-
-  /** How long a forwarded request waits for this node's view to catch up with the sender's. */
-  static final java.time.Duration PEER_VIEW_LAG = java.time.Duration.ofSeconds(3);
 
   private record Call<Q, R extends MessageLite>(
       MethodDescriptor<byte[], byte[]> method, Parser<Q> parser, byte[] body,

@@ -7,8 +7,6 @@ import io.densemesh.api.peer.LoadCopyResponse;
 import io.densemesh.api.peer.PeerControlGrpc;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.mesh.CopyLoader;
-import io.densemesh.mesh.MeshEvents;
-import io.densemesh.registry.Registry;
 import io.densemesh.node.NodeState;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.ModelNotFoundException;
@@ -22,13 +20,9 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
   private final CopyLoader loader;
   private final ModelCache cache;
   private final NodeState state;
-  private final Registry registry;
-  private final MeshEvents events;
 
   public PeerControlGrpcService(ModelResolver resolver, CopyLoader loader, ModelCache cache,
-      NodeState state, Registry registry, MeshEvents events) {
-    this.registry = registry;
-    this.events = events;
+      NodeState state) {
     this.resolver = resolver;
     this.loader = loader;
     this.cache = cache;
@@ -39,8 +33,6 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
   public void loadCopy(LoadCopyRequest request, StreamObserver<LoadCopyResponse> observer) {
     Unary.run(observer, () -> {
       state.requireServing();
-      events.awaitTrue(() -> registry.model(request.getModelId()).isPresent(),
-          InferenceRouting.PEER_VIEW_LAG);
       ModelSpec spec = resolver.resolve("", null, request.getModelId(), "");
       String on = request.getFirst()
           ? loader.claimAndLoad(spec, request.getSync())

@@ -32,29 +32,6 @@ public final class MeshEvents {
     return waiter.done;
   }
 
-  /**
-   * Waits (bounded) until {@code condition} holds, re-checking after each registry change; for a
-   * peer whose registry view is a moment behind the node that forwarded to it.
-   *
-   * @return whether it holds
-   */
-  public boolean awaitTrue(java.util.function.BooleanSupplier condition,
-      java.time.Duration timeout) {
-    if (condition.getAsBoolean()) {
-      return true;
-    }
-    try {
-      when(view -> condition.getAsBoolean())
-          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      return true;
-    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-      return condition.getAsBoolean();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return condition.getAsBoolean();
-    }
-  }
-
   private void check() {
     MeshView view = registry.view();
     for (Waiter w : waiters) {
