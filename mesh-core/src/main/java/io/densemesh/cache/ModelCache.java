@@ -14,6 +14,8 @@ import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.MeshException;
 import io.densemesh.runtime.error.ModelLoadException;
 import io.densemesh.runtime.error.UnavailableException;
+import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.StagedArtifact;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,7 +56,7 @@ public final class ModelCache implements AutoCloseable {
   private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
   private final Cache<String, Failure> failures;
   private final RuntimeRegistry runtimes;
-  private final ArtifactResolver artifacts;
+  private final ModelStorage artifacts;
   private volatile EvictionPolicy eviction;
   private final CacheListener listener;
   private final Clock clock;
@@ -70,7 +72,7 @@ public final class ModelCache implements AutoCloseable {
 
   public ModelCache(
       RuntimeRegistry runtimes,
-      ArtifactResolver artifacts,
+      ModelStorage artifacts,
       EvictionPolicy eviction,
       CacheListener listener,
       Clock clock,
@@ -195,10 +197,12 @@ public final class ModelCache implements AutoCloseable {
   private void load(CacheEntry entry) {
     String id = entry.modelId();
     LoadedModel model = null;
+    StagedArtifact staged = null;
     try {
       ModelRuntime runtime = runtimes.forType(entry.spec.type());
-      Path artifact = artifacts.resolve(entry.spec.path());
-      long onDisk = artifacts.sizeOnDisk(artifact);
+      staged = artifacts.fetch(entry.spec); // held (not evictable from disk) until loaded
+      Path artifact = staged.path();
+      long onDisk = staged.sizeBytes();
       if (onDisk > capacityBytes) {
         throw new ModelLoadException(
             "model '" + id + "' needs at least " + ByteSize.format(onDisk)
@@ -238,6 +242,10 @@ public final class ModelCache implements AutoCloseable {
         listener.loadFailed(id, t.getMessage());
       }
       entry.ready.completeExceptionally(t);
+    } finally {
+      if (staged != null) {
+        staged.close();
+      }
     }
   }
 

@@ -5,6 +5,8 @@ import io.densemesh.config.ConfigParser;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
 import io.densemesh.quickstart.Quickstart;
+import io.densemesh.runtimeserver.RuntimeServer;
+import io.densemesh.runtimeserver.RuntimeServerOptions;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Arrays;
@@ -43,6 +45,13 @@ public final class Main {
         case "quickstart" -> {
           return Quickstart.run(rest, out);
         }
+        case "runtime" -> {
+          if (rest.contains("--help")) {
+            usage(out);
+            return 0;
+          }
+          return runtime(RuntimeServerOptions.parse(rest));
+        }
         default -> {
           err.println("densemesh: unknown command '" + command + "' (try --help)");
           return 2;
@@ -72,6 +81,17 @@ public final class Main {
     return 0;
   }
 
+  private static int runtime(RuntimeServerOptions options) {
+    RuntimeServer server = RuntimeServer.start(options);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+    try {
+      server.awaitTermination();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
   static void usage(PrintStream out) {
     out.println("usage: densemesh <command> [options]");
     out.println();
@@ -79,12 +99,19 @@ public final class Main {
     out.println("  serve        run a node on the embedded registry");
     out.println("  quickstart   start a node, register per-tenant models, drive traffic, summarise");
     out.println("  simulate     replay a request trace through the placement policies");
+    out.println("  runtime      serve the embedded runtimes over the ModelMesh runtime SPI");
     out.println();
     out.println("serve options (each also as DM_<NAME> in the environment; flags win):");
     for (String option : ConfigParser.options()) {
       String def = ConfigParser.defaultOf(option);
       out.printf("  --%-22s %s (default: %s)%n", option + " V", ConfigParser.envName(option),
-          def.isEmpty() ? "generated" : def);
+          def.isEmpty() ? (option.equals("instance-id") ? "generated" : "none") : def);
+    }
+    out.println();
+    out.println("runtime options:");
+    for (String option : RuntimeServerOptions.options()) {
+      String def = RuntimeServerOptions.defaultOf(option);
+      out.printf("  --%-22s (default: %s)%n", option + " V", def.isEmpty() ? "required" : def);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -43,6 +44,13 @@ public final class ConfigParser {
     DEFAULTS.put("zone", "");
     DEFAULTS.put("labels", "");
     DEFAULTS.put("drain-timeout", "30s");
+    DEFAULTS.put("storage-config", "");
+    DEFAULTS.put("pvc-root", "/pvc_mounts");
+    DEFAULTS.put("artifact-cache-dir", "");
+    DEFAULTS.put("artifact-cache-size", "10g");
+    DEFAULTS.put("max-artifact-size", "4g");
+    DEFAULTS.put("download-timeout", "10m");
+    DEFAULTS.put("remote-runtime", "");
   }
 
   private ConfigParser() {}
@@ -100,7 +108,10 @@ public final class ConfigParser {
             values.get("advertise-host"),
             values.get("zone"),
             labels(values.get("labels")),
-            duration("--drain-timeout", values.get("drain-timeout"))));
+            duration("--drain-timeout", values.get("drain-timeout"))),
+        storage(values),
+        values.get("remote-runtime").isBlank() ? Optional.empty()
+            : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))));
   }
 
   private static List<String> list(String text) {
@@ -125,6 +136,19 @@ public final class ConfigParser {
       labels.put(key, eq < 0 ? "true" : item.substring(eq + 1).trim());
     }
     return labels;
+  }
+
+  private static StorageSettings storage(Map<String, String> values) {
+    String storageConfig = values.get("storage-config").trim();
+    String cacheDir = values.get("artifact-cache-dir").trim();
+    return new StorageSettings(
+        storageConfig.isEmpty() ? Optional.empty() : Optional.of(Path.of(storageConfig)),
+        Path.of(values.get("pvc-root")),
+        cacheDir.isEmpty() ? Path.of(values.get("data-dir")).resolve("artifacts")
+            : Path.of(cacheDir),
+        ByteSize.parse("--artifact-cache-size", values.get("artifact-cache-size")),
+        ByteSize.parse("--max-artifact-size", values.get("max-artifact-size")),
+        duration("--download-timeout", values.get("download-timeout")));
   }
 
   /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */
@@ -177,7 +201,7 @@ public final class ConfigParser {
   }
 
   /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
-  static Duration duration(String option, String text) {
+  public static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
       if (t.startsWith("pt") || t.startsWith("p")) {

@@ -3,6 +3,7 @@ package io.densemesh.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything a node is configured with. Immutable, validated on construction; see
@@ -23,6 +24,8 @@ import java.util.Objects;
  * @param evictionPolicy name of the eviction policy ({@code lru} or {@code cost-aware})
  * @param failureBackoff how long a failed load answers from its record before a retry
  * @param mesh how the node joins a mesh (etcd, labels, drain)
+ * @param storage where model artifacts come from and are cached
+ * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  */
 public record NodeConfig(
     String host,
@@ -39,7 +42,9 @@ public record NodeConfig(
     long maxTensorElements,
     String evictionPolicy,
     Duration failureBackoff,
-    MeshConfig mesh) {
+    MeshConfig mesh,
+    StorageSettings storage,
+    Optional<RemoteRuntimeOption> remoteRuntime) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -50,6 +55,8 @@ public record NodeConfig(
     Objects.requireNonNull(failureBackoff, "failureBackoff");
     Objects.requireNonNull(mesh, "mesh");
     require(!instanceId.contains("/"), "--instance-id must not contain '/'");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

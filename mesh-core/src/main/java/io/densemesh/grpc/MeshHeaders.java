@@ -31,6 +31,11 @@ public final class MeshHeaders implements ServerInterceptor {
 
   /** Routing hints between nodes: hops so far, instances that failed it, load here. */
   static final Context.Key<RouteHints> HINTS = Context.key("dm-route-hints");
+  /** The {@code mm-model-id} of the current call, or null when it sent none. */
+  public static String modelId() {
+    return MODEL_ID.get();
+  }
+
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

@@ -11,13 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Runs a unary handler and maps whatever it throws through {@link ErrorMapping}. */
-final class Unary {
+public final class Unary {
 
   private static final Logger log = LoggerFactory.getLogger(Unary.class);
 
   private Unary() {}
 
-  static <T> void run(StreamObserver<T> observer, Supplier<T> handler) {
+  public static <T> void run(StreamObserver<T> observer, Supplier<T> handler) {
     T response;
     try {
       response = handler.get();
@@ -33,7 +33,7 @@ final class Unary {
   }
 
   /** The caller's remaining deadline, or null when it set none. */
-  static Duration remaining() {
+  public static Duration remaining() {
     Deadline deadline = Context.current().getDeadline();
     return deadline == null ? null
         : Duration.ofNanos(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS)));

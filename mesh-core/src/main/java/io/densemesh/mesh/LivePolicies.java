@@ -55,6 +55,7 @@ public final class LivePolicies {
   public LivePolicies(ModelCache cache, String defaultEviction) {
     this.cache = cache;
     this.base = PolicyConfig.fromMap(Map.of("eviction", defaultEviction,
+        "placement", "p2c-pending",
         "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
         PolicyConfig.recommended());
     this.current = new Applied(PolicySet.from(base), 0, 0);

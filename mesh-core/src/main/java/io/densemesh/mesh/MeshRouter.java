@@ -54,6 +54,7 @@ public final class MeshRouter {
   private final Peers peers;
   private final Clock clock;
   private final Duration failureExpiry;
+  private final RecentPlacements recent;
 
   public MeshRouter(String self, ModelCache cache, Registry registry, LivePolicies policies,
       Peers peers, Clock clock, Duration failureExpiry) {
@@ -64,6 +65,7 @@ public final class MeshRouter {
     this.peers = peers;
     this.clock = clock;
     this.failureExpiry = failureExpiry;
+    this.recent = new RecentPlacements(clock);
   }
 
   public String self() {
@@ -124,6 +126,7 @@ public final class MeshRouter {
       instances.add(instanceView(r));
     }
     long size = knownSize(model.modelId(), view);
+    long estimate = size > 0 ? size : typicalSize(view);
     Optional<Versioned<ModelRecord>> record = registry.model(model.modelId());
     int max = record.map(v -> v.value().getMaxCopies()).filter(m -> m > 0).orElse(Integer.MAX_VALUE);
     int min = record.map(v -> v.value().getMinCopies()).orElse(0);
@@ -131,9 +134,29 @@ public final class MeshRouter {
         record.map(v -> v.value().getTenant()).orElse(""), size, size == 0, 0, 0,
         Math.min(min, max), max, false, Map.of());
     PlacementRequest request = new PlacementRequest(demand, out,
-        ThreadLocalRandom.current().nextLong());
-    return policies.current().placement().choose(request,
+        ThreadLocalRandom.current().nextLong(), recent.pending());
+    Optional<String> target = policies.current().placement().choose(request,
         new ClusterSnapshot(clock.millis(), instances, Map.of()), clock.millis());
+    target.ifPresent(t -> recent.add(t, estimate));
+    return target;
+  }
+
+  /** Mean size of the copies the mesh has measured: the guess for a model never loaded. */
+  private static long typicalSize(MeshView view) {
+    long total = 0;
+    long n = 0;
+    for (Map<String, CopyRecord> byInstance : view.copies().values()) {
+      for (CopyRecord c : byInstance.values()) {
+        if (c.getSizeBytes() > 0) {
+          total += c.getSizeBytes();
+          n++;
+        }
+      }
+      if (n >= 256) {
+        break; // a sample is enough
+      }
+    }
+    return n == 0 ? 1 << 20 : total / n;
   }
 
   /** Instances whose load of the model failed within the backoff; fails fast past the limit. */

@@ -2,6 +2,8 @@ package io.densemesh.metrics;
 
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
+import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.StorageListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -22,9 +24,14 @@ import java.util.function.Supplier;
  * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes}, {@code densemesh_models_loaded},
  * {@code densemesh_models_registered}, {@code densemesh_forwards_total} (requests forwarded to a
  * peer, by result: ok, retried, failed), {@code densemesh_mesh_instances}. No per-model labels: thousands of models would explode the
+ * {@code densemesh_models_registered}; model storage: {@code densemesh_artifact_cache_hits_total},
+ * {@code densemesh_artifact_cache_misses_total}, {@code densemesh_artifact_cache_bytes},
+ * {@code densemesh_artifact_cache_evictions_total}, {@code densemesh_artifact_downloads_total}
+ * (by result), {@code densemesh_artifact_download_seconds},
+ * {@code densemesh_artifact_downloaded_bytes_total}. No per-model labels: thousands of models would explode the
  * series count.
  */
-public final class NodeMetrics implements CacheListener {
+public final class NodeMetrics implements CacheListener, StorageListener {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -37,6 +44,13 @@ public final class NodeMetrics implements CacheListener {
   private final Counter evictions;
   private final DistributionSummary evictionAge;
   private final DistributionSummary modelSize;
+  private final Counter artifactHits;
+  private final Counter artifactMisses;
+  private final Counter artifactEvictions;
+  private final Counter downloadsOk;
+  private final Counter downloadsFailed;
+  private final Counter downloadBytes;
+  private final Timer downloadTime;
 
   public NodeMetrics() {
     hits = Counter.builder("densemesh.cache.hits").description("Requests whose model was resident")
@@ -57,6 +71,29 @@ public final class NodeMetrics implements CacheListener {
         .description("How long evicted models had been resident").register(registry);
     modelSize = DistributionSummary.builder("densemesh.model.size").baseUnit("bytes")
         .description("Measured resident size of each model loaded (not its file size)")
+        .register(registry);
+    artifactHits = Counter.builder("densemesh.artifact.cache.hits")
+        .description("Remote model artifacts served from the local disk cache").register(registry);
+    artifactMisses = Counter.builder("densemesh.artifact.cache.misses")
+        .description("Remote model artifacts not on local disk (downloaded)").register(registry);
+    artifactEvictions = Counter.builder("densemesh.artifact.cache.evictions")
+        .description("Artifacts removed from the disk cache to keep it within its bound")
+        .register(registry);
+    downloadsOk = Counter.builder("densemesh.artifact.downloads").tag("result", "success")
+        .description("Artifact downloads").register(registry);
+    downloadsFailed = Counter.builder("densemesh.artifact.downloads").tag("result", "failure")
+        .description("Artifact downloads").register(registry);
+    downloadBytes = Counter.builder("densemesh.artifact.downloaded").baseUnit("bytes")
+        .description("Bytes downloaded from model storage").register(registry);
+    downloadTime = Timer.builder("densemesh.artifact.download")
+        .description("Artifact download latency (verified, into the disk cache)")
+        .publishPercentileHistogram().register(registry);
+  }
+
+  /** Registers the gauge of the artifact disk cache's size. */
+  public void bindStorage(ModelStorage storage) {
+    Gauge.builder("densemesh.artifact.cache", storage, ModelStorage::cachedBytes)
+        .baseUnit("bytes").description("Bytes held by the artifact disk cache")
         .register(registry);
   }
 
@@ -125,6 +162,33 @@ public final class NodeMetrics implements CacheListener {
       evictions.increment();
       evictionAge.record(residentMillis / 1000.0);
     }
+  }
+
+  @Override
+  public void artifactCacheHit() {
+    artifactHits.increment();
+  }
+
+  @Override
+  public void artifactCacheMiss() {
+    artifactMisses.increment();
+  }
+
+  @Override
+  public void artifactDownloaded(long bytes, long millis) {
+    downloadsOk.increment();
+    downloadBytes.increment(bytes);
+    downloadTime.record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void artifactDownloadFailed() {
+    downloadsFailed.increment();
+  }
+
+  @Override
+  public void artifactEvicted(long bytes) {
+    artifactEvictions.increment();
   }
 
   /** Prometheus text exposition. */

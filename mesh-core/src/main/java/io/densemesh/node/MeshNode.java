@@ -1,13 +1,14 @@
 package io.densemesh.node;
 
 import io.densemesh.api.registry.InstanceRecord;
-import io.densemesh.cache.ArtifactResolver;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.ConfigException;
 import io.densemesh.config.MeshConfig;
 import io.densemesh.config.NodeConfig;
+import io.densemesh.config.StorageSettings;
 import io.densemesh.grpc.CallMetrics;
 import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
@@ -32,9 +33,16 @@ import io.densemesh.registry.EtcdRegistry;
 import io.densemesh.registry.EtcdSettings;
 import io.densemesh.registry.LocalRegistry;
 import io.densemesh.registry.Registry;
+import io.densemesh.remote.RemoteModelRuntime;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
+import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.StorageConfigs;
+import io.densemesh.runtime.storage.StorageOptions;
+import io.densemesh.runtime.storage.TransferLimits;
+import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
@@ -49,7 +57,9 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -72,7 +82,9 @@ public final class MeshNode implements AutoCloseable {
   private final NodeState state;
   private final Registry registry;
   private final NodeMetrics metrics;
+  private final ModelStorage storage;
   private final ModelCache cache;
+  private final RuntimeRegistry runtimes;
   private final Server grpc;
   private final RestServer rest;
   private final MetricsServer metricsServer;
@@ -96,13 +108,22 @@ public final class MeshNode implements AutoCloseable {
     this.startedAt = clock.millis();
     this.registry = openRegistry(config);
     this.metrics = new NodeMetrics();
-    RuntimeRegistry runtimes =
-        new RuntimeRegistry(List.of(new OnnxModelRuntime(config.intraOpThreads())));
+    OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads());
+    Optional<RemoteModelRuntime> remote = config.remoteRuntime().map(r ->
+        RemoteModelRuntime.connect(r, config.loadTimeout(), config.maxMessageBytes()));
+    List<ModelRuntime> all = new ArrayList<>();
+    remote.ifPresent(all::add); // its types win over the embedded runtimes'
+    all.add(onnx);
+    all.add(new TextModelRuntime(onnx));
+    this.runtimes = new RuntimeRegistry(all);
     VModelHook vmodelHook = new VModelHook();
     CacheListeners listeners = new CacheListeners(List.of(metrics, vmodelHook));
-    this.cache = new ModelCache(runtimes, new ArtifactResolver(),
+    this.storage = openStorage(config.storage(), metrics, clock);
+    metrics.bindStorage(storage);
+    this.cache = new ModelCache(runtimes, storage,
         EvictionPolicies.byName(config.evictionPolicy()), listeners,
-        clock, config.capacityBytes(), config.loadingSlots(), config.failureBackoff());
+        clock, capacity(config, remote), config.loadingSlots(), config.failureBackoff());
+    remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
     this.policies = new LivePolicies(cache, config.evictionPolicy());
@@ -170,7 +191,7 @@ public final class MeshNode implements AutoCloseable {
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();
     log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, registry {}",
-        self, address, restPort(), metricsPort(), config.capacityBytes(),
+        self, address, restPort(), metricsPort(), cache.capacityBytes(),
         config.mesh().usesEtcd() ? "etcd " + config.mesh().etcdEndpoints() + " "
             + config.mesh().etcdPrefix() : "embedded in " + config.dataDir());
   }
@@ -235,6 +256,27 @@ public final class MeshNode implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("mesh chore failed", e);
     }
+  }
+
+  private static ModelStorage openStorage(StorageSettings settings, NodeMetrics metrics,
+      Clock clock) {
+    StorageConfigs configs;
+    try {
+      configs = StorageConfigs.load(settings.storageConfig().orElse(null));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--storage-config: " + e.getMessage());
+    }
+    return ModelStorage.create(configs,
+        new StorageOptions(settings.pvcRoot(), settings.artifactCacheDir(),
+            settings.artifactCacheBytes(),
+            new TransferLimits(settings.maxArtifactBytes(), settings.downloadTimeout())),
+        metrics, clock);
+  }
+
+  /** With a remote runtime, the node holds no more than the runtime says it has room for. */
+  private static long capacity(NodeConfig config, Optional<RemoteModelRuntime> remote) {
+    long offered = remote.map(RemoteModelRuntime::capacityBytes).orElse(0L);
+    return offered > 0 ? Math.min(config.capacityBytes(), offered) : config.capacityBytes();
   }
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
@@ -314,6 +356,8 @@ public final class MeshNode implements AutoCloseable {
     retries.shutdownNow();
     cache.close();
     peers.close();
+    storage.close();
+    runtimes.close();
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());

@@ -87,34 +87,11 @@ public final class ProtoTensorCodec {
   public static ModelInferRequest request(String modelName, List<Tensor> inputs,
       Set<String> requestedOutputs) {
     ModelInferRequest.Builder request = ModelInferRequest.newBuilder().setModelName(modelName);
-    for (Tensor t : inputs) {
-      ModelInferRequest.InferInputTensor.Builder in =
-          request.addInputsBuilder().setName(t.name()).setDatatype(t.dataType().wireName());
-      for (long d : t.shape()) {
-        in.addShape(d);
-      }
-      request.addRawInputContents(bytes(t.data()));
-    }
+    encodeInputs(inputs, request);
     for (String name : requestedOutputs) {
       request.addOutputsBuilder().setName(name);
     }
     return request.build();
-  }
-
-  /** The outputs of a response whose tensors are in raw_output_contents (as nodes answer). */
-  public static List<Tensor> outputs(ModelInferResponse response) {
-    List<Tensor> tensors = new ArrayList<>(response.getOutputsCount());
-    if (response.getRawOutputContentsCount() != response.getOutputsCount()) {
-      throw new IllegalStateException("peer answered " + response.getOutputsCount()
-          + " outputs with " + response.getRawOutputContentsCount() + " raw contents");
-    }
-    for (int i = 0; i < response.getOutputsCount(); i++) {
-      ModelInferResponse.InferOutputTensor out = response.getOutputs(i);
-      long[] shape = out.getShapeList().stream().mapToLong(Long::longValue).toArray();
-      tensors.add(new Tensor(out.getName(), DataType.fromWire(out.getDatatype()), shape,
-          response.getRawOutputContents(i).asReadOnlyByteBuffer()));
-    }
-    return tensors;
   }
 
   /** Fills outputs and raw_output_contents of a response. */
@@ -127,6 +104,51 @@ public final class ProtoTensorCodec {
       }
       response.addRawOutputContents(bytes(t.data()));
     }
+  }
+
+  /**
+   * Fills inputs and raw_input_contents of a request (the node forwarding to a runtime's data
+   * endpoint); the tensors' buffers are wrapped, not copied, where they are heap buffers.
+   */
+  public static void encodeInputs(List<Tensor> inputs, ModelInferRequest.Builder request) {
+    for (Tensor t : inputs) {
+      ModelInferRequest.InferInputTensor.Builder in =
+          request.addInputsBuilder().setName(t.name()).setDatatype(t.dataType().wireName());
+      for (long d : t.shape()) {
+        in.addShape(d);
+      }
+      request.addRawInputContents(bytes(t.data()));
+    }
+  }
+
+  /**
+   * Decodes a response's outputs (a runtime's answer) from raw_output_contents or typed
+   * contents, checking each against its declared datatype and shape.
+   */
+  public static List<Tensor> outputs(ModelInferResponse response) {
+    int rawCount = response.getRawOutputContentsCount();
+    List<ModelInferResponse.InferOutputTensor> specs = response.getOutputsList();
+    if (rawCount > 0 && rawCount != specs.size()) {
+      throw new InvalidInputException(
+          "raw_output_contents has " + rawCount + " entries for " + specs.size() + " outputs");
+    }
+    List<Tensor> tensors = new ArrayList<>(specs.size());
+    for (int i = 0; i < specs.size(); i++) {
+      ModelInferResponse.InferOutputTensor out = specs.get(i);
+      DataType type = DataType.fromWire(out.getDatatype());
+      long[] shape = out.getShapeList().stream().mapToLong(Long::longValue).toArray();
+      long count = Tensor.elementCount(shape);
+      ByteBuffer data = rawCount > 0
+          ? response.getRawOutputContents(i).asReadOnlyByteBuffer()
+          : TypedContents.encode(out.getName(), type, out.getContents(), count);
+      if (type.fixedSize() && data.remaining() != count * type.elementSize()) {
+        throw new InvalidInputException(
+            "output '" + out.getName() + "' has " + data.remaining() + " bytes, its shape needs "
+                + count * type.elementSize());
+      }
+      tensors.add(new Tensor(out.getName(), type, shape, data));
+    }
+    return tensors;
   }
 
   private static ByteString bytes(ByteBuffer data) {

@@ -366,6 +366,29 @@ public final class EtcdRegistry implements Registry {
   }
 
   @Override
+  public void catchUp(String id) {
+    if (id == null || id.isEmpty()) {
+      return;
+    }
+    try {
+      TxnResponse read = txn(t -> t.Then(
+          Op.get(key(Keys.MODELS + id), GetOption.DEFAULT),
+          Op.get(key(Keys.VMODELS + id), GetOption.DEFAULT)));
+      long newest = 0;
+      for (GetResponse r : read.getGetResponses()) {
+        for (KeyValue kv : r.getKvs()) {
+          newest = Math.max(newest, kv.getModRevision());
+        }
+      }
+      if (newest > 0) {
+        awaitApplied(newest);
+      }
+    } catch (UnavailableException e) {
+      log.debug("cannot catch up on {}: {}", id, e.getMessage());
+    }
+  }
+
+  @Override
   public MeshView view() {
     return view;
   }

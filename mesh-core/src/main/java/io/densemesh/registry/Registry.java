@@ -80,6 +80,14 @@ public interface Registry extends AutoCloseable {
    */
   boolean tryLead(String instanceId);
 
+  /**
+   * For a lookup that missed: reads {@code id}'s model and vmodel keys from the backing store and,
+   * when either exists, waits (bounded) until this registry's own reads see it. Lets a node serve
+   * a model registered through another node a moment ago. Never throws; no-op when the store is
+   * this process.
+   */
+  void catchUp(String id);
+
   /** The latest mirrored live state. */
   MeshView view();
 

@@ -33,6 +33,21 @@ public final class ModelResolver {
    */
   public ModelSpec resolve(String bodyName, String vmodelHeader, String modelHeader,
       String version) {
+    try {
+      return resolveInView(bodyName, vmodelHeader, modelHeader, version);
+    } catch (ModelNotFoundException missed) {
+      // Registered through another node a moment ago? Catch up with the registry once.
+      for (String id : new String[] {vmodelHeader, modelHeader, bodyName}) {
+        registry.catchUp(id);
+      }
+      registry.vmodel(firstNonEmpty(vmodelHeader, bodyName))
+          .ifPresent(v -> registry.catchUp(v.value().getActiveModelId()));
+      return resolveInView(bodyName, vmodelHeader, modelHeader, version);
+    }
+  }
+
+  private ModelSpec resolveInView(String bodyName, String vmodelHeader, String modelHeader,
+      String version) {
     if (version != null && !version.isEmpty() && !version.equals(VERSION)) {
       throw new ModelNotFoundException(
           "model '" + firstNonEmpty(vmodelHeader, modelHeader, bodyName) + "' has no version '"

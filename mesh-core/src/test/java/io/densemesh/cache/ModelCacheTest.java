@@ -8,6 +8,7 @@ import io.densemesh.placement.LruEvictionPolicy;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.CapacityExhaustedException;
 import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.testing.FakeClock;
 import io.densemesh.testing.FakeRuntime;
 import java.nio.file.Files;
@@ -37,7 +38,7 @@ class ModelCacheTest {
   @BeforeEach
   void setUp() throws Exception {
     artifact = Files.write(dir.resolve("m.bin"), new byte[10]);
-    cache = new ModelCache(new RuntimeRegistry(List.of(runtime)), new ArtifactResolver(),
+    cache = new ModelCache(new RuntimeRegistry(List.of(runtime)), ModelStorage.localOnly(),
         new LruEvictionPolicy(), new CacheListener() {}, clock, 300, 2, Duration.ofSeconds(30));
   }
 

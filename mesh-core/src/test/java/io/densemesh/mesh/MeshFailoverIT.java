@@ -65,6 +65,7 @@ class MeshFailoverIT {
     final AtomicLong ok = new AtomicLong();
     final AtomicLong failedAfterMark = new AtomicLong();
     final AtomicLong wrong = new AtomicLong();
+    final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
     volatile boolean marked;
     final ExecutorService threads = Executors.newFixedThreadPool(4);
 
@@ -75,6 +76,7 @@ class MeshFailoverIT {
           while (running.get()) {
             int m = ThreadLocalRandom.current().nextInt(models);
             boolean done = false;
+            String last = "";
             for (int attempt = 1; attempt <= attempts && !done && running.get(); attempt++) {
               try {
                 ModelInferResponse r = node.inference.withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -85,6 +87,7 @@ class MeshFailoverIT {
                 ok.incrementAndGet();
                 done = true;
               } catch (StatusRuntimeException e) {
+                last = e.getStatus().toString();
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                   break;
                 }
@@ -92,6 +95,9 @@ class MeshFailoverIT {
             }
             if (!done && marked && running.get()) {
               failedAfterMark.incrementAndGet();
+              if (failures.size() < 5) {
+                failures.add(last);
+              }
             }
           }
         });
@@ -142,7 +148,7 @@ class MeshFailoverIT {
       long before = load.ok.get();
       await().atMost(Duration.ofSeconds(20)).until(() -> load.ok.get() > before + 500);
       assertThat(load.failedAfterMark.get()).as("failures after recovery (%s, %d models were on"
-          + " the killed node)", recovered, onC).isZero();
+          + " the killed node): %s", recovered, onC, load.failures).isZero();
       assertThat(load.wrong.get()).isZero();
     }
     await().atMost(Duration.ofSeconds(10)).until(() -> a.node.registry().view().copies()
@@ -180,7 +186,8 @@ class MeshFailoverIT {
       etcd.start();
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() ->
           c.register("after", Inference.writeModel(dir.resolve("models"), 98)) != null);
-      assertThat(load.failedAfterMark.get()).as("failed requests to loaded models").isZero();
+      assertThat(load.failedAfterMark.get()).as("failed requests to loaded models: %s",
+          load.failures).isZero();
       assertThat(load.wrong.get()).isZero();
     }
     for (TestNode n : List.of(a, b, c)) {

@@ -130,8 +130,9 @@ class MeshIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> loads(a) + loads(b) + loads(c) >= models);
     assertThat(loads(a) + loads(b) + loads(c)).as("each model loaded once across the mesh")
         .isEqualTo(models);
-    assertThat(List.of(loads(a), loads(b), loads(c)))
-        .as("placement spreads loads over the nodes").allMatch(n -> n > 20);
+    List<Double> perNode = List.of(loads(a), loads(b), loads(c));
+    assertThat(perNode).as("placement spreads loads over the nodes: %s", perNode)
+        .allMatch(n -> n >= 10);
     // A second pass is all hits: no more loads.
     for (int i = 0; i < models; i += 10) {
       assertThat(Inference.answeredBy(
@@ -293,6 +294,8 @@ class MeshIT {
     assertThat(onB).isNotEmpty();
     nodes.remove(b);
     b.close(); // drains first
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        !a.node.registry().view().instances().containsKey("b"));
     for (String id : onB) {
       assertThat(a.node.registry().view().loadedOn(id)).as(id + " moved")
           .isNotEmpty().doesNotContain("b");

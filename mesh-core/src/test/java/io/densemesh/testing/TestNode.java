@@ -49,6 +49,12 @@ public final class TestNode implements AutoCloseable {
         .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(file.toString())).build());
   }
 
+  /** Registers an ONNX model by storage path (a URI or a path inside a storage) and key. */
+  public ModelStatusInfo register(String id, String path, String key) {
+    return mesh.registerModel(RegisterModelRequest.newBuilder().setModelId(id)
+        .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(path).setKey(key)).build());
+  }
+
   public HttpResponse<String> get(String path) {
     return send(HttpRequest.newBuilder(uri(node.restPort(), path)).GET().build());
   }

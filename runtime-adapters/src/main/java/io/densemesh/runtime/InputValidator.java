@@ -12,7 +12,7 @@ import java.util.Set;
  * never sees a tensor that could make it misbehave: every input present once and known, datatype
  * and rank equal, fixed dimensions equal, no negative or absurd dimension, and the data length
  * exactly what the shape needs (for BYTES, the length prefixes walk the buffer exactly).
- * Requested outputs must exist.
+ * Requested outputs must exist. A BYTES vector input also accepts an {@code [n, 1]} column.
  */
 public final class InputValidator {
 
@@ -65,6 +65,9 @@ public final class InputValidator {
               + spec.dataType());
     }
     long[] shape = input.shape();
+    if (stringColumn(spec, shape)) {
+      shape = new long[] {shape[0]};
+    }
     if (shape.length != spec.rank()) {
       throw new InvalidInputException(
           "input '" + name + "' has shape " + Arrays.toString(shape) + " of rank " + shape.length
@@ -104,6 +107,15 @@ public final class InputValidator {
                 + Arrays.toString(shape) + " needs " + count);
       }
     }
+  }
+
+  /**
+   * A BYTES vector input {@code [-1]} also takes a column {@code [n, 1]}: Triton-style clients
+   * send string batches that way, and both mean n strings.
+   */
+  private static boolean stringColumn(TensorSpec spec, long[] shape) {
+    return spec.dataType() == DataType.BYTES && spec.rank() == 1 && spec.shape().get(0) < 0
+        && shape.length == 2 && shape[1] == 1;
   }
 
   /** Walks 4-byte little-endian length prefixes; the buffer must end exactly at an element end. */

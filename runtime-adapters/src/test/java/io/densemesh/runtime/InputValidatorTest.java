@@ -104,4 +104,15 @@ class InputValidatorTest {
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("FLOAT32");
   }
+
+  @Test
+  void bytesVectorAlsoTakesAColumnButNotAMatrix() {
+    Tensor vector = strings("ab", "c");
+    Tensor column = new Tensor("s", DataType.BYTES, new long[] {2, 1}, vector.data());
+    Tensor matrix = new Tensor("s", DataType.BYTES, new long[] {1, 2}, vector.data());
+    Tensor x = fp32("x", new long[] {1, 4}, 16);
+    assertThatCode(() -> validator.validate(metadata, List.of(x, column), Set.of()))
+        .doesNotThrowAnyException();
+    assertRejected(List.of(x, matrix), Set.of(), "rank 2");
+  }
 }

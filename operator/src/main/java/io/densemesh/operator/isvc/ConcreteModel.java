@@ -15,10 +15,10 @@ import java.util.stream.Collectors;
  * {@link PredictorSpec}, so any change to the model's definition makes a new model) and the
  * {@link ModelInfo} it is registered with.
  *
- * <p>ModelInfo: {@code type} is the format in lower case (what node runtimes match on);
- * {@code path} is the storageUri, else {@code storage.path} (as {@code s3://bucket/path} when the
- * storage parameters name a bucket); {@code key} is the storage key, or, when storage parameters
- * are given, modelmesh-serving's JSON form {@code {"storage_key":..,"storage_params":{..}}}.
+ * <p>ModelInfo, as modelmesh-serving's controller writes it: {@code type} is the format in lower
+ * case (what node runtimes match on); {@code path} is the storageUri, else {@code storage.path}
+ * (a path inside the storage the key names); {@code key} is the storage key, or, when storage
+ * parameters are given, the JSON form {@code {"storage_key":..,"storage_params":{..}}}.
  *
  * @param id concrete model id
  * @param info registration info
@@ -32,11 +32,7 @@ public record ConcreteModel(String id, ModelInfo info) {
   }
 
   static ModelInfo info(PredictorSpec p) {
-    String path = p.storageUri().orElseGet(() -> {
-      String bucket = p.storageParameters().get("bucket");
-      String rel = p.storagePath().orElseThrow();
-      return bucket == null ? rel : "s3://" + bucket + "/" + stripSlash(rel);
-    });
+    String path = p.storageUri().orElseGet(() -> p.storagePath().orElseThrow());
     String key = p.storageKey().orElse("");
     if (!p.storageParameters().isEmpty()) {
       key = "{\"storage_key\":" + quote(key) + ",\"storage_params\":{"
@@ -66,10 +62,6 @@ public record ConcreteModel(String id, ModelInfo info) {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
-  }
-
-  private static String stripSlash(String s) {
-    return s.startsWith("/") ? s.substring(1) : s;
   }
 
   private static String quote(String s) {

@@ -63,7 +63,7 @@ class PredictorSpecTest {
     assertThat(tf.runtime()).contains("triton-2.x");
     assertThat(ConcreteModel.of("example-tensorflow-mnist", tf).info()).isEqualTo(
         ModelInfo.newBuilder().setType("tensorflow")
-            .setPath("s3://modelmesh-example-models/tensorflow/mnist.savedmodel")
+            .setPath("tensorflow/mnist.savedmodel")
             .setKey("{\"storage_key\":\"localMinIO\",\"storage_params\":"
                 + "{\"bucket\":\"modelmesh-example-models\"}}").build());
   }

@@ -61,6 +61,25 @@ public final class OnnxModelBuilder {
     return this;
   }
 
+  /** A constant INT64 tensor (e.g. the {@code axes} input of opset-13 Unsqueeze/ReduceSum). */
+  public OnnxModelBuilder initializer(String name, long[] values, long... dims) {
+    ByteBuffer raw = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      raw.putLong(v);
+    }
+    initializers.add(
+        message(
+            out -> {
+              for (long d : dims) {
+                out.writeInt64(1, d);
+              }
+              out.writeInt32(2, onnxType(DataType.INT64));
+              out.writeString(8, name);
+              out.writeByteArray(9, raw.array());
+            }));
+    return this;
+  }
+
   /** A node with optional integer attributes given as name/value pairs. */
   public OnnxModelBuilder node(String opType, List<String> in, List<String> out, Object... intAttrs) {
     int index = nodes.size();

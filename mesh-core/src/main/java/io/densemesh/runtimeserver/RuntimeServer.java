@@ -1,0 +1,129 @@
+package io.densemesh.runtimeserver;
+
+import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.GrpcAddress;
+import io.densemesh.grpc.MeshHeaders;
+import io.densemesh.remote.Channels;
+import io.densemesh.runtime.InputValidator;
+import io.densemesh.runtime.ModelRuntime;
+import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.text.TextModelRuntime;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A runtime process: {@code mmesh.ModelRuntime} and {@code inference.GRPCInferenceService} on
+ * one address (TCP or a Unix socket), over the given runtimes (by default the embedded ONNX and
+ * text runtimes).
+ */
+public final class RuntimeServer implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(RuntimeServer.class);
+
+  private final RuntimeServerOptions options;
+  private final RuntimeRegistry runtimes;
+  private final HostedModels models;
+  private final Server server;
+  private final EventLoopGroup[] group = new EventLoopGroup[1];
+
+  private RuntimeServer(RuntimeServerOptions options, List<ModelRuntime> runtimes,
+      List<ServerInterceptor> interceptors) throws IOException {
+    this.options = options;
+    this.runtimes = new RuntimeRegistry(runtimes);
+    this.models = new HostedModels(this.runtimes);
+    String version = version();
+    GrpcAddress listen = options.listen();
+    if (listen.unix()) {
+      Files.deleteIfExists(listen.socket()); // a stale socket of a previous process
+      Files.createDirectories(listen.socket().toAbsolutePath().getParent());
+    }
+    List<ServerInterceptor> runtimeInterceptors = new ArrayList<>(interceptors);
+    List<ServerInterceptor> dataInterceptors = new ArrayList<>(interceptors);
+    dataInterceptors.add(new MeshHeaders());
+    this.server = Channels.server(listen, group)
+        .maxInboundMessageSize(options.maxMessageBytes())
+        .addService(ServerInterceptors.intercept(
+            new ModelRuntimeService(options, this.runtimes, models, version),
+            runtimeInterceptors))
+        .addService(ServerInterceptors.intercept(
+            new RuntimeInferenceService(models, new InputValidator(options.maxTensorElements()),
+                version), dataInterceptors))
+        .build()
+        .start();
+    log.info("runtime serving {} on {} (capacity {} bytes, {} loading slots, load timeout {})",
+        types(), address(), options.capacityBytes(), options.loadingSlots(),
+        options.loadTimeout());
+  }
+
+  /** Starts over the embedded ONNX and text runtimes. */
+  public static RuntimeServer start(RuntimeServerOptions options) {
+    OnnxModelRuntime onnx = new OnnxModelRuntime(options.intraOpThreads());
+    return start(options, List.of(onnx, new TextModelRuntime(onnx)), List.of());
+  }
+
+  /** Starts over the given runtimes; interceptors see every call (metrics, tests). */
+  public static RuntimeServer start(RuntimeServerOptions options, List<ModelRuntime> runtimes,
+      List<ServerInterceptor> interceptors) {
+    try {
+      return new RuntimeServer(options, runtimes, interceptors);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start runtime on " + options.listen() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static String version() {
+    String v = RuntimeServer.class.getPackage().getImplementationVersion();
+    return "densemesh-runtime " + (v == null ? "dev" : v);
+  }
+
+  /** The address served, with the port the OS picked when 0 was asked for. */
+  public GrpcAddress address() {
+    GrpcAddress listen = options.listen();
+    return listen.unix() ? listen : new GrpcAddress(listen.host(), server.getPort(), null);
+  }
+
+  /** Ids loaded or loading. */
+  public Set<String> modelIds() {
+    return models.ids();
+  }
+
+  private List<String> types() {
+    return runtimes.all().stream().flatMap(r -> r.status().modelTypes().stream()).sorted()
+        .toList();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    models.close();
+    runtimes.close();
+    if (group[0] != null) {
+      group[0].shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    log.info("runtime on {} stopped", options.listen());
+  }
+}

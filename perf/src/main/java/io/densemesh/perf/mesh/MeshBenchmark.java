@@ -1,0 +1,281 @@
+package io.densemesh.perf.mesh;
+
+import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
+import io.densemesh.api.inference.ModelInferRequest;
+import io.densemesh.api.mmesh.ModelInfo;
+import io.densemesh.api.mmesh.ModelMeshGrpc;
+import io.densemesh.api.mmesh.ModelStatusInfo;
+import io.densemesh.api.mmesh.RegisterModelRequest;
+import io.densemesh.api.peer.LoadCopyRequest;
+import io.densemesh.api.peer.PeerControlGrpc;
+import io.densemesh.cache.CopyState;
+import io.densemesh.testing.EtcdProcess;
+import io.densemesh.testing.Inference;
+import io.densemesh.testing.TestNode;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Usage: {@code ./densemesh bench-mesh [--models 10000] [--seconds 5] [--out FILE]}.
+ *
+ * <p>Starts a real etcd (Debian's {@code etcd-server}) and two nodes in this JVM on loopback,
+ * then measures, in one run:
+ * <ol>
+ *   <li>the forwarding hop: the same model's p50/p99 as a local hit (client to the holder) and
+ *       forwarded (client to the other node, which forwards the bytes to the holder);
+ *   <li>registrations per second through one node (32 concurrent clients, and one serial client),
+ *       and heap per registered-but-not-loaded model, per node (heap growth after a full GC,
+ *       divided by the models and the two nodes that mirror them);
+ *   <li>watch propagation: from a registration's acknowledgement on node A to the record being
+ *       in node B's routing view;
+ *   <li>cache-miss overhead: a model's first request latency minus the runtime's own measured
+ *       load time.
+ * </ol>
+ */
+public final class MeshBenchmark {
+
+  public static void main(String[] args) throws Exception {
+    int models = 10_000;
+    int seconds = 5;
+    Path out = Path.of("perf/results/mesh-bench.csv");
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--models" -> models = Integer.parseInt(args[i + 1]);
+        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
+        case "--out" -> out = Path.of(args[i + 1]);
+        default -> {
+          System.err.println("unknown option " + args[i]
+              + " (options: --models N, --seconds S, --out FILE)");
+          System.exit(2);
+        }
+      }
+    }
+    Path dir = Files.createTempDirectory("densemesh-mesh-bench");
+    List<String[]> rows = new ArrayList<>();
+    try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"));
+        TestNode a = node(dir, etcd, "a");
+        TestNode b = node(dir, etcd, "b")) {
+      while (a.node.registry().view().instances().size() < 2
+          || b.node.registry().view().instances().size() < 2) {
+        Thread.onSpinWait();
+      }
+      hop(dir, a, b, seconds, rows);
+      propagation(dir, a, b, 500, rows);
+      missOverhead(dir, a, b, 100, rows);
+      registration(dir, a, b, models, rows);
+    }
+    write(out, rows);
+    System.out.println();
+    System.out.println("written to " + out);
+    System.exit(0);
+  }
+
+  static TestNode node(Path dir, EtcdProcess etcd, String id) {
+    return new TestNode(dir.resolve(id), "--instance-id", id, "--etcd", etcd.endpoint(),
+        "--etcd-prefix", "/bench/", "--capacity", "2g", "--loading-slots", "2");
+  }
+
+  private static void hop(Path dir, TestNode a, TestNode b, int seconds, List<String[]> rows)
+      throws Exception {
+    Path file = Inference.writeModel(dir.resolve("models"), 1);
+    a.register("hop", file);
+    PeerControlGrpc.newBlockingStub(b.channel).loadCopy(LoadCopyRequest.newBuilder()
+        .setModelId("hop").setSync(true).build());
+    while (a.node.registry().view().loadedOn("hop").isEmpty()) {
+      Thread.onSpinWait();
+    }
+    ModelInferRequest request = Inference.request("hop", Inference.row(1));
+    var local = GRPCInferenceServiceGrpc.newBlockingStub(b.channel);
+    var forwarded = GRPCInferenceServiceGrpc.newBlockingStub(a.channel);
+    for (int i = 0; i < 2000; i++) { // warm up both paths
+      local.modelInfer(request);
+      forwarded.modelInfer(request);
+    }
+    Histogram localUs = new Histogram(3);
+    Histogram forwardUs = new Histogram(3);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds * 2L);
+    while (System.nanoTime() < end) { // interleaved, so drift hits both alike
+      long t0 = System.nanoTime();
+      local.modelInfer(request);
+      long t1 = System.nanoTime();
+      forwarded.modelInfer(request);
+      long t2 = System.nanoTime();
+      localUs.recordValue((t1 - t0) / 1000);
+      forwardUs.recordValue((t2 - t1) / 1000);
+    }
+    double hop = forwardUs.getValueAtPercentile(50) - localUs.getValueAtPercentile(50);
+    System.out.printf(Locale.ROOT, "%-34s p50 %6d us  p99 %6d us  (%d requests)%n",
+        "local hit on the holder", localUs.getValueAtPercentile(50),
+        localUs.getValueAtPercentile(99), localUs.getTotalCount());
+    System.out.printf(Locale.ROOT, "%-34s p50 %6d us  p99 %6d us  hop +%.0f us p50 (%.2fx)%n",
+        "forwarded through the other node", forwardUs.getValueAtPercentile(50),
+        forwardUs.getValueAtPercentile(99), hop,
+        (double) forwardUs.getValueAtPercentile(50) / localUs.getValueAtPercentile(50));
+    rows.add(row("local_hit_p50_us", localUs.getValueAtPercentile(50)));
+    rows.add(row("local_hit_p99_us", localUs.getValueAtPercentile(99)));
+    rows.add(row("forwarded_p50_us", forwardUs.getValueAtPercentile(50)));
+    rows.add(row("forwarded_p99_us", forwardUs.getValueAtPercentile(99)));
+    rows.add(row("hop_p50_us", hop));
+  }
+
+  private static void propagation(Path dir, TestNode a, TestNode b, int count,
+      List<String[]> rows) {
+    Path file = Inference.writeModel(dir.resolve("models"), 2);
+    Map<String, Long> seen = new ConcurrentHashMap<>();
+    AtomicLong pendingSince = new AtomicLong();
+    String[] pending = new String[1];
+    b.node.registry().addListener(() -> {
+      String id = pending[0];
+      if (id != null && !seen.containsKey(id) && b.node.registry().model(id).isPresent()) {
+        seen.put(id, System.nanoTime());
+      }
+    });
+    Histogram us = new Histogram(3);
+    for (int i = 0; i < count; i++) {
+      String id = "prop-" + i;
+      pending[0] = id;
+      a.register(id, file);
+      long acked = System.nanoTime();
+      pendingSince.set(acked);
+      while (!seen.containsKey(id)) {
+        if (b.node.registry().model(id).isPresent()) {
+          seen.putIfAbsent(id, System.nanoTime());
+        }
+        Thread.onSpinWait();
+      }
+      us.recordValue(Math.max(0, seen.get(id) - acked) / 1000);
+    }
+    System.out.printf(Locale.ROOT, "%-34s p50 %6d us  p99 %6d us  max %d us (%d registrations)%n",
+        "watch propagation A -> B", us.getValueAtPercentile(50), us.getValueAtPercentile(99),
+        us.getMaxValue(), us.getTotalCount());
+    rows.add(row("propagation_p50_us", us.getValueAtPercentile(50)));
+    rows.add(row("propagation_p99_us", us.getValueAtPercentile(99)));
+  }
+
+  private static void missOverhead(Path dir, TestNode a, TestNode b, int count,
+      List<String[]> rows) {
+    Histogram overheadUs = new Histogram(3);
+    Histogram loadUs = new Histogram(3);
+    for (int i = 0; i < count; i++) {
+      String id = "miss-" + i;
+      a.register(id, Inference.writeModel(dir.resolve("models"), 1000 + i));
+    }
+    while (b.node.registry().modelCount() < a.node.registry().modelCount()) {
+      Thread.onSpinWait();
+    }
+    var client = GRPCInferenceServiceGrpc.newBlockingStub(a.channel);
+    for (int i = 0; i < count; i++) {
+      String id = "miss-" + i;
+      long t0 = System.nanoTime();
+      client.modelInfer(Inference.request(id, Inference.row(1000 + i)));
+      long total = System.nanoTime() - t0;
+      long loadMillis = 0;
+      for (TestNode n : List.of(a, b)) {
+        loadMillis = Math.max(loadMillis, n.node.cache().copyState(id)
+            .map(CopyState::loadMillis).orElse(0L));
+      }
+      loadUs.recordValue(loadMillis * 1000);
+      overheadUs.recordValue(Math.max(0, total / 1000 - loadMillis * 1000));
+    }
+    System.out.printf(Locale.ROOT,
+        "%-34s p50 %6d us  p99 %6d us  (runtime load p50 %d us)%n",
+        "cache miss above the load itself", overheadUs.getValueAtPercentile(50),
+        overheadUs.getValueAtPercentile(99), loadUs.getValueAtPercentile(50));
+    rows.add(row("miss_overhead_p50_us", overheadUs.getValueAtPercentile(50)));
+    rows.add(row("miss_overhead_p99_us", overheadUs.getValueAtPercentile(99)));
+    rows.add(row("runtime_load_p50_us", loadUs.getValueAtPercentile(50)));
+  }
+
+  private static void registration(Path dir, TestNode a, TestNode b, int models,
+      List<String[]> rows) throws Exception {
+    Path file = Inference.writeModel(dir.resolve("models"), 3);
+    int before = b.node.registry().modelCount();
+    long heapBefore = usedHeapAfterGc();
+    var async = ModelMeshGrpc.newStub(a.channel);
+    Semaphore window = new Semaphore(32);
+    CountDownLatch done = new CountDownLatch(models);
+    AtomicLong failed = new AtomicLong();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < models; i++) {
+      window.acquire();
+      async.registerModel(RegisterModelRequest.newBuilder().setModelId("tenant-" + (i % 100)
+              + "/model-" + i)
+          .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(file.toString()))
+          .build(), new StreamObserver<>() {
+            @Override
+            public void onNext(ModelStatusInfo value) {}
+
+            @Override
+            public void onError(Throwable t) {
+              failed.incrementAndGet();
+              window.release();
+              done.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              window.release();
+              done.countDown();
+            }
+          });
+    }
+    done.await();
+    double concurrentRate = models / ((System.nanoTime() - t0) / 1e9);
+    while (b.node.registry().modelCount() < before + models - failed.get()) {
+      Thread.onSpinWait();
+    }
+    long heapAfter = usedHeapAfterGc();
+    double perModelPerNode = (heapAfter - heapBefore) / 2.0 / models;
+
+    int serial = Math.min(1000, models / 10);
+    var blocking = ModelMeshGrpc.newBlockingStub(a.channel);
+    long s0 = System.nanoTime();
+    for (int i = 0; i < serial; i++) {
+      blocking.registerModel(RegisterModelRequest.newBuilder().setModelId("serial-" + i)
+          .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(file.toString()))
+          .build());
+    }
+    double serialRate = serial / ((System.nanoTime() - s0) / 1e9);
+    System.out.printf(Locale.ROOT,
+        "%-34s %,.0f/s with 32 clients, %,.0f/s serial; %d failed%n",
+        "registrations through one node", concurrentRate, serialRate, failed.get());
+    System.out.printf(Locale.ROOT, "%-34s %,.0f bytes per model per node (%,d models)%n",
+        "heap per registered model", perModelPerNode, models);
+    rows.add(row("registrations_per_s_32_clients", concurrentRate));
+    rows.add(row("registrations_per_s_serial", serialRate));
+    rows.add(row("heap_bytes_per_registered_model_per_node", perModelPerNode));
+  }
+
+  private static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static String[] row(String metric, double value) {
+    return new String[] {metric, String.format(Locale.ROOT, "%.1f", value)};
+  }
+
+  private static void write(Path out, List<String[]> rows) throws IOException {
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    StringBuilder csv = new StringBuilder("metric,value\n");
+    for (String[] r : rows) {
+      csv.append(r[0]).append(',').append(r[1]).append('\n');
+    }
+    Files.writeString(out, csv);
+  }
+}

@@ -1,0 +1,24 @@
+package io.densemesh.runtime.storage;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * How a node stores model artifacts.
+ *
+ * @param pvcRoot where PVCs are mounted: {@code pvc://claim/path} is {@code pvcRoot/claim/path}
+ * @param cacheDir the disk cache of downloaded artifacts
+ * @param cacheBytes the disk cache's bound
+ * @param limits per-download size and time limits
+ */
+public record StorageOptions(Path pvcRoot, Path cacheDir, long cacheBytes, TransferLimits limits) {
+
+  public StorageOptions {
+    Objects.requireNonNull(pvcRoot, "pvcRoot");
+    Objects.requireNonNull(cacheDir, "cacheDir");
+    Objects.requireNonNull(limits, "limits");
+    if (cacheBytes < 1) {
+      throw new IllegalArgumentException("cacheBytes must be >= 1");
+    }
+  }
+}
