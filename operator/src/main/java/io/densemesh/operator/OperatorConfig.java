@@ -13,6 +13,7 @@ import java.util.Optional;
  * @param nodeImage DenseMesh node image for runtime Deployments
  * @param defaultReplicas node replicas for a runtime without {@code spec.replicas}
  * @param etcdSecret Secret with the etcd connection ({@code endpoints}, optional {@code prefix})
+ * @param storageSecret Secret with model storage entries (KServe's {@code storage-config})
  * @param meshTarget fixed gRPC target of the mesh; empty: the Service of a deployed runtime
  * @param resyncPeriod how often every resource is reconciled without an event (re-registers
  *     InferenceServices after a registry loss, shows evictions)
@@ -24,6 +25,7 @@ public record OperatorConfig(
     String nodeImage,
     int defaultReplicas,
     String etcdSecret,
+    String storageSecret,
     Optional<String> meshTarget,
     Duration resyncPeriod,
     Duration statusPollInterval,
@@ -40,6 +42,8 @@ public record OperatorConfig(
     require(defaultReplicas >= 0 && defaultReplicas <= 10_000,
         "--default-replicas must be 0..10000, got " + defaultReplicas);
     require(!etcdSecret.isBlank(), "--etcd-secret must not be blank");
+    Objects.requireNonNull(storageSecret, "storageSecret");
+    require(!storageSecret.isBlank(), "--storage-secret must not be blank");
     require(meshTarget.map(t -> !t.isBlank()).orElse(true), "--mesh-target must not be blank");
     require(resyncPeriod.compareTo(Duration.ofSeconds(1)) >= 0,
         "--resync-period must be at least 1s, got " + resyncPeriod);

@@ -22,6 +22,7 @@ public final class OperatorConfigParser {
     DEFAULTS.put("node-image", "densemesh/node:0.1.0");
     DEFAULTS.put("default-replicas", "1");
     DEFAULTS.put("etcd-secret", "densemesh-etcd");
+    DEFAULTS.put("storage-secret", "storage-config");
     DEFAULTS.put("mesh-target", "");
     DEFAULTS.put("resync-period", "30s");
     DEFAULTS.put("status-poll-interval", "2s");
@@ -78,7 +79,7 @@ public final class OperatorConfigParser {
     }
     String target = values.get("mesh-target").trim();
     return new OperatorConfig(values.get("namespace").trim(), values.get("node-image").trim(),
-        replicas, values.get("etcd-secret").trim(),
+        replicas, values.get("etcd-secret").trim(), values.get("storage-secret").trim(),
         target.isEmpty() ? Optional.empty() : Optional.of(target),
         duration("--resync-period", values.get("resync-period")),
         duration("--status-poll-interval", values.get("status-poll-interval")),

@@ -335,8 +335,8 @@ class OperatorIT {
         s -> s.equals("Loaded//UpToDate"));
     VModelStatusInfo moved = vmodel("fraud");
     assertThat(moved.getActiveModelId()).startsWith("fraud__isvc-").isNotEqualTo(oldModel);
-    assertThat(modelStatus(oldModel)).as("old auto-delete model is gone")
-        .isEqualTo(ModelStatus.NOT_FOUND);
+    await("old auto-delete model is gone").atMost(Duration.ofSeconds(30))
+        .until(() -> modelStatus(oldModel) == ModelStatus.NOT_FOUND);
     assertThat(producedBy(infer("fraud", row), row, 202)).isEqualTo(202);
 
     client.genericKubernetesResources(Kinds.INFERENCE_SERVICE).inNamespace(NS).withName("fraud")
@@ -361,9 +361,8 @@ class OperatorIT {
         s -> s.equals("Loaded//UpToDate"));
     String modelId = vmodel("resilient").getActiveModelId();
 
+    // (No check that it is gone in between: the operator may already have put it back.)
     node.mesh.deleteVModel(DeleteVModelRequest.newBuilder().setVModelId("resilient").build());
-    assertThat(modelStatus(modelId)).as("auto-delete model went with it")
-        .isEqualTo(ModelStatus.NOT_FOUND);
 
     await().atMost(Duration.ofSeconds(30)).until(() -> vmodel("resilient").getStatus()
         != VModelStatus.NOT_FOUND);
@@ -376,7 +375,6 @@ class OperatorIT {
     // A node restarted on an empty registry: the InferenceService is registered again.
     node.close();
     node = new TestNode(dir.resolve("fresh-registry"));
-    assertThat(vmodel("resilient").getStatus()).isEqualTo(VModelStatus.NOT_FOUND);
     await().atMost(Duration.ofSeconds(30)).until(() -> vmodel("resilient").getStatus()
         != VModelStatus.NOT_FOUND);
     assertThat(vmodel("resilient").getTargetModelId()).isEqualTo(modelId);
@@ -416,15 +414,16 @@ class OperatorIT {
     assertThat(bounds.getMinCopies()).isEqualTo(1);
     assertThat(bounds.getTenant()).isEqualTo("acme");
 
-    // A second policy may not set mesh-wide settings too.
+    // A second policy may not set mesh-wide settings too. (Policies created in the same second
+    // are ordered by name, so this one sorts after "tuned" either way.)
     apply(Kinds.PLACEMENT_POLICY, """
         apiVersion: densemesh.io/v1alpha1
         kind: PlacementPolicy
-        metadata: {name: rival}
+        metadata: {name: z-rival}
         spec:
           eviction: lru
         """);
-    await().atMost(Duration.ofSeconds(30)).until(() -> status(Kinds.PLACEMENT_POLICY, "rival")
+    await().atMost(Duration.ofSeconds(30)).until(() -> status(Kinds.PLACEMENT_POLICY, "z-rival")
         .string("reason").orElse(""), r -> r.equals("Conflict"));
     assertThat(admin().getPlacementConfig(GetPlacementConfigRequest.getDefaultInstance())
         .getSettingsMap()).containsEntry("eviction", "cost-aware");

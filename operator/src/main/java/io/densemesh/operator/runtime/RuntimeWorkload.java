@@ -59,6 +59,8 @@ public final class RuntimeWorkload {
   public static final String MANAGER = "densemesh-operator";
   static final String DATA_VOLUME = "densemesh-data";
   static final String DATA_DIR = "/data";
+  static final String STORAGE_VOLUME = "storage-config";
+  static final String STORAGE_DIR = "/etc/densemesh/storage-config";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -114,6 +116,9 @@ public final class RuntimeWorkload {
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName(DATA_VOLUME).withNewEmptyDir().endEmptyDir()
         .build());
+    // Optional: without the Secret the directory is empty and only URIs without keys resolve.
+    volumes.add(new VolumeBuilder().withName(STORAGE_VOLUME).withNewSecret()
+        .withSecretName(settings.storageSecret()).withOptional(true).endSecret().build());
     runtime.pod().volumes().forEach(v -> volumes.add(SERIALIZATION.convertValue(v, Volume.class)));
     List<Toleration> tolerations = runtime.pod().tolerations().stream()
         .map(t -> SERIALIZATION.convertValue(t, Toleration.class)).toList();
@@ -185,6 +190,7 @@ public final class RuntimeWorkload {
     env.add(literal("DM_LABELS", placementLabels(runtime)));
     env.add(secret("DM_ETCD", settings.etcdSecret(), "endpoints", false));
     env.add(secret("DM_ETCD_PREFIX", settings.etcdSecret(), "prefix", true));
+    env.add(literal("DM_STORAGE_CONFIG", STORAGE_DIR));
     Set<String> owned = new LinkedHashSet<>();
     env.forEach(e -> owned.add(e.getName()));
     if (tuned.getEnv() != null) {
@@ -193,6 +199,8 @@ public final class RuntimeWorkload {
     }
     List<VolumeMount> mounts = new ArrayList<>();
     mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_DIR).build());
+    mounts.add(new VolumeMountBuilder().withName(STORAGE_VOLUME).withMountPath(STORAGE_DIR)
+        .withReadOnly(true).build());
     if (tuned.getVolumeMounts() != null) {
       mounts.addAll(tuned.getVolumeMounts());
     }

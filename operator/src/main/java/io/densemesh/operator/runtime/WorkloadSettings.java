@@ -11,13 +11,16 @@ import java.util.Objects;
  * @param defaultReplicas replicas when the runtime sets no {@code spec.replicas}
  * @param etcdSecret Secret holding the etcd connection: key {@code endpoints} (required) becomes
  *     {@code DM_ETCD}, key {@code prefix} (optional) becomes {@code DM_ETCD_PREFIX}
+ * @param storageSecret Secret with model storage entries, one JSON value per storage key (KServe's
+ *     {@code storage-config}); mounted when it exists, as the nodes' {@code DM_STORAGE_CONFIG}
  */
 public record WorkloadSettings(String namespace, String nodeImage, int defaultReplicas,
-    String etcdSecret) {
+    String etcdSecret, String storageSecret) {
 
   public WorkloadSettings {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(nodeImage, "nodeImage");
     Objects.requireNonNull(etcdSecret, "etcdSecret");
+    Objects.requireNonNull(storageSecret, "storageSecret");
   }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class RuntimeWorkloadTest {
 
   static final WorkloadSettings SETTINGS =
-      new WorkloadSettings("serving", "densemesh/node:test", 2, "etcd-conn");
+      new WorkloadSettings("serving", "densemesh/node:test", 2, "etcd-conn", "storage-config");
 
   static GenericKubernetesResource onnxRuntime(String extraSpec) {
     GenericKubernetesResource r = TestManifests.yaml("""
@@ -108,6 +108,16 @@ class RuntimeWorkloadTest {
         .isTrue();
     assertThat(env(node, "DM_INSTANCE_ID")).isEqualTo("field:metadata.name");
     assertThat(env(node, "DM_ADVERTISE_HOST")).isEqualTo("field:status.podIP");
+    assertThat(env(node, "DM_STORAGE_CONFIG")).isEqualTo("/etc/densemesh/storage-config");
+    assertThat(node.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/etc/densemesh/storage-config");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("storage-config"))
+        .singleElement().satisfies(v -> {
+          assertThat(v.getSecret().getSecretName()).isEqualTo("storage-config");
+          assertThat(v.getSecret().getOptional()).isTrue();
+        });
     assertThat(node.getResources().getLimits().get("memory").toString()).isEqualTo("2Gi");
     assertThat(node.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
     assertThat(pod.getNodeSelector()).containsEntry("pool", "inference");
