@@ -79,7 +79,7 @@ class MeshIT {
 
   TestNode node(String id, String... extra) {
     List<String> flags = new ArrayList<>(List.of("--instance-id", id, "--etcd", etcd.endpoint(),
-        "--etcd-prefix", prefix, "--lease-ttl", "3s", "--capacity", "1g",
+        "--etcd-prefix", prefix, "--lease-ttl", "3s", "--capacity", "1g", "--etcd-timeout", "10s",
         "--drain-timeout", "20s"));
     flags.addAll(List.of(extra));
     TestNode node = new TestNode(dir.resolve(id), flags.toArray(String[]::new));
