@@ -134,11 +134,26 @@ public final class MeshRouter {
         record.map(v -> v.value().getTenant()).orElse(""), size, size == 0, 0, 0,
         Math.min(min, max), max, false, Map.of());
     PlacementRequest request = new PlacementRequest(demand, out,
-        ThreadLocalRandom.current().nextLong(), recent.pending());
+        ThreadLocalRandom.current().nextLong(),
+        recent.pending(recentLoads(view), typicalSize(view)));
     Optional<String> target = policies.current().placement().choose(request,
         new ClusterSnapshot(clock.millis(), instances, Map.of()), clock.millis());
     target.ifPresent(t -> recent.add(t, estimate));
     return target;
+  }
+
+  /** LOADING copies per instance that started within the pending horizon. */
+  private Map<String, Integer> recentLoads(MeshView view) {
+    long since = clock.millis() - RecentPlacements.HORIZON_MILLIS;
+    Map<String, Integer> loading = new java.util.HashMap<>();
+    for (Map<String, CopyRecord> byInstance : view.copies().values()) {
+      for (CopyRecord c : byInstance.values()) {
+        if (c.getState() == CopyRecord.State.LOADING && c.getSince() >= since) {
+          loading.merge(c.getInstanceId(), 1, Integer::sum);
+        }
+      }
+    }
+    return loading;
   }
 
   /** Mean size of the copies the mesh has measured: the guess for a model never loaded. */

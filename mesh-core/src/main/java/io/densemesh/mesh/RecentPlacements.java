@@ -31,6 +31,31 @@ final class RecentPlacements {
     recent.addLast(new Placement(instanceId, bytes, clock.millis()));
   }
 
+  /**
+   * This node's recent placements, merged with the loads other nodes started recently (their
+   * LOADING copy records reach this node's view within milliseconds, while their instance
+   * records catch up only at the next publish): per instance, the larger of the two counts, so
+   * this node's own placements (which show in both) are not counted twice.
+   *
+   * @param othersLoading recent LOADING copies per instance seen in the view
+   * @param typicalBytes size assumed per such load
+   */
+  synchronized PendingPlacements pending(Map<String, Integer> othersLoading, long typicalBytes) {
+    PendingPlacements own = pending();
+    if (othersLoading.isEmpty()) {
+      return own;
+    }
+    Map<String, Integer> loads = new HashMap<>(own.loads());
+    Map<String, Long> bytes = new HashMap<>(own.bytes());
+    othersLoading.forEach((instance, n) -> {
+      if (n > loads.getOrDefault(instance, 0)) {
+        loads.put(instance, n);
+        bytes.put(instance, Math.max(bytes.getOrDefault(instance, 0L), n * typicalBytes));
+      }
+    });
+    return new PendingPlacements(loads, bytes);
+  }
+
   synchronized PendingPlacements pending() {
     long cutoff = clock.millis() - HORIZON_MILLIS;
     while (!recent.isEmpty() && recent.peekFirst().atMillis() < cutoff) {

@@ -62,6 +62,7 @@ public final class EtcdRegistry implements Registry {
   private volatile Client client;
   private volatile KV kv;
   private final EtcdSession session;
+  private final GroupCommit commits;
   private final java.util.concurrent.atomic.AtomicInteger failuresInARow =
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile long lastReconnectNanos = System.nanoTime();
@@ -97,6 +98,7 @@ public final class EtcdRegistry implements Registry {
     });
     this.session = new EtcdSession(() -> client.getLeaseClient(), settings.leaseTtl(),
         opTimeout, this::unavailable, this::notifyListeners);
+    this.commits = new GroupCommit(this::txn, opTimeout.toMillis());
   }
 
   private static Client newClient(EtcdSettings settings) {
@@ -440,17 +442,9 @@ public final class EtcdRegistry implements Registry {
   }
 
   private Optional<Long> putIfVersion(ByteSequence key, byte[] value, long expectedVersion) {
-    Cmp expectation = expectedVersion == 0
-        ? new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0))
-        : new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion));
-    TxnResponse response = txn(t -> t.If(expectation)
-        .Then(Op.put(key, ByteSequence.from(value), PutOption.DEFAULT)));
-    if (!response.isSucceeded()) {
-      return Optional.empty();
-    }
-    long revision = response.getHeader().getRevision();
-    awaitApplied(revision);
-    return Optional.of(revision);
+    Optional<Long> revision = commits.put(key, ByteSequence.from(value), expectedVersion);
+    revision.ifPresent(this::awaitApplied);
+    return revision;
   }
 
   private boolean deleteIfVersion(ByteSequence key, long expectedVersion) {
@@ -586,6 +580,7 @@ public final class EtcdRegistry implements Registry {
   @Override
   public void close() {
     closed = true;
+    commits.close();
     mirror.execute(() -> {
       if (watcher != null) {
         watcher.close();

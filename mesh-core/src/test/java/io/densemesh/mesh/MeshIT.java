@@ -79,7 +79,7 @@ class MeshIT {
 
   TestNode node(String id, String... extra) {
     List<String> flags = new ArrayList<>(List.of("--instance-id", id, "--etcd", etcd.endpoint(),
-        "--etcd-prefix", prefix, "--lease-ttl", "3s", "--capacity", "1g",
+        "--etcd-prefix", prefix, "--lease-ttl", "3s", "--capacity", "1g", "--etcd-timeout", "10s",
         "--drain-timeout", "20s"));
     flags.addAll(List.of(extra));
     TestNode node = new TestNode(dir.resolve(id), flags.toArray(String[]::new));
@@ -305,6 +305,29 @@ class MeshIT {
       assertThat(Inference.answeredBy(a.inference.modelInfer(
           Inference.request("d" + i, Inference.row(seed))), seed, Inference.row(seed))).isTrue();
     }
+  }
+
+  @Test
+  void aVModelSetThroughOneNodeServesThroughAnotherAndMovesToItsNewTarget() {
+    var setV1 = io.densemesh.api.mmesh.SetVModelRequest.newBuilder().setVModelId("isvc")
+        .setTargetModelId("isvc__v1").setAutoDeleteTargetModel(true).setLoadNow(true)
+        .setSync(true).setModelInfo(ModelInfo.newBuilder().setType("onnx")
+            .setPath(model(31).toString()))
+        .build();
+    a.mesh.setVModel(setV1);
+    assertThat(Inference.answeredBy(c.inference.modelInfer(
+        Inference.request("isvc", Inference.row(31))), 31, Inference.row(31))).isTrue();
+
+    b.mesh.setVModel(setV1.toBuilder().setTargetModelId("isvc__v2")
+        .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(model(32).toString()))
+        .setSync(false).build());
+    await().atMost(Duration.ofSeconds(20)).until(() -> c.mesh.getVModelStatus(
+            io.densemesh.api.mmesh.GetVModelStatusRequest.newBuilder().setVModelId("isvc")
+                .build()).getActiveModelId().equals("isvc__v2"));
+    assertThat(Inference.answeredBy(a.inference.modelInfer(
+        Inference.request("isvc", Inference.row(32))), 32, Inference.row(32))).isTrue();
+    await("the old auto-delete target is unregistered").atMost(Duration.ofSeconds(10))
+        .until(() -> c.node.registry().model("isvc__v1").isEmpty());
   }
 
   @Test

@@ -39,7 +39,9 @@ abstract class RegistryContract {
 
   @AfterEach
   void tearDown() {
-    registry.close();
+    if (registry != null) {
+      registry.close();
+    }
   }
 
   static ModelRecord model(String id, String path) {
@@ -104,6 +106,30 @@ abstract class RegistryContract {
         winners += f.get().isPresent() ? 1 : 0;
       }
       assertThat(winners).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void concurrentWritesEachGetTheirOwnAnswer() throws Exception {
+    long stale = registry.putModel(model("stale", "/0"), 0).orElseThrow();
+    registry.putModel(model("stale", "/1"), stale).orElseThrow();
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    try {
+      List<Callable<Optional<Long>>> writes = new ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        String id = "bulk-" + i;
+        writes.add(() -> registry.putModel(model(id, "/" + id), 0));
+      }
+      writes.add(() -> registry.putModel(model("stale", "/2"), stale)); // must fail alone
+      List<Future<Optional<Long>>> results = pool.invokeAll(writes);
+      for (int i = 0; i < 64; i++) {
+        long version = results.get(i).get().orElseThrow();
+        assertThat(registry.model("bulk-" + i)).map(Versioned::version).contains(version);
+      }
+      assertThat(results.get(64).get()).isEmpty();
+      assertThat(registry.model("stale").orElseThrow().value().getPath()).isEqualTo("/1");
     } finally {
       pool.shutdownNow();
     }

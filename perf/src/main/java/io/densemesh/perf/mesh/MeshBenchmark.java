@@ -1,5 +1,7 @@
 package io.densemesh.perf.mesh;
 
+import io.densemesh.api.admin.MeshAdminGrpc;
+import io.densemesh.api.admin.SetModelPolicyRequest;
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.mmesh.ModelInfo;
@@ -92,6 +94,9 @@ public final class MeshBenchmark {
       throws Exception {
     Path file = Inference.writeModel(dir.resolve("models"), 1);
     a.register("hop", file);
+    // One copy only: otherwise the copy scaler rightly adds a second copy on the forwarding node.
+    MeshAdminGrpc.newBlockingStub(a.channel).setModelPolicy(SetModelPolicyRequest.newBuilder()
+        .setModelId("hop").setMaxCopies(1).build());
     PeerControlGrpc.newBlockingStub(b.channel).loadCopy(LoadCopyRequest.newBuilder()
         .setModelId("hop").setSync(true).build());
     while (a.node.registry().view().loadedOn("hop").isEmpty()) {

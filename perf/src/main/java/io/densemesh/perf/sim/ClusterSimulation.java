@@ -41,7 +41,9 @@ import java.util.function.Predicate;
  * changes no other policy's decisions). A decider remembers the loads it has itself placed since
  * the last snapshot and passes them as {@link PlacementRequest#pending()}; it never sees the other
  * deciders' decisions until the next snapshot, when every decider's pending list is cleared.
- * Policies other than {@code p2c-pending} ignore it.
+ * Policies other than {@code p2c-pending} ignore it. The {@code -mesh} presets model the etcd
+ * mesh, where a load's LOADING copy record reaches every decider within milliseconds: there every
+ * decider's pending loads are visible to all.
  */
 public final class ClusterSimulation {
 
@@ -50,6 +52,7 @@ public final class ClusterSimulation {
   private final ClusterSpec spec;
   private final PolicySet policies;
   private final String policyName;
+  private final boolean seesOthersLoads;
   private final SimNode[] nodes;
   private final CopyState[][] copiesOf;
   private final int[] copyCount;
@@ -85,6 +88,7 @@ public final class ClusterSimulation {
     this.spec = spec;
     this.policies = policies;
     this.policyName = policyName;
+    this.seesOthersLoads = PolicyPresets.seesOthersLoads(policyName);
     this.nodes = new SimNode[spec.nodes()];
     for (int n = 0; n < nodes.length; n++) {
       nodes[n] = new SimNode(n, spec.capacityBytesPerNode(), spec.loadingSlots(), catalog.tenantCount());
@@ -208,18 +212,32 @@ public final class ClusterSimulation {
     return null;
   }
 
-  /** What decider {@code d} has itself placed since the last snapshot. */
+  /**
+   * What decider {@code d} has itself placed since the last snapshot; with a mesh view
+   * ({@link PolicyPresets#seesOthersLoads}), what every decider has placed.
+   */
   private PendingPlacements pending(int d) {
     Map<String, Integer> loadsByNode = null;
     Map<String, Long> bytesByNode = null;
     for (int n = 0; n < nodes.length; n++) {
-      if (pendingLoads[d][n] > 0) {
+      int loads = 0;
+      long bytes = 0;
+      if (seesOthersLoads) {
+        for (int other = 0; other < nodes.length; other++) {
+          loads += pendingLoads[other][n];
+          bytes += pendingBytes[other][n];
+        }
+      } else {
+        loads = pendingLoads[d][n];
+        bytes = pendingBytes[d][n];
+      }
+      if (loads > 0) {
         if (loadsByNode == null) {
           loadsByNode = new HashMap<>();
           bytesByNode = new HashMap<>();
         }
-        loadsByNode.put(nodes[n].id, pendingLoads[d][n]);
-        bytesByNode.put(nodes[n].id, pendingBytes[d][n]);
+        loadsByNode.put(nodes[n].id, loads);
+        bytesByNode.put(nodes[n].id, bytes);
       }
     }
     return loadsByNode == null

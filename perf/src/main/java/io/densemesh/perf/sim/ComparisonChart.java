@@ -23,7 +23,7 @@ public final class ComparisonChart {
   private static final Color[] COLORS = {
     new Color(0x7f7f7f), new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
     new Color(0x9467bd), new Color(0xd62728), new Color(0x8c564b), new Color(0xe377c2),
-    new Color(0x17becf)
+    new Color(0x17becf), new Color(0xbcbd22), new Color(0x393b79), new Color(0xad494a)
   };
   private static final String[] METRICS = {"hit ratio", "loads", "total load wait", "p99 wait", "herd factor"};
   private static final List<ToDoubleFunction<SimReport>> VALUES = List.of(
@@ -91,12 +91,18 @@ public final class ComparisonChart {
     g.setStroke(new BasicStroke());
     g.drawString("= " + base.policy(), left + plotW - 60, oneY - 4);
     int lx = left;
+    int ly = height - 52;
     for (int p = 0; p < reports.size(); p++) {
+      int w = 30 + g.getFontMetrics().stringWidth(reports.get(p).policy());
+      if (lx + w > width - right && lx > left) { // wrap the legend onto a second row
+        lx = left;
+        ly += 22;
+      }
       g.setColor(COLORS[p % COLORS.length]);
-      g.fillRect(lx, height - 40, 14, 14);
+      g.fillRect(lx, ly, 14, 14);
       g.setColor(Color.BLACK);
-      g.drawString(reports.get(p).policy(), lx + 18, height - 28);
-      lx += 30 + g.getFontMetrics().stringWidth(reports.get(p).policy());
+      g.drawString(reports.get(p).policy(), lx + 18, ly + 12);
+      lx += w;
     }
     g.drawString("ratio to " + base.policy() + " (lower is better except hit ratio)", left, 48);
     g.dispose();

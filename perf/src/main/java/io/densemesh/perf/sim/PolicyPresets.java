@@ -12,6 +12,7 @@ public final class PolicyPresets {
 
   private static final Map<String, PolicyConfig> PRESETS = new LinkedHashMap<>();
   private static final Map<String, String> DESCRIPTIONS = new LinkedHashMap<>();
+  private static final java.util.Set<String> MESH_VIEW = new java.util.HashSet<>();
 
   static {
     PolicyConfig lru = PolicyConfig.lruBaseline();
@@ -30,6 +31,14 @@ public final class PolicyPresets {
         "recommended with pending-aware power-of-two placement");
     put("cost-aware-ttl", recommended.withIdleTtlMillis(30 * 60_000L),
         "recommended plus unloading copies idle for 30 min");
+    put("lru-p2c-mesh", lru.withPlacement("p2c-pending"),
+        "baseline with pending-aware power-of-two placement that also sees the loads other"
+            + " deciders started (their LOADING copy records), as the etcd mesh's router does");
+    MESH_VIEW.add("lru-p2c-mesh");
+    put("cost-aware-mesh", recommended.withPlacement("p2c-pending"),
+        "recommended with placement as the etcd mesh's router does it: its own and the other"
+            + " deciders' recent loads added to the stale view");
+    MESH_VIEW.add("cost-aware-mesh");
   }
 
   private PolicyPresets() {}
@@ -37,6 +46,15 @@ public final class PolicyPresets {
   private static void put(String name, PolicyConfig config, String description) {
     PRESETS.put(name, config);
     DESCRIPTIONS.put(name, description);
+  }
+
+  /**
+   * Whether deciders see each other's loads as soon as they start: the mesh publishes a LOADING
+   * copy record when a load starts, and watch propagation (milliseconds) is far shorter than the
+   * instance-record refresh that the snapshot period models.
+   */
+  public static boolean seesOthersLoads(String name) {
+    return MESH_VIEW.contains(name);
   }
 
   public static PolicyConfig byName(String name) {
