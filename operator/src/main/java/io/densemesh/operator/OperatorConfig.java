@@ -1,0 +1,63 @@
+package io.densemesh.operator;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The operator's configuration: immutable, validated on construction. See
+ * {@link OperatorConfigParser} for where values come from and docs/operations.md for the table.
+ *
+ * @param namespace namespace watched for ServingRuntimes, InferenceServices and
+ *     PlacementPolicies, and where node Deployments go
+ * @param nodeImage DenseMesh node image for runtime Deployments
+ * @param defaultReplicas node replicas for a runtime without {@code spec.replicas}
+ * @param etcdSecret Secret with the etcd connection ({@code endpoints}, optional {@code prefix})
+ * @param storageSecret Secret with model storage entries (KServe's {@code storage-config})
+ * @param meshTarget fixed gRPC target of the mesh; empty: the Service of a deployed runtime
+ * @param resyncPeriod how often every resource is reconciled without an event (re-registers
+ *     InferenceServices after a registry loss, shows evictions)
+ * @param statusPollInterval how often an InferenceService whose model is not at rest is polled
+ * @param meshDeadline deadline of one management call to the mesh
+ */
+public record OperatorConfig(
+    String namespace,
+    String nodeImage,
+    int defaultReplicas,
+    String etcdSecret,
+    String storageSecret,
+    Optional<String> meshTarget,
+    Duration resyncPeriod,
+    Duration statusPollInterval,
+    Duration meshDeadline) {
+
+  public OperatorConfig {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(nodeImage, "nodeImage");
+    Objects.requireNonNull(etcdSecret, "etcdSecret");
+    Objects.requireNonNull(meshTarget, "meshTarget");
+    require(namespace.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"),
+        "--namespace must be a DNS label, got '" + namespace + "'");
+    require(!nodeImage.isBlank(), "--node-image must not be blank");
+    require(defaultReplicas >= 0 && defaultReplicas <= 10_000,
+        "--default-replicas must be 0..10000, got " + defaultReplicas);
+    require(!etcdSecret.isBlank(), "--etcd-secret must not be blank");
+    Objects.requireNonNull(storageSecret, "storageSecret");
+    require(!storageSecret.isBlank(), "--storage-secret must not be blank");
+    require(meshTarget.map(t -> !t.isBlank()).orElse(true), "--mesh-target must not be blank");
+    require(resyncPeriod.compareTo(Duration.ofSeconds(1)) >= 0,
+        "--resync-period must be at least 1s, got " + resyncPeriod);
+    require(statusPollInterval.compareTo(Duration.ofMillis(100)) >= 0,
+        "--status-poll-interval must be at least 100ms, got " + statusPollInterval);
+    require(statusPollInterval.compareTo(resyncPeriod) <= 0,
+        "--status-poll-interval must not exceed --resync-period");
+    require(!meshDeadline.isNegative() && !meshDeadline.isZero(),
+        "--mesh-deadline must be > 0");
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+}

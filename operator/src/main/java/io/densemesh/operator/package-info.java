@@ -1,0 +1,2 @@
+/** The DenseMesh Kubernetes operator: entry point, configuration and wiring. */
+package io.densemesh.operator;

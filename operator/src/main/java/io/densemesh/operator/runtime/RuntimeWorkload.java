@@ -1,0 +1,265 @@
+package io.densemesh.operator.runtime;
+
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The desired node Deployment and Service of one multi-model runtime: a pure function of the
+ * runtime, its owner object and the operator's settings.
+ *
+ * <p>Pods run the DenseMesh node (container {@value #NODE_CONTAINER}) with the KServe ports
+ * (gRPC 8033, REST 8008, metrics 2112), the etcd connection from a Secret, and the runtime's
+ * model formats as placement labels ({@code DM_LABELS=format:onnx,...}). A runtime container
+ * named {@value #NODE_CONTAINER} tunes the node container (image, resources, env, args, mounts);
+ * the runtime's other containers run beside it unchanged (remote model servers). The Deployment
+ * carries a hash of its desired content in {@value #SPEC_HASH}, so the controller replaces it only
+ * when the desired state changed, whatever the API server defaulted.
+ */
+public final class RuntimeWorkload {
+
+  public static final String NODE_CONTAINER = "densemesh";
+  public static final int GRPC_PORT = 8033;
+  public static final int REST_PORT = 8008;
+  public static final int METRICS_PORT = 2112;
+  public static final String SPEC_HASH = "densemesh.io/spec-hash";
+  public static final String RUNTIME_LABEL = "densemesh.io/runtime";
+  public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+  public static final String MANAGER = "densemesh-operator";
+  static final String DATA_VOLUME = "densemesh-data";
+  static final String DATA_DIR = "/data";
+  static final String STORAGE_VOLUME = "storage-config";
+  static final String STORAGE_DIR = "/etc/densemesh/storage-config";
+
+  private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+
+  private RuntimeWorkload() {}
+
+  /** Desired objects; both carry a controller owner reference to the runtime. */
+  public record Objects(Deployment deployment, Service service) {}
+
+  /** {@code densemesh-<runtime>}: the Deployment's and Service's name. */
+  public static String objectName(String runtimeName) {
+    return "densemesh-" + runtimeName;
+  }
+
+  /** In-cluster gRPC address of a runtime's Service, e.g. for status URLs. */
+  public static String grpcUrl(String runtimeName, String namespace) {
+    return "grpc://" + objectName(runtimeName) + "." + namespace + ":" + GRPC_PORT;
+  }
+
+  public static String restUrl(String runtimeName, String namespace) {
+    return "http://" + objectName(runtimeName) + "." + namespace + ":" + REST_PORT;
+  }
+
+  /**
+   * @param runtime a runtime with {@link RuntimeSpec#servedByMesh()}
+   * @param owner the ServingRuntime/ClusterServingRuntime object (for the owner reference)
+   */
+  public static Objects desired(RuntimeSpec runtime, HasMetadata owner,
+      WorkloadSettings settings) {
+    String name = objectName(runtime.name());
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put("app.kubernetes.io/name", "densemesh");
+    labels.put("app.kubernetes.io/component", "node");
+    labels.put(MANAGED_BY, MANAGER);
+    labels.put(RUNTIME_LABEL, runtime.name());
+    Map<String, String> selector = Map.of(RUNTIME_LABEL, runtime.name());
+    Map<String, String> podLabels = new LinkedHashMap<>(runtime.pod().labels());
+    podLabels.putAll(labels);
+    Map<String, String> podAnnotations = new LinkedHashMap<>(runtime.pod().annotations());
+    podAnnotations.put("prometheus.io/scrape", "true");
+    podAnnotations.put("prometheus.io/port", String.valueOf(METRICS_PORT));
+
+    List<Container> containers = new ArrayList<>();
+    Map<String, Object> nodeOverrides = Map.of();
+    for (Map<String, Object> c : runtime.containers()) {
+      if (NODE_CONTAINER.equals(c.get("name"))) {
+        nodeOverrides = c;
+      } else {
+        containers.add(SERIALIZATION.convertValue(c, Container.class));
+      }
+    }
+    containers.add(0, nodeContainer(runtime, settings, nodeOverrides));
+
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(new VolumeBuilder().withName(DATA_VOLUME).withNewEmptyDir().endEmptyDir()
+        .build());
+    // Optional: without the Secret the directory is empty and only URIs without keys resolve.
+    volumes.add(new VolumeBuilder().withName(STORAGE_VOLUME).withNewSecret()
+        .withSecretName(settings.storageSecret()).withOptional(true).endSecret().build());
+    runtime.pod().volumes().forEach(v -> volumes.add(SERIALIZATION.convertValue(v, Volume.class)));
+    List<Toleration> tolerations = runtime.pod().tolerations().stream()
+        .map(t -> SERIALIZATION.convertValue(t, Toleration.class)).toList();
+    List<LocalObjectReference> pullSecrets = runtime.pod().imagePullSecrets().stream()
+        .map(s -> SERIALIZATION.convertValue(s, LocalObjectReference.class)).toList();
+    Affinity affinity = runtime.pod().affinity().isEmpty() ? null
+        : SERIALIZATION.convertValue(runtime.pod().affinity(), Affinity.class);
+
+    OwnerReference ref = ownerReference(owner);
+    Deployment deployment = new DeploymentBuilder()
+        .withNewMetadata().withName(name).withNamespace(settings.namespace())
+        .withLabels(labels).withOwnerReferences(ref).endMetadata()
+        .withNewSpec()
+        .withReplicas(runtime.replicas().orElse(settings.defaultReplicas()))
+        .withNewSelector().withMatchLabels(selector).endSelector()
+        .withNewStrategy().withType("RollingUpdate").withNewRollingUpdate()
+        .withMaxUnavailable(new IntOrString(0)).withMaxSurge(new IntOrString(1))
+        .endRollingUpdate().endStrategy()
+        .withNewTemplate()
+        .withNewMetadata().withLabels(podLabels).withAnnotations(podAnnotations).endMetadata()
+        .withNewSpec()
+        .withContainers(containers)
+        .withVolumes(volumes)
+        .withNodeSelector(runtime.pod().nodeSelector().isEmpty() ? null
+            : runtime.pod().nodeSelector())
+        .withTolerations(tolerations.isEmpty() ? null : tolerations)
+        .withAffinity(affinity)
+        .withImagePullSecrets(pullSecrets.isEmpty() ? null : pullSecrets)
+        // The node drains on SIGTERM: keeps serving while hot models move elsewhere.
+        .withTerminationGracePeriodSeconds(90L)
+        .endSpec().endTemplate().endSpec().build();
+    deployment.getMetadata().setAnnotations(Map.of(SPEC_HASH, hash(deployment)));
+
+    Service service = new ServiceBuilder()
+        .withNewMetadata().withName(name).withNamespace(settings.namespace())
+        .withLabels(labels).withOwnerReferences(ref).endMetadata()
+        .withNewSpec().withSelector(selector)
+        .addNewPort().withName("grpc").withPort(GRPC_PORT)
+        .withTargetPort(new IntOrString("grpc")).endPort()
+        .addNewPort().withName("http").withPort(REST_PORT)
+        .withTargetPort(new IntOrString("http")).endPort()
+        .addNewPort().withName("metrics").withPort(METRICS_PORT)
+        .withTargetPort(new IntOrString("metrics")).endPort()
+        .endSpec().build();
+    service.getMetadata().setAnnotations(Map.of(SPEC_HASH, hash(service)));
+    return new Objects(deployment, service);
+  }
+
+  /** The placement labels a runtime's nodes advertise: {@code format:<name>} per format. */
+  public static String placementLabels(RuntimeSpec runtime) {
+    Set<String> labels = new LinkedHashSet<>();
+    runtime.formats().forEach(f -> labels.add(f.label()));
+    return String.join(",", labels);
+  }
+
+  private static Container nodeContainer(RuntimeSpec runtime, WorkloadSettings settings,
+      Map<String, Object> overrides) {
+    Container tuned = SERIALIZATION.convertValue(overrides, Container.class);
+    List<EnvVar> env = new ArrayList<>();
+    env.add(literal("DM_GRPC_PORT", GRPC_PORT));
+    env.add(literal("DM_REST_PORT", REST_PORT));
+    env.add(literal("DM_METRICS_PORT", METRICS_PORT));
+    env.add(literal("DM_DATA_DIR", DATA_DIR));
+    env.add(new EnvVarBuilder().withName("DM_INSTANCE_ID").withNewValueFrom()
+        .withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
+    // Peers forward requests to the address a node advertises: its pod IP.
+    env.add(new EnvVarBuilder().withName("DM_ADVERTISE_HOST").withNewValueFrom()
+        .withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().build());
+    env.add(literal("DM_LABELS", placementLabels(runtime)));
+    env.add(secret("DM_ETCD", settings.etcdSecret(), "endpoints", false));
+    env.add(secret("DM_ETCD_PREFIX", settings.etcdSecret(), "prefix", true));
+    env.add(literal("DM_STORAGE_CONFIG", STORAGE_DIR));
+    Set<String> owned = new LinkedHashSet<>();
+    env.forEach(e -> owned.add(e.getName()));
+    if (tuned.getEnv() != null) {
+      // The runtime may add settings (e.g. DM_CAPACITY) but not rewire ports or the mesh.
+      tuned.getEnv().stream().filter(e -> !owned.contains(e.getName())).forEach(env::add);
+    }
+    List<VolumeMount> mounts = new ArrayList<>();
+    mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_DIR).build());
+    mounts.add(new VolumeMountBuilder().withName(STORAGE_VOLUME).withMountPath(STORAGE_DIR)
+        .withReadOnly(true).build());
+    if (tuned.getVolumeMounts() != null) {
+      mounts.addAll(tuned.getVolumeMounts());
+    }
+    List<ContainerPort> ports = List.of(
+        port("grpc", GRPC_PORT), port("http", REST_PORT), port("metrics", METRICS_PORT));
+    String image = tuned.getImage() == null || tuned.getImage().isBlank()
+        ? settings.nodeImage() : tuned.getImage();
+    return new ContainerBuilder()
+        .withName(NODE_CONTAINER)
+        .withImage(image)
+        .withImagePullPolicy(tuned.getImagePullPolicy())
+        .withArgs(tuned.getArgs() == null || tuned.getArgs().isEmpty() ? List.of("serve")
+            : tuned.getArgs())
+        .withEnv(env)
+        .withPorts(ports)
+        .withResources(tuned.getResources())
+        .withVolumeMounts(mounts)
+        .withReadinessProbe(probe("/v2/health/ready"))
+        .withLivenessProbe(probe("/v2/health/live"))
+        .withSecurityContext(tuned.getSecurityContext())
+        .build();
+  }
+
+  private static Probe probe(String path) {
+    return new ProbeBuilder().withNewHttpGet().withPath(path)
+        .withPort(new IntOrString("http")).endHttpGet().withPeriodSeconds(5)
+        .withFailureThreshold(3).build();
+  }
+
+  private static ContainerPort port(String name, int port) {
+    return new ContainerPortBuilder().withName(name).withContainerPort(port)
+        .withProtocol("TCP").build();
+  }
+
+  private static EnvVar literal(String name, Object value) {
+    return new EnvVarBuilder().withName(name).withValue(String.valueOf(value)).build();
+  }
+
+  private static EnvVar secret(String name, String secret, String key, boolean optional) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
+        .withName(secret).withKey(key).withOptional(optional ? Boolean.TRUE : null)
+        .endSecretKeyRef().endValueFrom().build();
+  }
+
+  static OwnerReference ownerReference(HasMetadata owner) {
+    return new OwnerReferenceBuilder().withApiVersion(owner.getApiVersion())
+        .withKind(owner.getKind()).withName(owner.getMetadata().getName())
+        .withUid(owner.getMetadata().getUid()).withController(true)
+        .withBlockOwnerDeletion(true).build();
+  }
+
+  /** A short hash of an object's JSON form (its desired content). */
+  static String hash(HasMetadata object) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(SERIALIZATION.asJson(object).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+}

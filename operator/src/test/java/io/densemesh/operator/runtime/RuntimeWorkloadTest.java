@@ -1,0 +1,212 @@
+package io.densemesh.operator.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.densemesh.operator.TestManifests;
+import io.densemesh.operator.resource.InvalidResourceException;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class RuntimeWorkloadTest {
+
+  static final WorkloadSettings SETTINGS =
+      new WorkloadSettings("serving", "densemesh/node:test", 2, "etcd-conn", "storage-config");
+
+  static GenericKubernetesResource onnxRuntime(String extraSpec) {
+    GenericKubernetesResource r = TestManifests.yaml("""
+        apiVersion: serving.kserve.io/v1alpha1
+        kind: ServingRuntime
+        metadata:
+          name: densemesh-onnx
+          namespace: serving
+          uid: 1111-2222
+        spec:
+          multiModel: true
+          supportedModelFormats:
+            - name: onnx
+              version: "1"
+              autoSelect: true
+            - name: ONNX
+          containers:
+            - name: densemesh
+              resources:
+                limits:
+                  memory: 2Gi
+              env:
+                - name: DM_CAPACITY
+                  value: 1g
+                - name: DM_GRPC_PORT
+                  value: "9999"
+            - name: sidecar
+              image: example/sidecar:1
+          nodeSelector:
+            pool: inference
+          tolerations:
+            - key: dedicated
+              operator: Equal
+              value: models
+              effect: NoSchedule
+          affinity:
+            nodeAffinity:
+              requiredDuringSchedulingIgnoredDuringExecution:
+                nodeSelectorTerms:
+                  - matchExpressions:
+                      - key: zone
+                        operator: In
+                        values: [a, b]
+        """ + extraSpec);
+    return r;
+  }
+
+  private static String env(Container c, String name) {
+    return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+        .map(e -> e.getValue() != null ? e.getValue()
+            : e.getValueFrom().getSecretKeyRef() != null
+                ? "secret:" + e.getValueFrom().getSecretKeyRef().getName() + "/"
+                    + e.getValueFrom().getSecretKeyRef().getKey()
+                : "field:" + e.getValueFrom().getFieldRef().getFieldPath())
+        .orElse(null);
+  }
+
+  @Test
+  void multiModelRuntimeBecomesNodeDeploymentAndService() {
+    GenericKubernetesResource owner = onnxRuntime("");
+    RuntimeSpec runtime = RuntimeSpec.from(owner);
+    RuntimeWorkload.Objects objects = RuntimeWorkload.desired(runtime, owner, SETTINGS);
+    Deployment d = objects.deployment();
+
+    assertThat(d.getMetadata().getName()).isEqualTo("densemesh-densemesh-onnx");
+    assertThat(d.getMetadata().getNamespace()).isEqualTo("serving");
+    assertThat(d.getSpec().getReplicas()).as("operator default").isEqualTo(2);
+    assertThat(d.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+      assertThat(ref.getKind()).isEqualTo("ServingRuntime");
+      assertThat(ref.getUid()).isEqualTo("1111-2222");
+      assertThat(ref.getController()).isTrue();
+    });
+    var pod = d.getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers()).extracting(Container::getName)
+        .containsExactly("densemesh", "sidecar");
+    Container node = pod.getContainers().get(0);
+    assertThat(node.getImage()).isEqualTo("densemesh/node:test");
+    assertThat(node.getArgs()).containsExactly("serve");
+    assertThat(node.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+        .containsExactly("grpc=8033", "http=8008", "metrics=2112");
+    assertThat(env(node, "DM_GRPC_PORT")).as("the runtime cannot rewire ports").isEqualTo("8033");
+    assertThat(env(node, "DM_CAPACITY")).isEqualTo("1g");
+    assertThat(env(node, "DM_LABELS")).isEqualTo("format:onnx");
+    assertThat(env(node, "DM_ETCD")).isEqualTo("secret:etcd-conn/endpoints");
+    assertThat(env(node, "DM_ETCD_PREFIX")).isEqualTo("secret:etcd-conn/prefix");
+    assertThat(node.getEnv().stream().filter(e -> e.getName().equals("DM_ETCD_PREFIX"))
+        .map(EnvVar::getValueFrom).findFirst().orElseThrow().getSecretKeyRef().getOptional())
+        .isTrue();
+    assertThat(env(node, "DM_INSTANCE_ID")).isEqualTo("field:metadata.name");
+    assertThat(env(node, "DM_ADVERTISE_HOST")).isEqualTo("field:status.podIP");
+    assertThat(env(node, "DM_STORAGE_CONFIG")).isEqualTo("/etc/densemesh/storage-config");
+    assertThat(node.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/etc/densemesh/storage-config");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("storage-config"))
+        .singleElement().satisfies(v -> {
+          assertThat(v.getSecret().getSecretName()).isEqualTo("storage-config");
+          assertThat(v.getSecret().getOptional()).isTrue();
+        });
+    assertThat(node.getResources().getLimits().get("memory").toString()).isEqualTo("2Gi");
+    assertThat(node.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+    assertThat(pod.getNodeSelector()).containsEntry("pool", "inference");
+    assertThat(pod.getTolerations()).singleElement().satisfies(t -> {
+      assertThat(t.getKey()).isEqualTo("dedicated");
+      assertThat(t.getEffect()).isEqualTo("NoSchedule");
+    });
+    assertThat(pod.getAffinity().getNodeAffinity()
+        .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0)
+        .getMatchExpressions().get(0).getValues()).containsExactly("a", "b");
+    assertThat(d.getSpec().getSelector().getMatchLabels())
+        .containsEntry(RuntimeWorkload.RUNTIME_LABEL, "densemesh-onnx");
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
+
+    var service = objects.service();
+    assertThat(service.getMetadata().getName()).isEqualTo("densemesh-densemesh-onnx");
+    assertThat(service.getSpec().getSelector()).isEqualTo(d.getSpec().getSelector()
+        .getMatchLabels());
+    assertThat(service.getSpec().getPorts()).extracting(ServicePort::getPort)
+        .containsExactly(8033, 8008, 2112);
+  }
+
+  @Test
+  void replicasComeFromTheRuntimeWhenSet() {
+    GenericKubernetesResource owner = onnxRuntime("  replicas: 5\n");
+    Deployment d = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, SETTINGS)
+        .deployment();
+    assertThat(d.getSpec().getReplicas()).isEqualTo(5);
+  }
+
+  @Test
+  void hashIsStableAndFollowsTheSpec() {
+    GenericKubernetesResource owner = onnxRuntime("");
+    String first = hash(owner);
+    assertThat(hash(onnxRuntime(""))).isEqualTo(first);
+    assertThat(hash(onnxRuntime("  replicas: 3\n"))).isNotEqualTo(first);
+  }
+
+  private static String hash(GenericKubernetesResource owner) {
+    return RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, SETTINGS).deployment()
+        .getMetadata().getAnnotations().get(RuntimeWorkload.SPEC_HASH);
+  }
+
+  @Test
+  void publishedTritonRuntimeRunsBesideTheNode() {
+    GenericKubernetesResource owner = TestManifests.resource("/kserve/triton-2.x.yaml");
+    RuntimeSpec runtime = RuntimeSpec.from(owner);
+    assertThat(runtime.clusterScoped()).isTrue();
+    assertThat(runtime.servedByMesh()).isTrue();
+    Deployment d = RuntimeWorkload.desired(runtime, owner, SETTINGS).deployment();
+    List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
+    assertThat(containers).extracting(Container::getName).containsExactly("densemesh", "triton");
+    assertThat(containers.get(1).getImage()).isEqualTo("nvcr.io/nvidia/tritonserver:23.04-py3");
+    assertThat(containers.get(1).getLivenessProbe().getExec().getCommand()).contains("curl");
+    assertThat(env(containers.get(0), "DM_LABELS"))
+        .isEqualTo("format:keras,format:onnx,format:pytorch,format:tensorflow,format:tensorrt");
+    assertThat(d.getMetadata().getOwnerReferences().get(0).getKind())
+        .isEqualTo("ClusterServingRuntime");
+  }
+
+  @Test
+  void malformedRuntimeIsATypedErrorNamingTheField() {
+    assertThatThrownBy(() -> RuntimeSpec.from(onnxRuntime("  replicas: many\n")))
+        .isInstanceOf(InvalidResourceException.class)
+        .hasMessageContaining("spec.replicas");
+    assertThatThrownBy(() -> RuntimeSpec.from(TestManifests.yaml("""
+        apiVersion: serving.kserve.io/v1alpha1
+        kind: ServingRuntime
+        metadata: {name: x}
+        spec:
+          supportedModelFormats:
+            - version: "1"
+        """))).isInstanceOf(InvalidResourceException.class)
+        .hasMessageContaining("spec.supportedModelFormats[0].name is required");
+  }
+
+  @Test
+  void disabledOrSingleModelRuntimesAreNotServedByTheMesh() {
+    assertThat(RuntimeSpec.from(onnxRuntime("  disabled: true\n")).servedByMesh()).isFalse();
+    RuntimeSpec single = RuntimeSpec.from(TestManifests.yaml("""
+        apiVersion: serving.kserve.io/v1alpha1
+        kind: ServingRuntime
+        metadata: {name: kserve-sklearnserver}
+        spec:
+          supportedModelFormats: [{name: sklearn, version: "1", autoSelect: true}]
+          containers: [{name: kserve-container, image: kserve/sklearnserver:latest}]
+        """));
+    assertThat(single.servedByMesh()).isFalse();
+    assertThat(single.replicas()).isEqualTo(Optional.empty());
+  }
+}
