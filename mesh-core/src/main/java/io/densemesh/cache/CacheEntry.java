@@ -26,6 +26,8 @@ final class CacheEntry {
   private volatile long sinceMillis;
   /** Bytes this entry holds in the budget; guarded by the cache's budget lock. */
   long chargedBytes;
+  /** GPU bytes this entry holds in the GPU budget; guarded by the cache's budget lock. */
+  long chargedGpuBytes;
   /** Set when the model was unregistered: unload as soon as the last lease is released. */
   volatile boolean unloadWhenIdle;
 

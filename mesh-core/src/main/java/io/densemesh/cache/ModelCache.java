@@ -45,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * charge is corrected to the size the runtime measured. A model whose files alone exceed the whole
  * capacity, or whose measured size does, fails without evicting anything for it.
  *
+ * <p>GPU memory is a second budget, charged the same way from {@link LoadedModel#gpuBytes()}
+ * (a remembered measurement is reserved before a reload): eviction runs until both budgets fit,
+ * choosing among all copies for a host deficit and among GPU-holding copies for a GPU deficit. A
+ * model whose GPU size exceeds the whole GPU capacity fails without evicting; one that does not
+ * fit beside copies in use fails with capacity exhausted (GPU memory cannot be over-committed).
+ *
  * <p>A failed load is remembered for {@code failureBackoff}; requests in that window fail fast
  * with the reason instead of reloading. All time comes from the injected clock.
  */
@@ -54,6 +60,7 @@ public final class ModelCache implements AutoCloseable {
 
   private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
   private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
+  private final Map<String, Long> measuredGpuSizes = new ConcurrentHashMap<>();
   private final Cache<String, Failure> failures;
   private final RuntimeRegistry runtimes;
   private final ModelStorage artifacts;
@@ -61,11 +68,13 @@ public final class ModelCache implements AutoCloseable {
   private final CacheListener listener;
   private final Clock clock;
   private final long capacityBytes;
+  private final long gpuCapacityBytes;
   private final ThreadPoolExecutor loaders;
   private volatile long headroomBytes;
   private volatile java.util.function.Predicate<String> protectedCopy = id -> false;
   private final Object budgetLock = new Object();
   private long chargedBytes; // guarded by budgetLock
+  private long chargedGpuBytes; // guarded by budgetLock
   private volatile boolean closed;
 
   private record Failure(ModelSpec spec, String reason, long atMillis) {}
@@ -79,6 +88,22 @@ public final class ModelCache implements AutoCloseable {
       long capacityBytes,
       int loadingSlots,
       Duration failureBackoff) {
+    this(runtimes, artifacts, eviction, listener, clock, capacityBytes, 0, loadingSlots,
+        failureBackoff);
+  }
+
+  /** @param gpuCapacityBytes GPU memory budget; 0 on a node whose runtimes use no GPU */
+  public ModelCache(
+      RuntimeRegistry runtimes,
+      ModelStorage artifacts,
+      EvictionPolicy eviction,
+      CacheListener listener,
+      Clock clock,
+      long capacityBytes,
+      long gpuCapacityBytes,
+      int loadingSlots,
+      Duration failureBackoff) {
+    this.gpuCapacityBytes = gpuCapacityBytes;
     this.runtimes = runtimes;
     this.artifacts = artifacts;
     this.eviction = eviction;
@@ -210,7 +235,8 @@ public final class ModelCache implements AutoCloseable {
       }
       long predicted =
           measuredSizes.getOrDefault(id, runtime.predictSize(entry.spec, artifact));
-      reserve(entry, predicted <= capacityBytes ? predicted : onDisk);
+      reserve(entry, predicted <= capacityBytes ? predicted : onDisk,
+          measuredGpuSizes.getOrDefault(id, 0L));
       model = runtime.load(entry.spec, artifact);
       long measured = model.sizeBytes();
       if (measured > capacityBytes) {
@@ -219,8 +245,15 @@ public final class ModelCache implements AutoCloseable {
                 + " loaded, more than this node's whole capacity of "
                 + ByteSize.format(capacityBytes));
       }
+      long gpu = model.gpuBytes();
+      if (gpu > gpuCapacityBytes) {
+        throw new ModelLoadException(
+            "model '" + id + "' measures " + ByteSize.format(gpu) + " of GPU memory loaded, more"
+                + " than this node's whole GPU capacity of " + ByteSize.format(gpuCapacityBytes));
+      }
       measuredSizes.put(id, measured);
-      recharge(entry, measured);
+      measuredGpuSizes.put(id, gpu);
+      recharge(entry, measured, gpu);
       entry.stateChanged(clock.millis());
       entry.ready.complete(model);
       log.debug("loaded {} in {} ms, {} resident ({} on disk)", id, model.loadMillis(),
@@ -249,84 +282,130 @@ public final class ModelCache implements AutoCloseable {
     }
   }
 
-  /** Charges {@code bytes} for a load, evicting the policy's victims when over budget. */
-  private void reserve(CacheEntry entry, long bytes) {
+  /** Charges a load's bytes, evicting the policy's victims when over either budget. */
+  private void reserve(CacheEntry entry, long bytes, long gpuBytes) {
     List<CacheEntry> victims = new ArrayList<>();
-    synchronized (budgetLock) {
-      makeRoom(bytes, victims, true);
-      chargedBytes += bytes;
-      entry.chargedBytes = bytes;
+    try {
+      synchronized (budgetLock) {
+        if (!makeRoom(bytes, gpuBytes, victims)) {
+          throw exhausted(bytes, gpuBytes);
+        }
+        chargedBytes += bytes;
+        entry.chargedBytes = bytes;
+        chargedGpuBytes += gpuBytes;
+        entry.chargedGpuBytes = gpuBytes;
+      }
+    } finally {
+      victims.forEach(v -> closeRetired(v, true));
     }
-    victims.forEach(v -> closeRetired(v, true));
   }
 
-  /** Corrects a reservation to the measured size, evicting more if it grew (best effort). */
-  private void recharge(CacheEntry entry, long measured) {
+  /**
+   * Corrects a reservation to the measured sizes, evicting more if they grew. Host memory is
+   * best effort (the model is loaded; the node runs over until copies in use are released); GPU
+   * memory must fit, else the load fails and its reservation is returned by the caller.
+   */
+  private void recharge(CacheEntry entry, long measured, long measuredGpu) {
     List<CacheEntry> victims = new ArrayList<>();
-    synchronized (budgetLock) {
-      long growth = measured - entry.chargedBytes;
-      if (growth > 0) {
-        makeRoom(growth, victims, false);
+    try {
+      synchronized (budgetLock) {
+        long growth = measured - entry.chargedBytes;
+        long gpuGrowth = measuredGpu - entry.chargedGpuBytes;
+        if ((growth > 0 || gpuGrowth > 0)
+            && !makeRoom(Math.max(0, growth), Math.max(0, gpuGrowth), victims)) {
+          if (gpuGrowth > 0 && chargedGpuBytes + gpuGrowth > gpuCapacityBytes) {
+            throw exhausted(0, gpuGrowth);
+          }
+          log.warn("node is {} over its capacity until models in use are released",
+              ByteSize.format(chargedBytes + growth - limitBytes()));
+        }
+        chargedBytes += growth;
+        entry.chargedBytes = measured;
+        chargedGpuBytes += gpuGrowth;
+        entry.chargedGpuBytes = measuredGpu;
       }
-      chargedBytes += growth;
-      entry.chargedBytes = measured;
+    } finally {
+      victims.forEach(v -> closeRetired(v, true));
     }
-    victims.forEach(v -> closeRetired(v, true));
+  }
+
+  private CapacityExhaustedException exhausted(long bytes, long gpuBytes) {
+    if (chargedGpuBytes + gpuBytes > gpuCapacityBytes) {
+      return new CapacityExhaustedException(
+          "no GPU room to load a model of " + ByteSize.format(gpuBytes) + ": "
+              + ByteSize.format(chargedGpuBytes) + " of " + ByteSize.format(gpuCapacityBytes)
+              + " GPU memory is held by models serving requests or loading");
+    }
+    return new CapacityExhaustedException(
+        "no room to load a model of " + ByteSize.format(bytes) + ": "
+            + ByteSize.format(chargedBytes) + " of " + ByteSize.format(limitBytes())
+            + " is held by models serving requests or loading");
   }
 
   private void uncharge(CacheEntry entry) {
     synchronized (budgetLock) {
       chargedBytes -= entry.chargedBytes;
       entry.chargedBytes = 0;
+      chargedGpuBytes -= entry.chargedGpuBytes;
+      entry.chargedGpuBytes = 0;
     }
   }
 
-  /** Caller holds budgetLock. Retires victims (they are closed after the lock is released). */
-  private void makeRoom(long bytes, List<CacheEntry> victims, boolean mustFit) {
+  /**
+   * Caller holds budgetLock. Retires victims until {@code bytes} more fit the host budget and
+   * {@code gpuBytes} more fit the GPU budget (they are closed after the lock is released): a
+   * host deficit is planned over every resident copy, a GPU deficit over the copies holding GPU
+   * memory, each victim returning both its charges.
+   *
+   * @return whether both fit now
+   */
+  private boolean makeRoom(long bytes, long gpuBytes, List<CacheEntry> victims) {
     for (int attempt = 0; attempt < 8; attempt++) {
       long deficit = chargedBytes + bytes - limitBytes();
-      if (deficit <= 0) {
-        return;
+      long gpuDeficit = chargedGpuBytes + gpuBytes - gpuCapacityBytes;
+      if (deficit <= 0 && gpuDeficit <= 0) {
+        return true;
       }
-      List<ResidentCopy> resident = new ArrayList<>();
       Map<String, CacheEntry> byId = new java.util.HashMap<>();
-      for (CacheEntry e : entries.values()) {
-        LoadedModel m = e.loadedOrNull();
-        if (m != null && !e.retired()) {
-          resident.add(
-              new ResidentCopy(e.modelId(), e.chargedBytes, e.lastUsedMillis(), e.users(),
-                  protectedCopy.test(e.modelId()), e.uses(), m.loadMillis()));
-          byId.put(e.modelId(), e);
-        }
+      EvictionPlan plan = deficit > 0 ? plan(false, deficit, byId) : null;
+      if ((plan == null || !plan.sufficient()) && gpuDeficit > 0) {
+        byId.clear();
+        plan = plan(true, gpuDeficit, byId); // the GPU may still be freed when the host cannot
       }
-      EvictionPlan plan = eviction.victims(resident, deficit, clock.millis());
       if (!plan.sufficient()) {
-        break;
+        return false;
       }
-      boolean allRetired = true;
       for (String id : plan.victims()) {
         CacheEntry victim = byId.get(id);
-        if (victim.tryRetire()) {
+        if (victim.tryRetire()) { // else a request took it meanwhile: plan again
           entries.remove(id, victim);
           chargedBytes -= victim.chargedBytes;
           victim.chargedBytes = 0;
+          chargedGpuBytes -= victim.chargedGpuBytes;
+          victim.chargedGpuBytes = 0;
           victims.add(victim);
-        } else {
-          allRetired = false; // a request took it meanwhile: plan again
         }
       }
-      if (allRetired && chargedBytes + bytes <= limitBytes()) {
-        return;
+    }
+    return chargedBytes + bytes <= limitBytes() && chargedGpuBytes + gpuBytes <= gpuCapacityBytes;
+  }
+
+  /**
+   * Caller holds budgetLock. The policy's victims for a host deficit among all resident copies,
+   * or for a GPU deficit among the copies holding GPU memory (sized by it).
+   */
+  private EvictionPlan plan(boolean gpu, long deficit, Map<String, CacheEntry> byId) {
+    List<ResidentCopy> resident = new ArrayList<>();
+    for (CacheEntry e : entries.values()) {
+      LoadedModel m = e.loadedOrNull();
+      long size = gpu ? e.chargedGpuBytes : e.chargedBytes;
+      if (m != null && !e.retired() && (!gpu || size > 0)) {
+        resident.add(new ResidentCopy(e.modelId(), size, e.lastUsedMillis(), e.users(),
+            protectedCopy.test(e.modelId()), e.uses(), m.loadMillis()));
+        byId.put(e.modelId(), e);
       }
     }
-    if (mustFit) {
-      throw new CapacityExhaustedException(
-          "no room to load a model of " + ByteSize.format(bytes) + ": "
-              + ByteSize.format(chargedBytes) + " of " + ByteSize.format(limitBytes())
-              + " is held by models serving requests or loading");
-    }
-    log.warn("node is {} over its capacity until models in use are released",
-        ByteSize.format(chargedBytes + bytes - limitBytes()));
+    return eviction.victims(resident, deficit, clock.millis());
   }
 
   /** Capacity less the configured headroom: what resident models may hold. */
@@ -344,6 +423,7 @@ public final class ModelCache implements AutoCloseable {
   public void unload(String modelId) {
     failures.invalidate(modelId);
     measuredSizes.remove(modelId);
+    measuredGpuSizes.remove(modelId);
     CacheEntry entry = entries.remove(modelId);
     if (entry != null) {
       entry.unloadWhenIdle = true;
@@ -387,7 +467,7 @@ public final class ModelCache implements AutoCloseable {
       return Optional.of(
           model != null
               ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "",
-                  model.loadMillis())
+                  model.loadMillis(), entry.chargedGpuBytes)
               : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, "", 0));
     }
     Failure failure = failures.getIfPresent(modelId);
@@ -411,6 +491,18 @@ public final class ModelCache implements AutoCloseable {
   public long usedBytes() {
     synchronized (budgetLock) {
       return chargedBytes;
+    }
+  }
+
+  /** GPU memory budget; 0 on a node whose runtimes use no GPU. */
+  public long gpuCapacityBytes() {
+    return gpuCapacityBytes;
+  }
+
+  /** GPU memory charged to resident and loading copies. */
+  public long gpuUsedBytes() {
+    synchronized (budgetLock) {
+      return chargedGpuBytes;
     }
   }
 
@@ -470,7 +562,7 @@ public final class ModelCache implements AutoCloseable {
       LoadedModel m = e.loadedOrNull();
       all.put(e.modelId(), m != null
           ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.chargedBytes, "",
-              m.loadMillis())
+              m.loadMillis(), e.chargedGpuBytes)
           : new CopyState(CopyState.Phase.LOADING, e.sinceMillis(), 0, "", 0));
     }
     return all;

@@ -51,6 +51,8 @@ public final class ConfigParser {
     DEFAULTS.put("max-artifact-size", "4g");
     DEFAULTS.put("download-timeout", "10m");
     DEFAULTS.put("remote-runtime", "");
+    DEFAULTS.put("device", "cpu");
+    DEFAULTS.put("gpu-capacity", "");
   }
 
   private ConfigParser() {}
@@ -111,7 +113,8 @@ public final class ConfigParser {
             duration("--drain-timeout", values.get("drain-timeout"))),
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
-            : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))));
+            : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),
+        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")));
   }
 
   private static List<String> list(String text) {

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param mesh how the node joins a mesh (etcd, labels, drain)
  * @param storage where model artifacts come from and are cached
  * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
+ * @param device where the embedded ONNX runtime runs models (CPU or a CUDA device)
  */
 public record NodeConfig(
     String host,
@@ -44,7 +45,8 @@ public record NodeConfig(
     Duration failureBackoff,
     MeshConfig mesh,
     StorageSettings storage,
-    Optional<RemoteRuntimeOption> remoteRuntime) {
+    Optional<RemoteRuntimeOption> remoteRuntime,
+    DeviceSettings device) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -57,6 +59,7 @@ public record NodeConfig(
     require(!instanceId.contains("/"), "--instance-id must not contain '/'");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(remoteRuntime, "remoteRuntime");
+    Objects.requireNonNull(device, "device");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -131,7 +131,8 @@ public final class MeshRouter {
     int max = record.map(v -> v.value().getMaxCopies()).filter(m -> m > 0).orElse(Integer.MAX_VALUE);
     int min = record.map(v -> v.value().getMinCopies()).orElse(0);
     ModelDemand demand = new ModelDemand(model.modelId(),
-        record.map(v -> v.value().getTenant()).orElse(""), size, size == 0, 0, 0,
+        record.map(v -> v.value().getTenant()).orElse(""), size, size == 0,
+        knownGpuBytes(model.modelId(), view), 0,
         Math.min(min, max), max, false, Map.of());
     PlacementRequest request = new PlacementRequest(demand, out,
         ThreadLocalRandom.current().nextLong(),
@@ -272,9 +273,22 @@ public final class MeshRouter {
     return 0;
   }
 
+  /**
+   * GPU memory a copy of the model measured (the largest its copies report): a model that ran on
+   * a GPU is placed only where a GPU can hold it. 0 when no copy used a GPU.
+   */
+  static long knownGpuBytes(String modelId, MeshView view) {
+    long gpu = 0;
+    for (CopyRecord c : view.copiesOf(modelId).values()) {
+      gpu = Math.max(gpu, c.getGpuBytes());
+    }
+    return gpu;
+  }
+
   static InstanceView instanceView(InstanceRecord r) {
     return new InstanceView(r.getInstanceId(), r.getZone(), r.getLabelsMap(),
-        r.getCapacityBytes(), Math.min(r.getUsedBytes(), r.getCapacityBytes()), 0, 0,
+        r.getCapacityBytes(), Math.min(r.getUsedBytes(), r.getCapacityBytes()),
+        r.getGpuCapacityBytes(), Math.min(r.getGpuUsedBytes(), r.getGpuCapacityBytes()),
         Math.max(1, r.getLoadingSlots()), r.getLoadsInProgress(), r.getDraining(),
         r.getInFlight(), r.getOldestUse() == 0 ? Long.MAX_VALUE : r.getOldestUse());
   }

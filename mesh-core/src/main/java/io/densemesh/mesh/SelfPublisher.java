@@ -163,10 +163,11 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
           ? CopyRecord.State.LOADED : CopyRecord.State.LOADING;
       CopyRecord current = mine.remove(e.getKey());
       if (current == null || current.getState() != phase
-          || current.getSizeBytes() != state.sizeBytes()) {
+          || current.getSizeBytes() != state.sizeBytes()
+          || current.getGpuBytes() != state.gpuBytes()) {
         registry.putCopy(CopyRecord.newBuilder().setModelId(e.getKey()).setInstanceId(self)
             .setState(phase).setSince(state.sinceMillis()).setSizeBytes(state.sizeBytes())
-            .setLoadMillis(state.loadMillis()).build());
+            .setLoadMillis(state.loadMillis()).setGpuBytes(state.gpuBytes()).build());
       }
     }
     for (String gone : mine.keySet()) {

@@ -21,7 +21,9 @@ import java.util.function.Supplier;
  * {@code densemesh_model_load_seconds}, {@code densemesh_model_size_bytes} (measured),
  * {@code densemesh_model_unloads_total},
  * {@code densemesh_evictions_total}, {@code densemesh_eviction_age_seconds},
- * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes}, {@code densemesh_models_loaded},
+ * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes},
+ * {@code densemesh_gpu_capacity_bytes}, {@code densemesh_gpu_used_bytes},
+ * {@code densemesh_models_loaded},
  * {@code densemesh_models_registered}, {@code densemesh_forwards_total} (requests forwarded to a
  * peer, by result: ok, retried, failed), {@code densemesh_mesh_instances}. No per-model labels: thousands of models would explode the
  * {@code densemesh_models_registered}; model storage: {@code densemesh_artifact_cache_hits_total},
@@ -103,6 +105,11 @@ public final class NodeMetrics implements CacheListener, StorageListener {
         .description("Memory budget for resident models").register(registry);
     Gauge.builder("densemesh.used", cache, ModelCache::usedBytes).baseUnit("bytes")
         .description("Memory charged to resident and loading models").register(registry);
+    Gauge.builder("densemesh.gpu.capacity", cache, ModelCache::gpuCapacityBytes)
+        .baseUnit("bytes").description("GPU memory budget (0: models run on the CPU)")
+        .register(registry);
+    Gauge.builder("densemesh.gpu.used", cache, ModelCache::gpuUsedBytes).baseUnit("bytes")
+        .description("GPU memory held by resident and loading models").register(registry);
     Gauge.builder("densemesh.models.loaded", cache, ModelCache::loadedCount)
         .description("Models resident on this node").register(registry);
     Gauge.builder("densemesh.models.registered", registeredModels, s -> s.get())

@@ -37,6 +37,9 @@ import io.densemesh.remote.RemoteModelRuntime;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.ModelRuntime;
+import io.densemesh.runtime.onnx.ExecutionDevice;
+import io.densemesh.runtime.onnx.GpuProbe;
+import io.densemesh.runtime.onnx.NvidiaSmi;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.runtime.storage.StorageConfigs;
@@ -106,9 +109,12 @@ public final class MeshNode implements AutoCloseable {
     String version = MeshNode.class.getPackage().getImplementationVersion();
     this.state = new NodeState(version == null ? "dev" : version);
     this.startedAt = clock.millis();
+    ExecutionDevice device = config.device().device();
+    long gpuCapacity = DeviceCheck.gpuCapacity(config.device(), GpuProbe::system); // fails first
     this.registry = openRegistry(config);
     this.metrics = new NodeMetrics();
-    OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads());
+    OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads(), device,
+        NvidiaSmi.onPath());
     Optional<RemoteModelRuntime> remote = config.remoteRuntime().map(r ->
         RemoteModelRuntime.connect(r, config.loadTimeout(), config.maxMessageBytes()));
     List<ModelRuntime> all = new ArrayList<>();
@@ -122,7 +128,8 @@ public final class MeshNode implements AutoCloseable {
     metrics.bindStorage(storage);
     this.cache = new ModelCache(runtimes, storage,
         EvictionPolicies.byName(config.evictionPolicy()), listeners,
-        clock, capacity(config, remote), config.loadingSlots(), config.failureBackoff());
+        clock, capacity(config, remote), gpuCapacity, config.loadingSlots(),
+        config.failureBackoff());
     remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
@@ -190,8 +197,9 @@ public final class MeshNode implements AutoCloseable {
         state, metrics, config.maxMessageBytes());
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();
-    log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, registry {}",
-        self, address, restPort(), metricsPort(), cache.capacityBytes(),
+    log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, device {}"
+        + " (GPU capacity {} bytes), registry {}",
+        self, address, restPort(), metricsPort(), cache.capacityBytes(), device, gpuCapacity,
         config.mesh().usesEtcd() ? "etcd " + config.mesh().etcdEndpoints() + " "
             + config.mesh().etcdPrefix() : "embedded in " + config.dataDir());
   }
@@ -238,7 +246,9 @@ public final class MeshNode implements AutoCloseable {
         .setDraining(drainer != null && drainer.draining())
         .setInFlight(cache.inFlight())
         .setStartedAt(startedAt)
-        .setLoadedModels(cache.loadedCount());
+        .setLoadedModels(cache.loadedCount())
+        .setGpuCapacityBytes(cache.gpuCapacityBytes())
+        .setGpuUsedBytes(cache.gpuUsedBytes());
   }
 
   private static ThreadFactory daemon(String name) {

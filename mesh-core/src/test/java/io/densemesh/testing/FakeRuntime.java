@@ -18,12 +18,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A runtime for cache tests: type {@code fake}; a model's size is set per id (default 100 bytes);
- * loads can be made to fail or to block until released; counts loads and closes.
+ * A runtime for cache tests: type {@code fake}; a model's size is set per id (default 100 bytes),
+ * and its GPU size too (default 0: a CPU model); loads can be made to fail or to block until
+ * released; counts loads and closes.
  */
 public final class FakeRuntime implements ModelRuntime {
 
   public final Map<String, Long> sizes = new ConcurrentHashMap<>();
+  public final Map<String, Long> gpuSizes = new ConcurrentHashMap<>();
   public final Map<String, String> failures = new ConcurrentHashMap<>();
   public final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
   public final Set<String> open = ConcurrentHashMap.newKeySet();
@@ -57,6 +59,7 @@ public final class FakeRuntime implements ModelRuntime {
       throw new ModelLoadException(failure);
     }
     long size = sizes.getOrDefault(spec.modelId(), 100L);
+    long gpu = gpuSizes.getOrDefault(spec.modelId(), 0L);
     open.add(spec.modelId());
     String id = spec.modelId();
     return new LoadedModel() {
@@ -69,6 +72,11 @@ public final class FakeRuntime implements ModelRuntime {
       @Override
       public long sizeBytes() {
         return size;
+      }
+
+      @Override
+      public long gpuBytes() {
+        return gpu;
       }
 
       @Override

@@ -14,6 +14,15 @@ public interface LoadedModel extends AutoCloseable {
   /** Measured memory the loaded model holds, bytes (not just its file size). */
   long sizeBytes();
 
+  /**
+   * Measured GPU memory the loaded model holds, bytes; 0 for a model that runs on the CPU. GPU
+   * memory is accounted apart from {@link #sizeBytes()} (host memory) because it is the scarcer
+   * resource.
+   */
+  default long gpuBytes() {
+    return 0;
+  }
+
   /** How long the load took, millis (the reload cost eviction policies weigh). */
   long loadMillis();
 

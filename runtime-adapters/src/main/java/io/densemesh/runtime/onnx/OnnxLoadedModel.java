@@ -27,6 +27,7 @@ final class OnnxLoadedModel implements LoadedModel {
   private final OrtSession session;
   private final ModelMetadata metadata;
   private final long sizeBytes;
+  private final long gpuBytes;
   private final long loadMillis;
   private final Set<String> allOutputs;
 
@@ -35,11 +36,13 @@ final class OnnxLoadedModel implements LoadedModel {
       OrtSession session,
       ModelMetadata metadata,
       long sizeBytes,
+      long gpuBytes,
       long loadMillis) {
     this.env = env;
     this.session = session;
     this.metadata = metadata;
     this.sizeBytes = sizeBytes;
+    this.gpuBytes = gpuBytes;
     this.loadMillis = loadMillis;
     Set<String> outputs = new LinkedHashSet<>();
     for (TensorSpec spec : metadata.outputs()) {
@@ -56,6 +59,11 @@ final class OnnxLoadedModel implements LoadedModel {
   @Override
   public long sizeBytes() {
     return sizeBytes;
+  }
+
+  @Override
+  public long gpuBytes() {
+    return gpuBytes;
   }
 
   @Override

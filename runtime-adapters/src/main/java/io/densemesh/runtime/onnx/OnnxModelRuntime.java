@@ -30,6 +30,13 @@ import java.util.Set;
  * growth across session creation (serialised by a lock), bounded as {@link #measuredSize}
  * explains. Sessions run with the CPU arena off, so memory is returned when a model is unloaded,
  * and with a bounded number of intra-op threads, so many models share the cores fairly.
+ *
+ * <p>On a CUDA device ({@link ExecutionDevice}) sessions get the CUDA execution provider first
+ * (ORT keeps the CPU provider for operators CUDA lacks). The caller checks with {@link GpuProbe}
+ * at start-up that the device can be used. The model's GPU memory is measured the same way as
+ * its host memory, as the device's used-memory growth across session creation read from
+ * {@link NvidiaSmi} under the same lock, and bounded the same way; it is reported by
+ * {@link LoadedModel#gpuBytes()}.
  */
 public final class OnnxModelRuntime implements ModelRuntime {
 
@@ -37,10 +44,21 @@ public final class OnnxModelRuntime implements ModelRuntime {
 
   private final OrtEnvironment env;
   private final int intraOpThreads;
+  private final ExecutionDevice device;
+  private final NvidiaSmi smi;
   private final Object measureLock = new Object();
 
   /** @param intraOpThreads threads one inference may use (1 favours many concurrent models) */
   public OnnxModelRuntime(int intraOpThreads) {
+    this(intraOpThreads, ExecutionDevice.CPU, NvidiaSmi.onPath());
+  }
+
+  /**
+   * @param intraOpThreads threads one inference may use (1 favours many concurrent models)
+   * @param device where sessions run; a CUDA device must have passed {@link GpuProbe}
+   * @param smi reads the device's memory for the GPU size measurement
+   */
+  public OnnxModelRuntime(int intraOpThreads, ExecutionDevice device, NvidiaSmi smi) {
     if (intraOpThreads < 1) {
       throw new IllegalArgumentException("intraOpThreads must be >= 1");
     }
@@ -50,6 +68,12 @@ public final class OnnxModelRuntime implements ModelRuntime {
     Engine.getEngine("OnnxRuntime");
     this.env = OrtEnvironment.getEnvironment();
     this.intraOpThreads = intraOpThreads;
+    this.device = device;
+    this.smi = smi;
+  }
+
+  public ExecutionDevice device() {
+    return device;
   }
 
   @Override
@@ -73,12 +97,19 @@ public final class OnnxModelRuntime implements ModelRuntime {
     long started = System.nanoTime();
     OrtSession session;
     long grown;
+    long gpuBytes = 0;
     try (OrtSession.SessionOptions options = sessionOptions()) {
       synchronized (measureLock) {
         long before = NativeMemoryProbe.residentBytes();
+        long gpuBefore = gpuUsed();
         session = env.createSession(file.toString(), options);
+        long gpuAfter = gpuUsed();
         long after = NativeMemoryProbe.residentBytes();
         grown = before < 0 || after < 0 ? 0 : after - before;
+        if (device.isCuda()) {
+          gpuBytes = measuredSize(fileSize, gpuBefore < 0 || gpuAfter < 0 ? 0
+              : gpuAfter - gpuBefore);
+        }
       }
     } catch (OrtException e) {
       throw new ModelLoadException(
@@ -88,7 +119,7 @@ public final class OnnxModelRuntime implements ModelRuntime {
       ModelMetadata metadata = OnnxTypes.metadata(session);
       long loadMillis = (System.nanoTime() - started) / 1_000_000;
       return new OnnxLoadedModel(env, session, metadata, measuredSize(fileSize, grown),
-          loadMillis);
+          gpuBytes, loadMillis);
     } catch (OrtException | RuntimeException e) {
       closeQuietly(session);
       if (e instanceof ModelLoadException mle) {
@@ -108,6 +139,11 @@ public final class OnnxModelRuntime implements ModelRuntime {
     return Math.max(fileSize, Math.min(grown, fileSize * 3 + (2L << 20)));
   }
 
+  /** Device memory in use now, bytes; -1 on the CPU or when nvidia-smi does not answer. */
+  private long gpuUsed() {
+    return device.isCuda() ? smi.usedBytes(device.cudaIndex()).orElse(-1) : -1;
+  }
+
   @Override
   public long predictSize(ModelSpec spec, Path artifact) {
     // Weights dominate; graph structures and kernels add a margin that is large for tiny models.
@@ -120,6 +156,14 @@ public final class OnnxModelRuntime implements ModelRuntime {
     options.setInterOpNumThreads(1);
     options.setCPUArenaAllocator(false);
     options.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+    if (device.isCuda()) {
+      try {
+        options.addCUDA(device.cudaIndex());
+      } catch (OrtException e) {
+        options.close();
+        throw e;
+      }
+    }
     return options;
   }
 
