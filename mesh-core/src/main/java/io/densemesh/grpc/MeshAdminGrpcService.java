@@ -8,6 +8,10 @@ import io.densemesh.api.admin.ListModelsResponse;
 import io.densemesh.api.admin.MeshAdminGrpc;
 import io.densemesh.api.admin.ModelPolicy;
 import io.densemesh.api.admin.PlacementConfig;
+import io.densemesh.api.admin.RegisterModelWithPolicyRequest;
+import io.densemesh.api.mmesh.ModelStatusInfo;
+import io.densemesh.api.mmesh.RegisterModelRequest;
+import io.densemesh.serving.ModelManagement;
 import io.densemesh.api.admin.SetModelPolicyRequest;
 import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.ModelRecord;
@@ -31,10 +35,23 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
 
   private final Registry registry;
   private final LivePolicies policies;
+  private final ModelManagement models;
 
-  public MeshAdminGrpcService(Registry registry, LivePolicies policies) {
+  public MeshAdminGrpcService(Registry registry, LivePolicies policies, ModelManagement models) {
     this.registry = registry;
     this.policies = policies;
+    this.models = models;
+  }
+
+  @Override
+  public void registerModel(RegisterModelWithPolicyRequest request,
+      StreamObserver<ModelStatusInfo> observer) {
+    Unary.run(observer, () -> {
+      RegisterModelRequest r = request.getRegistration();
+      return models.register(r.getModelId(), r.getModelInfo(), r.getLoadNow(), r.getSync(),
+          r.getLastUsedTime(), false, request.getMinCopies(),
+          request.getMaxCopies(), request.getTenant());
+    });
   }
 
   @Override

@@ -163,7 +163,7 @@ public final class MeshNode implements AutoCloseable {
             new MeshHeaders(), new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
             new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies),
+        .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies, models),
             new CallMetrics(metrics)))
         .addService(new PeerControlGrpcService(resolver, loader, cache, state))
         .build()

@@ -63,7 +63,21 @@ public final class ModelManagement {
   /** Registers a model; see model-mesh.proto for the contract. */
   public ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
       long lastUsed, boolean autoDelete) {
+    return register(modelId, info, loadNow, sync, lastUsed, autoDelete, 0, 0, "");
+  }
+
+  /**
+   * Registers a model with DenseMesh's copy bounds and tenant in the same record (MeshAdmin's
+   * {@code registerModel}). Registering the same info again is idempotent; different bounds or
+   * tenant on an existing registration replace the old ones.
+   */
+  public ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
+      long lastUsed, boolean autoDelete, int minCopies, int maxCopies, String tenant) {
     requireId("modelId", modelId);
+    if (minCopies < 0 || maxCopies < 0 || (maxCopies > 0 && minCopies > maxCopies)) {
+      throw new InvalidInputException("copy bounds must be >= 0 with min_copies <= max_copies,"
+          + " got " + minCopies + ".." + maxCopies);
+    }
     if (info.getType().isEmpty()) {
       throw new InvalidInputException("modelInfo.type must be non-empty");
     }
@@ -76,15 +90,29 @@ public final class ModelManagement {
             .setRegisteredAt(clock.millis())
             .setLastUsed(lastUsed > 0 ? lastUsed : clock.millis())
             .setAutoDelete(autoDelete)
+            .setMinCopies(minCopies)
+            .setMaxCopies(maxCopies)
+            .setTenant(tenant)
             .build();
     for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       Optional<Versioned<ModelRecord>> existing = registry.model(modelId);
       if (existing.isPresent()) {
-        if (!sameInfo(existing.get().value(), info)) {
+        ModelRecord current = existing.get().value();
+        if (!sameInfo(current, info)) {
           throw new ConflictException(
               "model '" + modelId + "' is already registered with different model info");
         }
-        break;
+        boolean samePolicy = current.getMinCopies() == minCopies
+            && current.getMaxCopies() == maxCopies && current.getTenant().equals(tenant);
+        if (samePolicy || (minCopies == 0 && maxCopies == 0 && tenant.isEmpty())) {
+          break; // idempotent; a plain mmesh re-registration leaves DenseMesh's fields alone
+        }
+        if (registry.putModel(current.toBuilder().setMinCopies(minCopies)
+            .setMaxCopies(maxCopies).setTenant(tenant).build(), existing.get().version())
+            .isPresent()) {
+          break;
+        }
+        continue;
       }
       if (registry.putModel(record, 0).isPresent()) {
         break;

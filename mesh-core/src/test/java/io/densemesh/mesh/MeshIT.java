@@ -237,9 +237,14 @@ class MeshIT {
 
   @Test
   void theLeaderKeepsAModelAtItsMinimumCopies() {
-    a.register("pinned", model(3));
-    MeshAdminGrpc.newBlockingStub(b.channel).setModelPolicy(SetModelPolicyRequest.newBuilder()
-        .setModelId("pinned").setMinCopies(2).setMaxCopies(2).build());
+    MeshAdminGrpc.newBlockingStub(b.channel).registerModel(
+        io.densemesh.api.admin.RegisterModelWithPolicyRequest.newBuilder()
+            .setRegistration(RegisterModelRequest.newBuilder().setModelId("pinned")
+                .setModelInfo(ModelInfo.newBuilder().setType("onnx")
+                    .setPath(model(3).toString())))
+            .setMinCopies(2).setMaxCopies(2).setTenant("t1").build());
+    assertThat(a.node.registry().model("pinned").orElseThrow().value().getMinCopies())
+        .isEqualTo(2);
     await().atMost(Duration.ofSeconds(20)).until(() ->
         c.node.registry().view().loadedOn("pinned").size() == 2);
     assertThat(Inference.answeredBy(c.inference.modelInfer(
