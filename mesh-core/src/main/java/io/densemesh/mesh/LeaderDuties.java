@@ -41,10 +41,13 @@ public final class LeaderDuties {
   private final Clock clock;
   private final Duration failureExpiry;
   private final boolean proactiveLoads;
+  private final java.util.function.BooleanSupplier proactiveEnabled;
   private boolean leading;
 
   public LeaderDuties(String self, Registry registry, CopyLoader loader,
-      VModelManagement vmodels, Clock clock, Duration failureExpiry, boolean proactiveLoads) {
+      VModelManagement vmodels, Clock clock, Duration failureExpiry, boolean proactiveLoads,
+      java.util.function.BooleanSupplier proactiveEnabled) {
+    this.proactiveEnabled = proactiveEnabled;
     this.self = self;
     this.registry = registry;
     this.loader = loader;
@@ -76,7 +79,7 @@ public final class LeaderDuties {
       transitions(view);
       minCopies(view);
       pruneFailures();
-      if (proactiveLoads) {
+      if (proactiveLoads && proactiveEnabled.getAsBoolean()) {
         proactive(view);
       }
     } catch (MeshException e) {

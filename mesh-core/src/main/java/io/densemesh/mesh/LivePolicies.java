@@ -24,6 +24,7 @@ public final class LivePolicies {
   /** Settings beyond {@link PolicyConfig#KEYS} that a node applies itself. */
   public static final String HEADROOM = "memoryHeadroomFraction";
   public static final String LOADING = "loadingConcurrency";
+  public static final String PROACTIVE = "proactiveLoading";
 
   /** Every accepted key. */
   public static final List<String> KEYS;
@@ -32,6 +33,7 @@ public final class LivePolicies {
     List<String> keys = new java.util.ArrayList<>(PolicyConfig.KEYS);
     keys.add(HEADROOM);
     keys.add(LOADING);
+    keys.add(PROACTIVE);
     KEYS = List.copyOf(keys);
   }
 
@@ -44,8 +46,10 @@ public final class LivePolicies {
    * @param policies placement, eviction and copy policies
    * @param headroomFraction share of capacity kept free
    * @param loadingConcurrency loads at once; 0 keeps the node's own setting
+   * @param proactiveLoading whether the leader loads registered models into a mostly empty mesh
    */
-  public record Applied(PolicySet policies, double headroomFraction, int loadingConcurrency) {}
+  public record Applied(PolicySet policies, double headroomFraction, int loadingConcurrency,
+      boolean proactiveLoading) {}
 
   private final ModelCache cache;
   private final PolicyConfig base;
@@ -58,7 +62,7 @@ public final class LivePolicies {
         "placement", "p2c-pending",
         "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
         PolicyConfig.recommended());
-    this.current = new Applied(PolicySet.from(base), 0, 0);
+    this.current = new Applied(PolicySet.from(base), 0, 0, true);
   }
 
   /** Parses and validates settings; nothing is applied. */
@@ -66,6 +70,10 @@ public final class LivePolicies {
     Map<String, String> policy = new HashMap<>(settings);
     String headroom = policy.remove(HEADROOM);
     String loading = policy.remove(LOADING);
+    String proactive = policy.remove(PROACTIVE);
+    if (proactive != null && !proactive.trim().equals("true") && !proactive.trim().equals("false")) {
+      throw new IllegalArgumentException(PROACTIVE + " must be true or false: '" + proactive + "'");
+    }
     PolicyConfig config = PolicyConfig.fromMap(policy, base);
     double headroomFraction = 0;
     if (headroom != null) {
@@ -89,7 +97,8 @@ public final class LivePolicies {
         throw new IllegalArgumentException(LOADING + " must be 1..256: " + loading);
       }
     }
-    return new Applied(PolicySet.from(config), headroomFraction, concurrency);
+    return new Applied(PolicySet.from(config), headroomFraction, concurrency,
+        proactive == null || proactive.trim().equals("true"));
   }
 
   /** Applies settings seen in the registry if they changed; invalid ones are logged, not used. */

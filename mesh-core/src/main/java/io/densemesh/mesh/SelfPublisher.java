@@ -48,6 +48,7 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
   private final AtomicBoolean pending = new AtomicBoolean();
   private final Map<String, String> failuresToRecord = new java.util.concurrent.ConcurrentHashMap<>();
   private InstanceRecord published; // executor thread only
+  private final Map<String, Long> orphanedClaims = new HashMap<>(); // executor thread only
   private long publishedAtMillis;
   private boolean warned;
 
@@ -162,12 +163,21 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
       CopyRecord.State phase = state.phase() == CopyState.Phase.LOADED
           ? CopyRecord.State.LOADED : CopyRecord.State.LOADING;
       CopyRecord current = mine.remove(e.getKey());
+      if (current == null && phase == CopyRecord.State.LOADING
+          && self.equals(view.claims().get(e.getKey()))) {
+        continue; // a first load: the claim already tells the mesh, one etcd write fewer
+      }
       if (current == null || current.getState() != phase
           || current.getSizeBytes() != state.sizeBytes()
           || current.getGpuBytes() != state.gpuBytes()) {
-        registry.putCopy(CopyRecord.newBuilder().setModelId(e.getKey()).setInstanceId(self)
+        CopyRecord record = CopyRecord.newBuilder().setModelId(e.getKey()).setInstanceId(self)
             .setState(phase).setSince(state.sinceMillis()).setSizeBytes(state.sizeBytes())
-            .setLoadMillis(state.loadMillis()).setGpuBytes(state.gpuBytes()).build());
+            .setLoadMillis(state.loadMillis()).setGpuBytes(state.gpuBytes()).build();
+        if (phase == CopyRecord.State.LOADED && self.equals(view.claims().get(e.getKey()))) {
+          registry.putCopyReleasingClaim(record); // a first load finished: one write
+        } else {
+          registry.putCopy(record);
+        }
       }
     }
     for (String gone : mine.keySet()) {
@@ -175,7 +185,15 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
     }
   }
 
+  /**
+   * Claims this node holds for models it no longer loads (the load failed, or the copy went):
+   * released once seen orphaned for a second (a claim is taken just before its load starts, so a
+   * fresh one may not have a local copy yet). Finished first loads release their claim together
+   * with their LOADED record.
+   */
   private void releaseClaims(Map<String, CopyState> local, MeshView view) {
+    long now = clock.millis();
+    orphanedClaims.keySet().retainAll(view.claims().keySet());
     view.claims().forEach((model, holder) -> {
       if (!holder.equals(self)) {
         return;
@@ -184,8 +202,14 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
       CopyRecord published = view.copiesOf(model).get(self);
       boolean loadedAndPublished = state != null && state.phase() == CopyState.Phase.LOADED
           && published != null && published.getState() == CopyRecord.State.LOADED;
-      if (state == null || loadedAndPublished) {
+      if (state != null && !loadedAndPublished) {
+        orphanedClaims.remove(model);
+        return;
+      }
+      long since = orphanedClaims.computeIfAbsent(model, m -> now);
+      if (loadedAndPublished || now - since >= 1000) {
         registry.releaseClaim(model, self);
+        orphanedClaims.remove(model);
       }
     });
   }

@@ -177,7 +177,8 @@ public final class MeshNode implements AutoCloseable {
     listeners.add(scaler);
     cache.setProtection(scaler::protectedCopy);
     this.leader = new LeaderDuties(self, registry, loader, vmodels, clock,
-        config.failureBackoff(), config.mesh().usesEtcd());
+        config.failureBackoff(), config.mesh().usesEtcd(),
+        () -> policies.applied().proactiveLoading());
     this.drainer = new Drainer(self, cache, registry, loader, events, publisher, clock);
     publisher.start();
     publisher.reconcileNow();

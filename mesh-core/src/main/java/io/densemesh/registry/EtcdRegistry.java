@@ -498,6 +498,17 @@ public final class EtcdRegistry implements Registry {
   }
 
   @Override
+  public void putCopyReleasingClaim(CopyRecord record) {
+    ByteSequence claim = key(Keys.CLAIMS + record.getModelId());
+    ByteSequence copy = key(Keys.COPIES + record.getModelId() + "/" + record.getInstanceId());
+    ByteSequence value = ByteSequence.from(record.toByteArray());
+    session.withLease(lease -> txn(t -> t
+        .If(new Cmp(claim, Cmp.Op.EQUAL, CmpTarget.value(bytes(record.getInstanceId()))))
+        .Then(Op.put(copy, value, leased(lease)), Op.delete(claim, DeleteOption.DEFAULT))
+        .Else(Op.put(copy, value, leased(lease)))));
+  }
+
+  @Override
   public void deleteCopy(String modelId, String instanceId) {
     call(kv.delete(key(Keys.COPIES + modelId + "/" + instanceId)));
   }

@@ -319,6 +319,16 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
+  public void putCopyReleasingClaim(CopyRecord record) {
+    liveChange(() -> {
+      live.putCopy(record);
+      if (record.getInstanceId().equals(live.claim(record.getModelId()))) {
+        live.removeClaim(record.getModelId());
+      }
+    });
+  }
+
+  @Override
   public void deleteCopy(String modelId, String instanceId) {
     liveChange(() -> live.removeCopy(modelId, instanceId));
   }

@@ -74,6 +74,12 @@ public interface Registry extends AutoCloseable {
   void deleteCopy(String modelId, String instanceId);
 
   /**
+   * Publishes a copy and, in the same write, drops the model's first-load claim if this copy's
+   * instance holds it (a first load that finished: one registry write instead of two).
+   */
+  void putCopyReleasingClaim(CopyRecord record);
+
+  /**
    * Takes the leadership for {@code instanceId} if nobody holds it.
    *
    * @return true when {@code instanceId} is the leader after the call
