@@ -4,6 +4,7 @@ import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.api.inference.ModelMetadataResponse;
+import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.ModelMetadata;
@@ -40,9 +41,11 @@ public final class RoutedServing implements Serving {
   private final Peers peers;
   private final Predicate<String> loadedInMesh;
   private final Duration defaultTimeout;
+  private final NodeMetrics metrics;
 
   public RoutedServing(ModelServing local, MeshRouter router, Peers peers,
-      Predicate<String> loadedInMesh, Duration defaultTimeout) {
+      Predicate<String> loadedInMesh, Duration defaultTimeout, NodeMetrics metrics) {
+    this.metrics = metrics;
     this.local = local;
     this.router = router;
     this.peers = peers;
@@ -117,13 +120,18 @@ public final class RoutedServing implements Serving {
     Duration limit = timeout == null ? defaultTimeout : timeout;
     Metadata headers = ForwardHeaders.of(model.modelId(), hints, remote.loadHere());
     try {
-      return peers.forward(peers.peer(remote.address()), method, request, headers,
+      byte[] answer = peers.forward(peers.peer(remote.address()), method, request, headers,
               CallOptions.DEFAULT.withDeadlineAfter(limit.toMillis(), TimeUnit.MILLISECONDS))
           .get();
+      metrics.forwarded("ok");
+      return answer;
     } catch (ExecutionException e) {
       if (e.getCause() instanceof StatusRuntimeException sre) {
+        metrics.forwarded(sre.getStatus().getCode() == Status.Code.UNAVAILABLE
+            ? "retried" : "failed");
         throw sre;
       }
+      metrics.forwarded("failed");
       throw new UnavailableException("forwarding to " + remote.instanceId() + " failed: "
           + e.getCause(), e.getCause());
     } catch (InterruptedException e) {

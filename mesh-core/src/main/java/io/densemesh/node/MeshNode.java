@@ -194,7 +194,7 @@ public final class MeshNode implements AutoCloseable {
 
     this.rest = new RestServer(config.host(), config.restPort(), resolver,
         new RoutedServing(serving, router, peers,
-            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout()),
+            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout(), metrics),
         state, metrics, config.maxMessageBytes());
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();

@@ -154,6 +154,20 @@ class MeshIT {
     assertThat(status(c, "shared")).isEqualTo(onA);
     assertThat(status(c, "nobody").getStatus()).isEqualTo(ModelStatus.NOT_FOUND);
 
+    // REST on a node that does not hold the model: forwarded, same answer.
+    TestNode without = List.of(a, b, c).stream().filter(t -> !t.node.cache().isLoaded("shared"))
+        .findFirst().orElseThrow();
+    float[] row = Inference.row(1);
+    var rest = without.post("/v2/models/shared/infer", "{\"inputs\":[{\"name\":\"input\","
+        + "\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[" + row[0] + "," + row[1] + ","
+        + row[2] + "," + row[3] + "]}]}");
+    assertThat(rest.statusCode()).isEqualTo(200);
+    float expected = io.densemesh.runtime.onnx.gen.SampleModels.expectedLogits(1,
+        Inference.FEATURES, Inference.CLASSES, row)[0];
+    assertThat(rest.body()).contains("\"name\":\"logits\"").contains(Float.toString(expected));
+    assertThat(without.get("/v2/models/shared/ready").statusCode()).isEqualTo(200);
+    assertThat(without.scrapeMetrics()).contains("densemesh_forwards_total{result=\"ok\"");
+
     var instances = MeshAdminGrpc.newBlockingStub(b.channel)
         .listInstances(ListInstancesRequest.getDefaultInstance());
     assertThat(instances.getInstancesList()).extracting(i -> i.getInstanceId())
