@@ -186,9 +186,9 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
   }
 
   /**
-   * Claims this node holds for models it no longer loads (the load failed, or the copy went):
-   * released once seen orphaned for a second (a claim is taken just before its load starts, so a
-   * fresh one may not have a local copy yet). Finished first loads release their claim together
+   * Claims this node holds for models it no longer loads: released at once when the load
+   * failed, else once seen orphaned for a second (a claim is taken just before its load starts,
+   * so a fresh one may not have a local copy yet). Finished first loads release their claim together
    * with their LOADED record.
    */
   private void releaseClaims(Map<String, CopyState> local, MeshView view) {
@@ -207,7 +207,9 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
         return;
       }
       long since = orphanedClaims.computeIfAbsent(model, m -> now);
-      if (loadedAndPublished || now - since >= 1000) {
+      boolean failedHere = state == null && cache.copyState(model)
+          .map(c -> c.phase() == CopyState.Phase.FAILED).orElse(false);
+      if (loadedAndPublished || failedHere || now - since >= 1000) {
         registry.releaseClaim(model, self);
         orphanedClaims.remove(model);
       }
