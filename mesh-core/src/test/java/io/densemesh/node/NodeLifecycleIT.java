@@ -46,10 +46,12 @@ class NodeLifecycleIT {
 
   @Test
   void evictsUnderATightBudgetAndReloadsOnDemand() throws Exception {
-    int features = 128;
-    int classes = 64; // 32 KiB of weights per model: 64 models cannot all fit in 1 MiB
+    int features = 256;
+    int classes = 128; // 128 KiB of weights per model: 64 models cannot all fit in 4 MiB
     int models = 64;
-    try (TestNode node = new TestNode(dir.resolve("reg"), "--capacity", "1m")) {
+    // Loaded sizes are measured (resident-set growth, kept within [file, 3 x file + 2 MiB]); the
+    // budget leaves room for that measurement's noise on a single model.
+    try (TestNode node = new TestNode(dir.resolve("reg"), "--capacity", "4m")) {
       for (int i = 0; i < models; i++) {
         Path file = Files.write(dir.resolve("big" + i + ".onnx"),
             SampleModels.linearClassifier(1000 + i, features, classes));
@@ -74,7 +76,7 @@ class NodeLifecycleIT {
       String metrics = node.scrapeMetrics();
       assertThat(counter(metrics, "densemesh_evictions_total")).isPositive();
       assertThat(counter(metrics, "densemesh_model_loads_total")).isGreaterThan(models);
-      assertThat(node.node.cache().usedBytes()).isLessThanOrEqualTo(1L << 20);
+      assertThat(node.node.cache().usedBytes()).isLessThanOrEqualTo(4L << 20);
       assertThat(node.node.cache().loadedCount()).isLessThan(models);
     }
   }
