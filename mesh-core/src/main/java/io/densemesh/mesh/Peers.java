@@ -5,6 +5,8 @@ import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -127,16 +129,43 @@ public final class Peers implements AutoCloseable {
 
     @Override
     public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
+      return new KnownBytes(value);
     }
 
     @Override
     public byte[] parse(InputStream stream) {
       try {
+        if (stream instanceof KnownLength) {
+          int length = stream.available(); // the whole message: one exact read
+          byte[] bytes = stream.readNBytes(length);
+          if (stream.read() == -1) {
+            return bytes;
+          }
+          throw new IOException("message longer than its announced " + length + " bytes");
+        }
         return stream.readAllBytes();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  /**
+   * Bytes that gRPC can frame by their known length and drain straight into its transport
+   * buffer, rather than copying them through an intermediate buffer chain.
+   */
+  static final class KnownBytes extends ByteArrayInputStream implements KnownLength, Drainable {
+
+    KnownBytes(byte[] bytes) {
+      super(bytes);
+    }
+
+    @Override
+    public int drainTo(java.io.OutputStream target) throws IOException {
+      int n = count - pos;
+      target.write(buf, pos, n);
+      pos = count;
+      return n;
     }
   }
 }
