@@ -96,7 +96,7 @@ public final class Main {
     out.println("usage: densemesh <command> [options]");
     out.println();
     out.println("commands:");
-    out.println("  serve        run a node on the embedded registry");
+    out.println("  serve        run a node (embedded registry, or join a mesh with --etcd URL)");
     out.println("  quickstart   start a node, register per-tenant models, drive traffic, summarise");
     out.println("  simulate     replay a request trace through the placement policies");
     out.println("  runtime      serve the embedded runtimes over the ModelMesh runtime SPI");
