@@ -71,6 +71,8 @@ public final class ModelCache implements AutoCloseable {
   private final long gpuCapacityBytes;
   private final ThreadPoolExecutor loaders;
   private volatile long headroomBytes;
+  private volatile VictimPlanner planner =
+      (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
   private volatile java.util.function.Predicate<String> protectedCopy = id -> false;
   private final Object budgetLock = new Object();
   private long chargedBytes; // guarded by budgetLock
@@ -287,7 +289,7 @@ public final class ModelCache implements AutoCloseable {
     List<CacheEntry> victims = new ArrayList<>();
     try {
       synchronized (budgetLock) {
-        if (!makeRoom(bytes, gpuBytes, victims)) {
+        if (!makeRoom(bytes, gpuBytes, victims, entry.modelId())) {
           throw exhausted(bytes, gpuBytes);
         }
         chargedBytes += bytes;
@@ -312,7 +314,8 @@ public final class ModelCache implements AutoCloseable {
         long growth = measured - entry.chargedBytes;
         long gpuGrowth = measuredGpu - entry.chargedGpuBytes;
         if ((growth > 0 || gpuGrowth > 0)
-            && !makeRoom(Math.max(0, growth), Math.max(0, gpuGrowth), victims)) {
+            && !makeRoom(Math.max(0, growth), Math.max(0, gpuGrowth), victims,
+                entry.modelId())) {
           if (gpuGrowth > 0 && chargedGpuBytes + gpuGrowth > gpuCapacityBytes) {
             throw exhausted(0, gpuGrowth);
           }
@@ -359,7 +362,8 @@ public final class ModelCache implements AutoCloseable {
    *
    * @return whether both fit now
    */
-  private boolean makeRoom(long bytes, long gpuBytes, List<CacheEntry> victims) {
+  private boolean makeRoom(long bytes, long gpuBytes, List<CacheEntry> victims,
+      String incomingModelId) {
     for (int attempt = 0; attempt < 8; attempt++) {
       long deficit = chargedBytes + bytes - limitBytes();
       long gpuDeficit = chargedGpuBytes + gpuBytes - gpuCapacityBytes;
@@ -367,10 +371,10 @@ public final class ModelCache implements AutoCloseable {
         return true;
       }
       Map<String, CacheEntry> byId = new java.util.HashMap<>();
-      EvictionPlan plan = deficit > 0 ? plan(false, deficit, byId) : null;
+      EvictionPlan plan = deficit > 0 ? plan(false, deficit, byId, incomingModelId, bytes) : null;
       if ((plan == null || !plan.sufficient()) && gpuDeficit > 0) {
         byId.clear();
-        plan = plan(true, gpuDeficit, byId); // the GPU may still be freed when the host cannot
+        plan = plan(true, gpuDeficit, byId, incomingModelId, gpuBytes); // GPU may still be freed
       }
       if (!plan.sufficient()) {
         return false;
@@ -394,7 +398,8 @@ public final class ModelCache implements AutoCloseable {
    * Caller holds budgetLock. The policy's victims for a host deficit among all resident copies,
    * or for a GPU deficit among the copies holding GPU memory (sized by it).
    */
-  private EvictionPlan plan(boolean gpu, long deficit, Map<String, CacheEntry> byId) {
+  private EvictionPlan plan(boolean gpu, long deficit, Map<String, CacheEntry> byId,
+      String incomingModelId, long incomingBytes) {
     List<ResidentCopy> resident = new ArrayList<>();
     for (CacheEntry e : entries.values()) {
       LoadedModel m = e.loadedOrNull();
@@ -405,7 +410,9 @@ public final class ModelCache implements AutoCloseable {
         byId.put(e.modelId(), e);
       }
     }
-    return eviction.victims(resident, deficit, clock.millis());
+    return gpu
+        ? eviction.victims(resident, deficit, clock.millis())
+        : planner.plan(resident, deficit, clock.millis(), incomingModelId, incomingBytes);
   }
 
   /** Capacity less the configured headroom: what resident models may hold. */
@@ -514,6 +521,15 @@ public final class ModelCache implements AutoCloseable {
       }
     }
     return n;
+  }
+
+  /**
+   * Replaces how host-memory victims are chosen (per-tenant quotas); null restores the eviction
+   * policy alone.
+   */
+  public void setVictimPlanner(VictimPlanner planner) {
+    this.planner = planner != null ? planner
+        : (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
   }
 
   /** Swaps the eviction policy (live placement config); the next eviction uses it. */

@@ -53,11 +53,15 @@ public final class LivePolicies {
 
   private final ModelCache cache;
   private final PolicyConfig base;
+  private final java.util.function.Function<String, String> tenantOf;
   private volatile Applied current;
   private Map<String, String> appliedSettings = Map.of();
 
-  public LivePolicies(ModelCache cache, String defaultEviction) {
+  /** @param tenantOf a registered model's tenant ("" when none), for per-tenant quotas */
+  public LivePolicies(ModelCache cache, String defaultEviction,
+      java.util.function.Function<String, String> tenantOf) {
     this.cache = cache;
+    this.tenantOf = tenantOf;
     this.base = PolicyConfig.fromMap(Map.of("eviction", defaultEviction,
         "placement", "p2c-pending",
         "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
@@ -115,12 +119,33 @@ public final class LivePolicies {
       return;
     }
     cache.setEvictionPolicy(next.policies().eviction());
+    cache.setVictimPlanner(next.policies().quotas().enabled() ? quotaPlanner(next.policies())
+        : null);
     cache.setHeadroomFraction(next.headroomFraction());
     if (next.loadingConcurrency() > 0) {
       cache.setLoadingSlots(next.loadingConcurrency());
     }
     current = next;
     log.info("applied live placement settings {}", settings);
+  }
+
+  /**
+   * Victims under per-tenant quotas: when the incoming model's tenant, or another, holds more
+   * than its share of this node, that tenant's own copies go first, so one tenant cannot flush
+   * everyone else's models.
+   */
+  private io.densemesh.cache.VictimPlanner quotaPlanner(PolicySet set) {
+    var quotaEviction = set.quotaEviction();
+    return (resident, deficit, now, incoming, bytes) -> {
+      Map<String, String> tenants = new HashMap<>();
+      for (var copy : resident) {
+        tenants.put(copy.modelId(), tenantOf.apply(copy.modelId()));
+      }
+      var demand = io.densemesh.placement.ModelDemand.of(incoming, tenantOf.apply(incoming),
+          bytes, 0);
+      return quotaEviction.victims(resident, tenants, demand, cache.capacityBytes(), deficit,
+          now);
+    };
   }
 
   public PolicySet current() {

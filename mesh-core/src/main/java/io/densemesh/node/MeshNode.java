@@ -133,7 +133,8 @@ public final class MeshNode implements AutoCloseable {
     remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
-    this.policies = new LivePolicies(cache, config.evictionPolicy());
+    this.policies = new LivePolicies(cache, config.evictionPolicy(),
+        id -> registry.model(id).map(m -> m.value().getTenant()).orElse(""));
     registry.addListener(() -> policies.onSettings(registry.view().config()));
     policies.onSettings(registry.view().config());
 
