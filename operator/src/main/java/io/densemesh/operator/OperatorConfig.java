@@ -19,6 +19,8 @@ import java.util.Optional;
  *     InferenceServices after a registry loss, shows evictions)
  * @param statusPollInterval how often an InferenceService whose model is not at rest is polled
  * @param meshDeadline deadline of one management call to the mesh
+ * @param adapterImage modelmesh-runtime-adapter image for ServingRuntimes with a
+ *     {@code builtInAdapter}
  */
 public record OperatorConfig(
     String namespace,
@@ -29,7 +31,8 @@ public record OperatorConfig(
     Optional<String> meshTarget,
     Duration resyncPeriod,
     Duration statusPollInterval,
-    Duration meshDeadline) {
+    Duration meshDeadline,
+    String adapterImage) {
 
   public OperatorConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -44,6 +47,8 @@ public record OperatorConfig(
     require(!etcdSecret.isBlank(), "--etcd-secret must not be blank");
     Objects.requireNonNull(storageSecret, "storageSecret");
     require(!storageSecret.isBlank(), "--storage-secret must not be blank");
+    Objects.requireNonNull(adapterImage, "adapterImage");
+    require(!adapterImage.isBlank(), "--adapter-image must not be blank");
     require(meshTarget.map(t -> !t.isBlank()).orElse(true), "--mesh-target must not be blank");
     require(resyncPeriod.compareTo(Duration.ofSeconds(1)) >= 0,
         "--resync-period must be at least 1s, got " + resyncPeriod);

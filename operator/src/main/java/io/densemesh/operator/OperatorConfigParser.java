@@ -23,6 +23,8 @@ public final class OperatorConfigParser {
     DEFAULTS.put("default-replicas", "1");
     DEFAULTS.put("etcd-secret", "densemesh-etcd");
     DEFAULTS.put("storage-secret", "storage-config");
+    DEFAULTS.put("adapter-image",
+        io.densemesh.operator.runtime.WorkloadSettings.DEFAULT_ADAPTER_IMAGE);
     DEFAULTS.put("mesh-target", "");
     DEFAULTS.put("resync-period", "30s");
     DEFAULTS.put("status-poll-interval", "2s");
@@ -83,7 +85,8 @@ public final class OperatorConfigParser {
         target.isEmpty() ? Optional.empty() : Optional.of(target),
         duration("--resync-period", values.get("resync-period")),
         duration("--status-poll-interval", values.get("status-poll-interval")),
-        duration("--mesh-deadline", values.get("mesh-deadline")));
+        duration("--mesh-deadline", values.get("mesh-deadline")),
+        values.get("adapter-image").trim());
   }
 
   /** {@code node-image} becomes {@code DM_NODE_IMAGE}. */

@@ -28,7 +28,8 @@ public record RuntimeSpec(
     List<ModelFormat> formats,
     Optional<Integer> replicas,
     List<Map<String, Object>> containers,
-    PodFields pod) {
+    PodFields pod,
+    Optional<BuiltInAdapter> adapter) {
 
   public static final String REASON = "InvalidRuntimeSpec";
 
@@ -89,7 +90,7 @@ public record RuntimeSpec(
         spec.strings("labels"), spec.strings("annotations"));
     return new RuntimeSpec(runtime.getMetadata().getName(), cluster,
         spec.bool("multiModel").orElse(false), spec.bool("disabled").orElse(false),
-        List.copyOf(formats), replicas, List.copyOf(containers), pod);
+        List.copyOf(formats), replicas, List.copyOf(containers), pod, BuiltInAdapter.from(spec));
   }
 
   public boolean supports(String format, Optional<String> version) {

@@ -61,6 +61,8 @@ public final class RuntimeWorkload {
   static final String DATA_DIR = "/data";
   static final String STORAGE_VOLUME = "storage-config";
   static final String STORAGE_DIR = "/etc/densemesh/storage-config";
+  static final String MODELS_VOLUME = "models-dir";
+  static final String MODELS_DIR = "/models";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -111,11 +113,26 @@ public final class RuntimeWorkload {
         containers.add(SERIALIZATION.convertValue(c, Container.class));
       }
     }
+    if (runtime.adapter().isPresent()) {
+      // The adapter and the model server read the artifacts the node staged (its data volume)
+      // and share a model repository directory.
+      List<Container> shared = new ArrayList<>();
+      for (Container c : containers) {
+        shared.add(withSharedDirs(c));
+      }
+      containers.clear();
+      containers.addAll(shared);
+      containers.add(withSharedDirs(adapterContainer(runtime, runtime.adapter().get(), settings)));
+    }
     containers.add(0, nodeContainer(runtime, settings, nodeOverrides));
 
     List<Volume> volumes = new ArrayList<>();
     volumes.add(new VolumeBuilder().withName(DATA_VOLUME).withNewEmptyDir().endEmptyDir()
         .build());
+    if (runtime.adapter().isPresent()) {
+      volumes.add(new VolumeBuilder().withName(MODELS_VOLUME).withNewEmptyDir().endEmptyDir()
+          .build());
+    }
     // Optional: without the Secret the directory is empty and only URIs without keys resolve.
     volumes.add(new VolumeBuilder().withName(STORAGE_VOLUME).withNewSecret()
         .withSecretName(settings.storageSecret()).withOptional(true).endSecret().build());
@@ -191,6 +208,8 @@ public final class RuntimeWorkload {
     env.add(secret("DM_ETCD", settings.etcdSecret(), "endpoints", false));
     env.add(secret("DM_ETCD_PREFIX", settings.etcdSecret(), "prefix", true));
     env.add(literal("DM_STORAGE_CONFIG", STORAGE_DIR));
+    runtime.adapter().ifPresent(a ->
+        env.add(literal("DM_REMOTE_RUNTIME", remoteRuntime(runtime, a))));
     Set<String> owned = new LinkedHashSet<>();
     env.forEach(e -> owned.add(e.getName()));
     if (tuned.getEnv() != null) {
@@ -222,6 +241,55 @@ public final class RuntimeWorkload {
         .withLivenessProbe(probe("/v2/health/live"))
         .withSecurityContext(tuned.getSecurityContext())
         .build();
+  }
+
+  /**
+   * The node's {@code --remote-runtime} for a built-in adapter: the runtime's formats go to the
+   * adapter's SPI on localhost, inference to the model server's own port.
+   */
+  static String remoteRuntime(RuntimeSpec runtime, BuiltInAdapter adapter) {
+    Set<String> types = new LinkedHashSet<>();
+    runtime.formats().forEach(f -> types.add(f.name().toLowerCase(java.util.Locale.ROOT)));
+    return String.join(",", types) + "=127.0.0.1:" + BuiltInAdapter.ADAPTER_PORT
+        + ";data=127.0.0.1:" + adapter.runtimeManagementPort();
+  }
+
+  /**
+   * modelmesh-runtime-adapter beside the model server, configured through the environment
+   * variables modelmesh-serving gives it.
+   */
+  private static Container adapterContainer(RuntimeSpec runtime, BuiltInAdapter adapter,
+      WorkloadSettings settings) {
+    return new ContainerBuilder()
+        .withName("mm-runtime-adapter")
+        .withImage(settings.adapterImage())
+        .withCommand("/opt/app/" + adapter.serverType() + "-adapter")
+        .withEnv(
+            literal("ADAPTER_PORT", BuiltInAdapter.ADAPTER_PORT),
+            literal("RUNTIME_PORT", adapter.runtimeManagementPort()),
+            literal("MEM_BUFFER_BYTES", adapter.memBufferBytes()),
+            literal("LOADTIME_TIMEOUT", adapter.modelLoadingTimeoutMillis()),
+            // The node stages artifacts itself (its storage providers and disk cache) and hands
+            // the adapter a local path under its data volume: no second download.
+            literal("USE_EMBEDDED_PULLER", false),
+            literal("ROOT_MODEL_DIR", MODELS_DIR),
+            literal("RUNTIME_VERSION", runtime.name()))
+        .build();
+  }
+
+  /** A runtime-side container with the node's data (read-only) and the shared model dir. */
+  private static Container withSharedDirs(Container c) {
+    List<VolumeMount> mounts = new ArrayList<>(
+        c.getVolumeMounts() == null ? List.of() : c.getVolumeMounts());
+    if (mounts.stream().noneMatch(m -> DATA_DIR.equals(m.getMountPath()))) {
+      mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_DIR)
+          .withReadOnly(true).build());
+    }
+    if (mounts.stream().noneMatch(m -> MODELS_DIR.equals(m.getMountPath()))) {
+      mounts.add(new VolumeMountBuilder().withName(MODELS_VOLUME).withMountPath(MODELS_DIR)
+          .build());
+    }
+    return new ContainerBuilder(c).withVolumeMounts(mounts).build();
   }
 
   private static Probe probe(String path) {

@@ -15,12 +15,22 @@ import java.util.Objects;
  *     {@code storage-config}); mounted when it exists, as the nodes' {@code DM_STORAGE_CONFIG}
  */
 public record WorkloadSettings(String namespace, String nodeImage, int defaultReplicas,
-    String etcdSecret, String storageSecret) {
+    String etcdSecret, String storageSecret, String adapterImage) {
+
+  /** modelmesh-serving's runtime adapter, for ServingRuntimes with a {@code builtInAdapter}. */
+  public static final String DEFAULT_ADAPTER_IMAGE = "kserve/modelmesh-runtime-adapter:v0.12.0";
+
+  public WorkloadSettings(String namespace, String nodeImage, int defaultReplicas,
+      String etcdSecret, String storageSecret) {
+    this(namespace, nodeImage, defaultReplicas, etcdSecret, storageSecret,
+        DEFAULT_ADAPTER_IMAGE);
+  }
 
   public WorkloadSettings {
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(nodeImage, "nodeImage");
     Objects.requireNonNull(etcdSecret, "etcdSecret");
     Objects.requireNonNull(storageSecret, "storageSecret");
+    Objects.requireNonNull(adapterImage, "adapterImage");
   }
 }

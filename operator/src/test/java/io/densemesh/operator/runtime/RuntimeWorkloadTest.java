@@ -170,13 +170,50 @@ class RuntimeWorkloadTest {
     assertThat(runtime.servedByMesh()).isTrue();
     Deployment d = RuntimeWorkload.desired(runtime, owner, SETTINGS).deployment();
     List<Container> containers = d.getSpec().getTemplate().getSpec().getContainers();
-    assertThat(containers).extracting(Container::getName).containsExactly("densemesh", "triton");
+    assertThat(containers).extracting(Container::getName)
+        .containsExactly("densemesh", "triton", "mm-runtime-adapter");
     assertThat(containers.get(1).getImage()).isEqualTo("nvcr.io/nvidia/tritonserver:23.04-py3");
+    // builtInAdapter: ModelMesh's adapter beside Triton, the node attached to it over the SPI.
+    assertThat(runtime.adapter()).contains(new BuiltInAdapter("triton", 8001, 134217728, 90000));
+    Container adapter = containers.get(2);
+    assertThat(adapter.getImage()).isEqualTo(WorkloadSettings.DEFAULT_ADAPTER_IMAGE);
+    assertThat(adapter.getCommand()).containsExactly("/opt/app/triton-adapter");
+    assertThat(env(adapter, "ADAPTER_PORT")).isEqualTo("8085");
+    assertThat(env(adapter, "RUNTIME_PORT")).isEqualTo("8001");
+    assertThat(env(adapter, "MEM_BUFFER_BYTES")).isEqualTo("134217728");
+    assertThat(env(adapter, "LOADTIME_TIMEOUT")).isEqualTo("90000");
+    assertThat(env(adapter, "USE_EMBEDDED_PULLER")).isEqualTo("false");
+    for (Container c : containers.subList(1, 3)) { // model server and adapter see the node's files
+      assertThat(c.getVolumeMounts()).extracting(m -> m.getMountPath())
+          .contains("/data", "/models");
+    }
+    assertThat(d.getSpec().getTemplate().getSpec().getVolumes()).extracting(v -> v.getName())
+        .contains("models-dir");
+    assertThat(env(containers.get(0), "DM_REMOTE_RUNTIME")).isEqualTo(
+        "keras,onnx,pytorch,tensorflow,tensorrt=127.0.0.1:8085;data=127.0.0.1:8001");
     assertThat(containers.get(1).getLivenessProbe().getExec().getCommand()).contains("curl");
     assertThat(env(containers.get(0), "DM_LABELS"))
         .isEqualTo("format:keras,format:onnx,format:pytorch,format:tensorflow,format:tensorrt");
     assertThat(d.getMetadata().getOwnerReferences().get(0).getKind())
         .isEqualTo("ClusterServingRuntime");
+  }
+
+  @Test
+  void aRuntimeWithoutBuiltInAdapterRunsModelsInTheNodeItself() {
+    GenericKubernetesResource owner = onnxRuntime("");
+    RuntimeSpec runtime = RuntimeSpec.from(owner);
+    assertThat(runtime.adapter()).isEmpty();
+    Container node = RuntimeWorkload.desired(runtime, owner, SETTINGS).deployment().getSpec()
+        .getTemplate().getSpec().getContainers().get(0);
+    assertThat(node.getEnv()).extracting(EnvVar::getName).doesNotContain("DM_REMOTE_RUNTIME");
+  }
+
+  @Test
+  void builtInAdapterWithoutItsPortIsATypedError() {
+    assertThatThrownBy(() -> RuntimeSpec.from(onnxRuntime(
+        "  builtInAdapter:\n    serverType: mlserver\n")))
+        .isInstanceOf(InvalidResourceException.class)
+        .hasMessageContaining("builtInAdapter.runtimeManagementPort is required");
   }
 
   @Test
