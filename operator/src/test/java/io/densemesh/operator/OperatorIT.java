@@ -475,7 +475,7 @@ class OperatorIT {
         && deployment("densemesh-mlserver-1.x") != null);
     assertThat(deployment("densemesh-mlserver-1.x").getSpec().getTemplate().getSpec()
         .getContainers()).extracting(c -> c.getName())
-        .containsExactly("densemesh", "mlserver");
+        .containsExactly("densemesh", "mlserver", "mm-runtime-adapter"); // its builtInAdapter
     assertThat(deployment("densemesh-triton-2.x").getMetadata().getOwnerReferences().get(0)
         .getKind()).isEqualTo("ClusterServingRuntime");
 
