@@ -80,7 +80,7 @@ public final class ConfigParser {
         values.put(option, fromEnv);
       }
     }
-    values.putAll(flags(args));
+    values.putAll(flags(args, DEFAULTS.keySet()));
     String instanceId = values.get("instance-id");
     if (instanceId.isEmpty()) {
       instanceId = "node-" + UUID.randomUUID().toString().substring(0, 8);
@@ -159,7 +159,12 @@ public final class ConfigParser {
     return "DM_" + option.toUpperCase(Locale.ROOT).replace('-', '_');
   }
 
-  private static Map<String, String> flags(List<String> args) {
+  /**
+   * Reads {@code --name value} and {@code --name=value} flags, each name one of {@code known}.
+   *
+   * @throws ConfigException with a one-line message for anything else
+   */
+  public static Map<String, String> flags(List<String> args, java.util.Set<String> known) {
     Map<String, String> flags = new LinkedHashMap<>();
     List<String> rest = new ArrayList<>(args);
     for (int i = 0; i < rest.size(); i++) {
@@ -179,7 +184,7 @@ public final class ConfigParser {
         }
         value = rest.get(++i);
       }
-      if (!DEFAULTS.containsKey(name)) {
+      if (!known.contains(name)) {
         throw new ConfigException("unknown option --" + name + " (see --help)");
       }
       flags.put(name, value);

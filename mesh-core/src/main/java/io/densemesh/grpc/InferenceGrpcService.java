@@ -15,10 +15,8 @@ import io.densemesh.api.inference.ServerReadyRequest;
 import io.densemesh.api.inference.ServerReadyResponse;
 import io.densemesh.node.NodeState;
 import io.densemesh.protocol.ProtoTensorCodec;
-import io.densemesh.runtime.ModelMetadata;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
-import io.densemesh.runtime.TensorSpec;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.grpc.stub.StreamObserver;
@@ -72,20 +70,11 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
 
   /** Answers a metadata request on this node for an already resolved model. */
   ModelMetadataResponse metadata(ModelMetadataRequest request, ModelSpec model) {
-    ModelMetadata metadata = serving.metadata(model, Unary.remaining());
     String name = request.getName().isEmpty() ? model.modelId() : request.getName();
-    ModelMetadataResponse.Builder response = ModelMetadataResponse.newBuilder()
-        .setName(name).addVersions(ModelResolver.VERSION).setPlatform(metadata.platform());
-    metadata.inputs().forEach(t -> response.addInputs(tensor(t)));
-    metadata.outputs().forEach(t -> response.addOutputs(tensor(t)));
-    return response.build();
+    return ProtoTensorCodec.metadataResponse(name, ModelResolver.VERSION,
+        serving.metadata(model, Unary.remaining()));
   }
 
-  private static ModelMetadataResponse.TensorMetadata tensor(TensorSpec spec) {
-    return ModelMetadataResponse.TensorMetadata.newBuilder()
-        .setName(spec.name()).setDatatype(spec.dataType().wireName())
-        .addAllShape(spec.shape()).build();
-  }
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> observer) {

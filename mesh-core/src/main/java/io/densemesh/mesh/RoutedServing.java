@@ -6,11 +6,9 @@ import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.api.inference.ModelMetadataResponse;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.protocol.ProtoTensorCodec;
-import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.ModelMetadata;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
-import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.UnavailableException;
 import io.densemesh.serving.ModelServing;
@@ -92,8 +90,7 @@ public final class RoutedServing implements Serving {
             Peers.bytesMethod(
                 GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName()),
             request, model, hints, timeout));
-        return new ModelMetadata(r.getPlatform(), specs(r.getInputsList()),
-            specs(r.getOutputsList()));
+        return ProtoTensorCodec.metadata(r);
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= MAX_ATTEMPTS) {
           throw e;
@@ -105,10 +102,6 @@ public final class RoutedServing implements Serving {
     }
   }
 
-  private static List<TensorSpec> specs(List<ModelMetadataResponse.TensorMetadata> tensors) {
-    return tensors.stream().map(t -> new TensorSpec(t.getName(),
-        DataType.fromWire(t.getDatatype()), t.getShapeList())).toList();
-  }
 
   @Override
   public boolean ready(ModelSpec model) {

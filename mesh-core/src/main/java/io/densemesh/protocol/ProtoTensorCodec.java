@@ -5,8 +5,11 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.densemesh.api.inference.InferTensorContents;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
+import io.densemesh.api.inference.ModelMetadataResponse;
 import io.densemesh.runtime.DataType;
+import io.densemesh.runtime.ModelMetadata;
 import io.densemesh.runtime.Tensor;
+import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -92,6 +95,34 @@ public final class ProtoTensorCodec {
       request.addOutputsBuilder().setName(name);
     }
     return request.build();
+  }
+
+  /** A V2 metadata response describing {@code metadata}. */
+  public static ModelMetadataResponse metadataResponse(String name, String version,
+      ModelMetadata metadata) {
+    ModelMetadataResponse.Builder response = ModelMetadataResponse.newBuilder()
+        .setName(name).addVersions(version).setPlatform(metadata.platform());
+    metadata.inputs().forEach(t -> response.addInputs(tensorMetadata(t)));
+    metadata.outputs().forEach(t -> response.addOutputs(tensorMetadata(t)));
+    return response.build();
+  }
+
+  /** The model metadata a V2 metadata response describes (a peer's answer). */
+  public static ModelMetadata metadata(ModelMetadataResponse response) {
+    return new ModelMetadata(response.getPlatform(), tensorSpecs(response.getInputsList()),
+        tensorSpecs(response.getOutputsList()));
+  }
+
+  private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorSpec spec) {
+    return ModelMetadataResponse.TensorMetadata.newBuilder()
+        .setName(spec.name()).setDatatype(spec.dataType().wireName())
+        .addAllShape(spec.shape()).build();
+  }
+
+  private static List<TensorSpec> tensorSpecs(
+      List<ModelMetadataResponse.TensorMetadata> tensors) {
+    return tensors.stream().map(t -> new TensorSpec(t.getName(),
+        DataType.fromWire(t.getDatatype()), t.getShapeList())).toList();
   }
 
   /** Fills outputs and raw_output_contents of a response. */

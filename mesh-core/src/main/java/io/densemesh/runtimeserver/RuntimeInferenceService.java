@@ -18,9 +18,7 @@ import io.densemesh.grpc.Unary;
 import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.LoadedModel;
-import io.densemesh.runtime.ModelMetadata;
 import io.densemesh.runtime.Tensor;
-import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -71,20 +69,10 @@ final class RuntimeInferenceService extends GRPCInferenceServiceGrpc.GRPCInferen
       StreamObserver<ModelMetadataResponse> observer) {
     Unary.run(observer, () -> {
       String id = id(request.getName());
-      ModelMetadata metadata = models.get(id).metadata();
-      ModelMetadataResponse.Builder response = ModelMetadataResponse.newBuilder()
-          .setName(id).addVersions("1").setPlatform(metadata.platform());
-      metadata.inputs().forEach(t -> response.addInputs(tensor(t)));
-      metadata.outputs().forEach(t -> response.addOutputs(tensor(t)));
-      return response.build();
+      return ProtoTensorCodec.metadataResponse(id, "1", models.get(id).metadata());
     });
   }
 
-  private static ModelMetadataResponse.TensorMetadata tensor(TensorSpec spec) {
-    return ModelMetadataResponse.TensorMetadata.newBuilder()
-        .setName(spec.name()).setDatatype(spec.dataType().wireName())
-        .addAllShape(spec.shape()).build();
-  }
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> observer) {

@@ -66,27 +66,7 @@ public record RuntimeServerOptions(
   /** @throws ConfigException with a one-line message */
   public static RuntimeServerOptions parse(List<String> args) {
     Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
-    for (int i = 0; i < args.size(); i++) {
-      String arg = args.get(i);
-      if (!arg.startsWith("--")) {
-        throw new ConfigException("unexpected argument '" + arg + "' (options start with --)");
-      }
-      String name = arg.substring(2);
-      String value;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      } else if (i + 1 < args.size()) {
-        value = args.get(++i);
-      } else {
-        throw new ConfigException("--" + name + " needs a value");
-      }
-      if (!DEFAULTS.containsKey(name)) {
-        throw new ConfigException("unknown option --" + name + " (see --help)");
-      }
-      values.put(name, value);
-    }
+    values.putAll(ConfigParser.flags(args, DEFAULTS.keySet()));
     if (values.get("listen").isBlank()) {
       throw new ConfigException("--listen is required (host:port or unix:/path/to/socket)");
     }
