@@ -1,5 +1,6 @@
 package io.densemesh.mesh;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
@@ -15,6 +16,7 @@ import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
 import io.grpc.CallOptions;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Serving for the REST front end: local when this node holds (or is to load) the model, else
@@ -54,61 +57,62 @@ public final class RoutedServing implements Serving {
   @Override
   public List<Tensor> infer(ModelSpec model, List<Tensor> inputs, Set<String> outputs,
       Duration timeout) {
-    RouteHints hints = RouteHints.NONE;
-    for (int attempt = 1; ; attempt++) {
-      Route route = router.route(model, hints);
-      if (!(route instanceof Route.Remote remote)) {
-        return local.infer(model, inputs, outputs, timeout);
-      }
-      byte[] request = ProtoTensorCodec.request(model.modelId(), inputs, outputs).toByteArray();
-      try {
-        byte[] response = call(remote, Peers.MODEL_INFER_BYTES, request, model, hints, timeout);
-        return ProtoTensorCodec.outputs(ModelInferResponse.parseFrom(response));
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= MAX_ATTEMPTS) {
-          throw e;
-        }
-        hints = hints.exclude(remote.instanceId());
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        throw new UnavailableException("peer " + remote.instanceId() + " sent a bad answer", e);
-      }
-    }
+    return routed(model, timeout, Peers.MODEL_INFER_BYTES,
+        () -> ProtoTensorCodec.request(model.modelId(), inputs, outputs).toByteArray(),
+        answer -> ProtoTensorCodec.outputs(ModelInferResponse.parseFrom(answer)),
+        () -> local.infer(model, inputs, outputs, timeout));
   }
 
   @Override
   public ModelMetadata metadata(ModelSpec model, Duration timeout) {
+    return routed(model, timeout, MODEL_METADATA_BYTES,
+        () -> ModelMetadataRequest.newBuilder().setName(model.modelId()).build().toByteArray(),
+        answer -> ProtoTensorCodec.metadata(ModelMetadataResponse.parseFrom(answer)),
+        () -> local.metadata(model, timeout));
+  }
+
+  private static final MethodDescriptor<byte[], byte[]> MODEL_METADATA_BYTES =
+      Peers.bytesMethod(GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName());
+
+  /** Decodes a peer's answer. */
+  @FunctionalInterface
+  private interface Answer<T> {
+    T decode(byte[] bytes) throws InvalidProtocolBufferException;
+  }
+
+  /**
+   * Serves here when the router says so, else forwards the encoded request to the chosen peer;
+   * a peer answering UNAVAILABLE is excluded and the request routed again (up to
+   * {@link #MAX_ATTEMPTS}).
+   */
+  private <T> T routed(ModelSpec model, Duration timeout,
+      MethodDescriptor<byte[], byte[]> method, Supplier<byte[]> request, Answer<T> answer,
+      Supplier<T> here) {
     RouteHints hints = RouteHints.NONE;
     for (int attempt = 1; ; attempt++) {
       Route route = router.route(model, hints);
       if (!(route instanceof Route.Remote remote)) {
-        return local.metadata(model, timeout);
+        return here.get();
       }
-      byte[] request = ModelMetadataRequest.newBuilder().setName(model.modelId()).build()
-          .toByteArray();
       try {
-        ModelMetadataResponse r = ModelMetadataResponse.parseFrom(call(remote,
-            Peers.bytesMethod(
-                GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName()),
-            request, model, hints, timeout));
-        return ProtoTensorCodec.metadata(r);
+        return answer.decode(call(remote, method, request.get(), model, hints, timeout));
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || attempt >= MAX_ATTEMPTS) {
           throw e;
         }
         hints = hints.exclude(remote.instanceId());
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      } catch (InvalidProtocolBufferException e) {
         throw new UnavailableException("peer " + remote.instanceId() + " sent a bad answer", e);
       }
     }
   }
-
 
   @Override
   public boolean ready(ModelSpec model) {
     return local.ready(model) || loadedInMesh.test(model.modelId());
   }
 
-  private byte[] call(Route.Remote remote, io.grpc.MethodDescriptor<byte[], byte[]> method,
+  private byte[] call(Route.Remote remote, MethodDescriptor<byte[], byte[]> method,
       byte[] request, ModelSpec model, RouteHints hints, Duration timeout) {
     Duration limit = timeout == null ? defaultTimeout : timeout;
     Metadata headers = ForwardHeaders.of(model.modelId(), hints, remote.loadHere());

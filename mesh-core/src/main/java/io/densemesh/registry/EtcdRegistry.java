@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,7 +70,7 @@ public final class EtcdRegistry implements Registry {
   private final Duration opTimeout;
   private final String endpoints;
   private final ExecutorService mirror;
-  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final ChangeListeners listeners = new ChangeListeners();
   private final Object appliedMonitor = new Object();
 
   private volatile Map<String, Versioned<ModelRecord>> models = new ConcurrentHashMap<>();
@@ -307,13 +306,7 @@ public final class EtcdRegistry implements Registry {
   }
 
   private void notifyListeners() {
-    for (Runnable l : listeners) {
-      try {
-        l.run();
-      } catch (RuntimeException e) {
-        log.warn("registry listener failed: {}", e.toString());
-      }
-    }
+    listeners.fire();
   }
 
   /** Waits (bounded) until the mirror reflects {@code revision}: read-your-writes. */

@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +45,7 @@ public final class LocalRegistry implements Registry {
   private final Map<String, Versioned<ModelRecord>> models = new HashMap<>();
   private final Map<String, Versioned<VModelRecord>> vmodels = new HashMap<>();
   private final MeshState live = new MeshState();
-  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  private final ChangeListeners listeners = new ChangeListeners();
   private volatile MeshView view = MeshView.EMPTY;
   private long revision;
   private FileChannel journal;
@@ -161,13 +160,7 @@ public final class LocalRegistry implements Registry {
       pendingNotify = false;
     }
     if (notify) {
-      for (Runnable l : listeners) {
-        try {
-          l.run();
-        } catch (RuntimeException e) {
-          log.warn("registry listener failed: {}", e.toString());
-        }
-      }
+      listeners.fire();
     }
   }
 
