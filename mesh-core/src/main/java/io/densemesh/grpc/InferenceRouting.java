@@ -63,8 +63,7 @@ public final class InferenceRouting {
   /** The service definition to register on the server (wrap it with the interceptors). */
   public ServerServiceDefinition bindService() {
     ServerServiceDefinition generated = local.bindService();
-    MethodDescriptor<byte[], byte[]> metadataBytes = Peers.bytesMethod(
-        GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName());
+    MethodDescriptor<byte[], byte[]> metadataBytes = Peers.MODEL_METADATA_BYTES;
     ServerServiceDefinition.Builder builder =
         ServerServiceDefinition.builder(GRPCInferenceServiceGrpc.SERVICE_NAME);
     for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {

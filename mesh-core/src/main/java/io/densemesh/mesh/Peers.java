@@ -36,6 +36,10 @@ public final class Peers implements AutoCloseable {
   public static final MethodDescriptor<byte[], byte[]> MODEL_INFER_BYTES =
       bytesMethod(GRPCInferenceServiceGrpc.getModelInferMethod().getFullMethodName());
 
+  /** {@code inference.GRPCInferenceService/ModelMetadata} with the payload left as bytes. */
+  public static final MethodDescriptor<byte[], byte[]> MODEL_METADATA_BYTES =
+      bytesMethod(GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName());
+
   /** A unary method whose request and response stay bytes. */
   public static MethodDescriptor<byte[], byte[]> bytesMethod(String fullName) {
     return MethodDescriptor.<byte[], byte[]>newBuilder()

@@ -1,7 +1,6 @@
 package io.densemesh.mesh;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.api.inference.ModelMetadataResponse;
@@ -65,14 +64,11 @@ public final class RoutedServing implements Serving {
 
   @Override
   public ModelMetadata metadata(ModelSpec model, Duration timeout) {
-    return routed(model, timeout, MODEL_METADATA_BYTES,
+    return routed(model, timeout, Peers.MODEL_METADATA_BYTES,
         () -> ModelMetadataRequest.newBuilder().setName(model.modelId()).build().toByteArray(),
         answer -> ProtoTensorCodec.metadata(ModelMetadataResponse.parseFrom(answer)),
         () -> local.metadata(model, timeout));
   }
-
-  private static final MethodDescriptor<byte[], byte[]> MODEL_METADATA_BYTES =
-      Peers.bytesMethod(GRPCInferenceServiceGrpc.getModelMetadataMethod().getFullMethodName());
 
   /** Decodes a peer's answer. */
   @FunctionalInterface
