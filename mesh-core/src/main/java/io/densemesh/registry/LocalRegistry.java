@@ -6,17 +6,8 @@ import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.JournalEntry;
 import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.api.registry.VModelRecord;
-import io.densemesh.runtime.error.UnavailableException;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
+import io.densemesh.registry.journal.RegistryJournal;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,71 +17,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded registry for a single node: records in memory, every change appended to a journal
- * ({@code registry.journal} under the data directory) and forced to disk before the call returns.
- * At start the journal is replayed and compacted (written anew to a temp file, then atomically
- * renamed), so it holds one entry per live record. A torn final entry (crash mid-write) is
- * dropped: that write never returned to its caller.
+ * The embedded registry for a single node: records in memory, every change appended to a
+ * {@link RegistryJournal} under the data directory and forced to disk before the call returns.
+ * At start the journal is replayed (a torn last write is truncated; damage before it stops the
+ * start with {@link io.densemesh.registry.journal.JournalDamagedException}) and compacted, so it
+ * holds one entry per live record. The journal's lock keeps a second process off the directory.
  *
  * <p>All methods are synchronized: registry writes are rare next to inference, and this keeps
- * the journal order equal to the version order. The live part (instance, copies, claims,
+ * the journal order equal to the version order. A change is applied in memory only after its
+ * entry is on disk, so a failed write changes nothing. The live part (instance, copies, claims,
  * leadership) lives in memory only: it belongs to this process and ends with it.
  */
 public final class LocalRegistry implements Registry {
 
   private static final Logger log = LoggerFactory.getLogger(LocalRegistry.class);
-  static final String JOURNAL = "registry.journal";
 
-  private final Path journalPath;
   private final Map<String, Versioned<ModelRecord>> models = new HashMap<>();
   private final Map<String, Versioned<VModelRecord>> vmodels = new HashMap<>();
   private final MeshState live = new MeshState();
   private final ChangeListeners listeners = new ChangeListeners();
+  private final RegistryJournal journal;
   private volatile MeshView view = MeshView.EMPTY;
   private long revision;
-  private FileChannel journal;
-  private OutputStream journalOut;
 
   /** Opens (creating if needed) the registry under {@code dataDir}. */
   public LocalRegistry(Path dataDir) {
+    this.journal = RegistryJournal.open(dataDir, this::apply);
     try {
-      Files.createDirectories(dataDir);
-      this.journalPath = dataDir.resolve(JOURNAL);
-      replay();
-      compact();
-      this.view = live.snapshot(revision);
-      this.journal =
-          FileChannel.open(journalPath, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-      this.journalOut = Channels.newOutputStream(journal);
-    } catch (IOException e) {
-      throw new UnavailableException("cannot open registry in " + dataDir + ": " + e.getMessage(),
-          e);
-    }
-  }
-
-  private void replay() throws IOException {
-    if (!Files.exists(journalPath)) {
-      return;
-    }
-    int entries = 0;
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(journalPath))) {
-      while (true) {
-        JournalEntry entry;
-        try {
-          entry = JournalEntry.parseDelimitedFrom(in);
-        } catch (IOException torn) {
-          log.warn("registry journal ends in a torn entry after {} entries; dropping it", entries);
-          break;
-        }
-        if (entry == null) {
-          break;
-        }
-        apply(entry);
-        entries++;
-      }
+      journal.rewrite(compacted());
+    } catch (RuntimeException e) {
+      journal.close();
+      throw e;
     }
     log.info("registry: {} models and {} vmodels restored from {}", models.size(), vmodels.size(),
-        journalPath);
+        journal.path());
+    this.view = live.snapshot(revision);
   }
 
   private void apply(JournalEntry entry) {
@@ -107,40 +68,24 @@ public final class LocalRegistry implements Registry {
     }
   }
 
-  private void compact() throws IOException {
-    Path tmp = journalPath.resolveSibling(JOURNAL + ".tmp");
-    try (FileChannel ch =
-            FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
-        OutputStream out = Channels.newOutputStream(ch)) {
-      for (Versioned<ModelRecord> m : models.values()) {
-        JournalEntry.newBuilder().setPutModel(m.value()).build().writeDelimitedTo(out);
-      }
-      for (Versioned<VModelRecord> v : vmodels.values()) {
-        JournalEntry.newBuilder().setPutVmodel(v.value()).build().writeDelimitedTo(out);
-      }
-      Map<String, String> config = live.snapshot(0).config();
-      if (!config.isEmpty()) {
-        JournalEntry.newBuilder()
-            .setPutConfig(ConfigRecord.newBuilder().putAllSettings(config))
-            .build()
-            .writeDelimitedTo(out);
-      }
-      out.flush();
-      ch.force(true);
+  /** One entry per live record. */
+  private List<JournalEntry> compacted() {
+    List<JournalEntry> entries = new ArrayList<>(models.size() + vmodels.size() + 1);
+    models.values().forEach(m -> entries.add(JournalEntry.newBuilder().setPutModel(m.value())
+        .build()));
+    vmodels.values().forEach(v -> entries.add(JournalEntry.newBuilder().setPutVmodel(v.value())
+        .build()));
+    Map<String, String> config = live.snapshot(0).config();
+    if (!config.isEmpty()) {
+      entries.add(JournalEntry.newBuilder()
+          .setPutConfig(ConfigRecord.newBuilder().putAllSettings(config)).build());
     }
-    Files.move(tmp, journalPath, StandardCopyOption.REPLACE_EXISTING,
-        StandardCopyOption.ATOMIC_MOVE);
+    return entries;
   }
 
+  /** Durable first, then visible: a write that fails changes nothing. */
   private void append(JournalEntry entry) {
-    try {
-      entry.writeDelimitedTo(journalOut);
-      journalOut.flush();
-      journal.force(false);
-    } catch (IOException e) {
-      throw new UnavailableException("registry journal write failed: " + e.getMessage(), e);
-    }
+    journal.append(entry);
     apply(entry);
     changed();
   }
@@ -364,10 +309,6 @@ public final class LocalRegistry implements Registry {
 
   @Override
   public synchronized void close() {
-    try {
-      journalOut.close();
-    } catch (IOException e) {
-      log.warn("closing registry journal: {}", e.getMessage());
-    }
+    journal.close();
   }
 }

@@ -4,11 +4,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ServerReadyRequest;
+import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,9 +26,45 @@ public final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final ManagedChannel channel;
   public final int grpcPort;
+  public final ModelMeshGrpc.ModelMeshBlockingStub mesh;
 
   public NodeProcess(Path dir, String... flags) {
     this.grpcPort = freePort();
+    this.process = launch(dir, "node.log", grpcPort, flags);
+    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    this.mesh = ModelMeshGrpc.newBlockingStub(channel);
+    var health = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log"));
+      }
+      return health.withDeadlineAfter(1, TimeUnit.SECONDS)
+          .serverReady(ServerReadyRequest.getDefaultInstance()).getReady();
+    });
+  }
+
+  /** How a node that was expected not to start ended: its exit code and everything it printed. */
+  public record Exit(int code, String output) {}
+
+  /** Starts a node and waits (at most 60 s) for it to exit by itself (output in node-exit.log). */
+  public static Exit runUntilExit(Path dir, String... flags) {
+    Process process = launch(dir, "node-exit.log", freePort(), flags);
+    try {
+      if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException("the node did not exit; see "
+            + dir.resolve("node-exit.log"));
+      }
+      return new Exit(process.exitValue(), Files.readString(dir.resolve("node-exit.log")));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Process launch(Path dir, String log, int grpcPort, String... flags) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-cp", System.getProperty("java.class.path"),
@@ -36,20 +74,11 @@ public final class NodeProcess implements AutoCloseable {
     command.addAll(List.of(flags));
     try {
       dir.toFile().mkdirs();
-      this.process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("node.log").toFile()).start();
+      return new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(dir.resolve(log).toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    this.channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
-    var health = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log"));
-      }
-      return health.withDeadlineAfter(1, TimeUnit.SECONDS)
-          .serverReady(ServerReadyRequest.getDefaultInstance()).getReady();
-    });
   }
 
   /** SIGKILL: no drain, no lease revoke, connections just drop. */
