@@ -1,8 +1,5 @@
 package io.densemesh.grpc;
 
-import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.Futures;
-import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
@@ -11,12 +8,8 @@ import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.errors.ErrorMapping;
-import io.densemesh.mesh.ForwardHeaders;
-import io.densemesh.mesh.MeshRouter;
+import io.densemesh.mesh.PeerForwarding;
 import io.densemesh.mesh.Peers;
-import io.densemesh.mesh.Route;
-import io.densemesh.mesh.RouteHints;
-import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.grpc.CallOptions;
@@ -37,26 +30,19 @@ import java.util.function.BiFunction;
  * taken as opaque bytes; only the model name and version are read from the payload. A request
  * for a model held here is parsed and served by {@link InferenceGrpcService}; one held by a peer
  * is forwarded as the same bytes (one gRPC stack, no re-encoding) and the peer's answer is
- * passed back untouched, status and trailers included. A peer that fails with UNAVAILABLE is
- * excluded and the request routed again (at most {@link #MAX_ATTEMPTS} times): inference is a
- * pure function of its inputs, so a retry cannot do harm.
+ * passed back untouched, status and trailers included. Routing, forwarding and the retry rule
+ * are {@link PeerForwarding}'s, shared with the REST front end.
  */
 public final class InferenceRouting {
 
-  static final int MAX_ATTEMPTS = 3;
-
   private final InferenceGrpcService local;
-  private final MeshRouter router;
-  private final Peers peers;
-  private final NodeMetrics metrics;
+  private final PeerForwarding forwarding;
   private final Executor retries;
 
-  public InferenceRouting(InferenceGrpcService local, MeshRouter router, Peers peers,
-      NodeMetrics metrics, Executor retries) {
+  public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
+      Executor retries) {
     this.local = local;
-    this.router = router;
-    this.peers = peers;
-    this.metrics = metrics;
+    this.forwarding = forwarding;
     this.retries = retries;
   }
 
@@ -93,73 +79,39 @@ public final class InferenceRouting {
       out.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
       return;
     }
-    dispatch(new Call<>(method, parser, body, out, serveHere, model, Context.current()),
-        MeshHeaders.currentHints(), 1);
-  }
-
-  private record Call<Q, R extends MessageLite>(
-      MethodDescriptor<byte[], byte[]> method, Parser<Q> parser, byte[] body,
-      StreamObserver<byte[]> out, BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model,
-      Context context) {}
-
-  private <Q, R extends MessageLite> void dispatch(Call<Q, R> call, RouteHints hints,
-      int attempt) {
-    Route route;
-    try {
-      route = router.route(call.model, hints);
-    } catch (RuntimeException e) {
-      call.out.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
-      return;
-    }
-    if (route instanceof Route.Remote remote) {
-      forward(call, hints, remote, attempt);
-      return;
-    }
-    Unary.run(call.out, () -> {
-      Q request;
-      try {
-        request = call.parser.parseFrom(call.body);
-      } catch (InvalidProtocolBufferException e) {
-        throw new InvalidInputException("malformed request: " + e.getMessage());
-      }
-      return call.serveHere.apply(request, call.model).toByteArray();
-    });
-  }
-
-  private <Q, R extends MessageLite> void forward(Call<Q, R> call, RouteHints hints,
-      Route.Remote remote, int attempt) {
+    Context context = Context.current();
     CallOptions options = CallOptions.DEFAULT;
-    Deadline deadline = call.context.getDeadline();
+    Deadline deadline = context.getDeadline();
     if (deadline != null) {
       options = options.withDeadline(deadline);
     }
-    Peers.Peer peer = peers.peer(remote.address());
-    Futures.addCallback(
-        peers.forward(peer, call.method, call.body,
-            ForwardHeaders.of(call.model.modelId(), hints, remote.loadHere()), options),
-        new FutureCallback<byte[]>() {
-          @Override
-          public void onSuccess(byte[] response) {
-            metrics.forwarded("ok");
-            call.out.onNext(response);
-            call.out.onCompleted();
+    forwarding.dispatch(new PeerForwarding.Request(model, method, body, options),
+            MeshHeaders.currentHints(), r -> retries.execute(context.wrap(r)),
+            context::isCancelled)
+        .whenComplete((answer, failure) -> {
+          if (failure != null) {
+            out.onError(ErrorMapping.grpcStatus(failure)
+                .asRuntimeException(Status.trailersFromThrowable(failure)));
+          } else if (answer.isPresent()) {
+            out.onNext(answer.get());
+            out.onCompleted();
+          } else {
+            serveHere(parser, body, out, serveHere, model);
           }
+        });
+  }
 
-          @Override
-          public void onFailure(Throwable t) {
-            Status status = Status.fromThrowable(t);
-            if (status.getCode() == Status.Code.UNAVAILABLE && attempt < MAX_ATTEMPTS
-                && !call.context.isCancelled()) {
-              metrics.forwarded("retried");
-              retries.execute(call.context.wrap(() ->
-                  dispatch(call, hints.exclude(remote.instanceId()), attempt + 1)));
-              return;
-            }
-            metrics.forwarded("failed");
-            call.out.onError(status.asRuntimeException(Status.trailersFromThrowable(t)));
-          }
-        },
-        MoreExecutors.directExecutor());
+  private static <Q, R extends MessageLite> void serveHere(Parser<Q> parser, byte[] body,
+      StreamObserver<byte[]> out, BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model) {
+    Unary.run(out, () -> {
+      Q request;
+      try {
+        request = parser.parseFrom(body);
+      } catch (InvalidProtocolBufferException e) {
+        throw new InvalidInputException("malformed request: " + e.getMessage());
+      }
+      return serveHere.apply(request, model).toByteArray();
+    });
   }
 
   /** The model name (field 1) and version (field 2) of a V2 request, read without parsing it. */

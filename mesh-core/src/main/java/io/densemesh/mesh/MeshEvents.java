@@ -23,7 +23,11 @@ public final class MeshEvents {
     registry.addListener(this::check);
   }
 
-  /** Completes (on the registry's notifier thread) once {@code condition} holds. */
+  /**
+   * Completes (on the registry's notifier thread) once {@code condition} holds, or
+   * exceptionally if the condition throws. Waiting is bounded by the caller ({@code get} with a
+   * timeout); a future the caller cancels stops being checked.
+   */
   public CompletableFuture<MeshView> when(Predicate<MeshView> condition) {
     Waiter waiter = new Waiter(condition, new CompletableFuture<>());
     waiters.add(waiter);
@@ -35,8 +39,15 @@ public final class MeshEvents {
   private void check() {
     MeshView view = registry.view();
     for (Waiter w : waiters) {
-      if (!w.done.isDone() && w.condition.test(view)) {
-        w.done.complete(view);
+      if (w.done.isDone()) {
+        continue;
+      }
+      try {
+        if (w.condition.test(view)) {
+          w.done.complete(view);
+        }
+      } catch (RuntimeException e) {
+        w.done.completeExceptionally(e); // its own failure; the other waiters are still checked
       }
     }
   }

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 /**
@@ -69,22 +70,27 @@ public final class Peers implements AutoCloseable {
   }
 
   private final Map<String, Peer> byAddress = new ConcurrentHashMap<>();
-  private final int maxMessageBytes;
+  private final Function<String, ManagedChannel> channels;
 
+  /** Plaintext Netty channels to {@code host:port} addresses. */
   public Peers(int maxMessageBytes) {
-    this.maxMessageBytes = maxMessageBytes;
+    this(address -> NettyChannelBuilder.forTarget(address)
+        .usePlaintext()
+        // Response callbacks only hand bytes back to the waiting server call (never block):
+        // running them on the event loop saves a thread switch per forwarded request.
+        .directExecutor()
+        .maxInboundMessageSize(maxMessageBytes)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build());
+  }
+
+  /** @param channels opens the channel to one peer address (in-process ones in unit tests) */
+  public Peers(Function<String, ManagedChannel> channels) {
+    this.channels = channels;
   }
 
   public Peer peer(String address) {
-    return byAddress.computeIfAbsent(address, a -> new Peer(
-        NettyChannelBuilder.forTarget(a)
-            .usePlaintext()
-            // Response callbacks only hand bytes back to the waiting server call (never block):
-            // running them on the event loop saves a thread switch per forwarded request.
-            .directExecutor()
-            .maxInboundMessageSize(maxMessageBytes)
-            .keepAliveTime(30, TimeUnit.SECONDS)
-            .build()));
+    return byAddress.computeIfAbsent(address, a -> new Peer(channels.apply(a)));
   }
 
   /** Requests this node has in flight to {@code address}. */

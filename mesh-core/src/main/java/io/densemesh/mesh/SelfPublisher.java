@@ -143,7 +143,10 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
     boolean missing = !view.instances().containsKey(self);
     boolean changed = !now.equals(published);
     boolean due = clock.millis() - publishedAtMillis >= 1000;
-    if (missing || (changed && due)) {
+    // Usage figures change all the time and wait for the next second; starting to drain must
+    // reach placement at once (Drainer.drain publishes before it chooses where copies go).
+    boolean drainingChanged = published != null && now.getDraining() != published.getDraining();
+    if (missing || drainingChanged || (changed && due)) {
       registry.putInstance(now);
       published = now;
       publishedAtMillis = clock.millis();

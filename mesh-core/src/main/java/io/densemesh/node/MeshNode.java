@@ -21,6 +21,7 @@ import io.densemesh.mesh.LeaderDuties;
 import io.densemesh.mesh.LivePolicies;
 import io.densemesh.mesh.MeshEvents;
 import io.densemesh.mesh.MeshRouter;
+import io.densemesh.mesh.PeerForwarding;
 import io.densemesh.mesh.Peers;
 import io.densemesh.mesh.RoutedServing;
 import io.densemesh.mesh.SelfPublisher;
@@ -156,11 +157,12 @@ public final class MeshNode implements AutoCloseable {
 
     this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
     InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
+    PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(),
             config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
         .addService(ServerInterceptors.intercept(
-            new InferenceRouting(inference, router, peers, metrics, retries).bindService(),
+            new InferenceRouting(inference, forwarding, retries).bindService(),
             new MeshHeaders(), new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
             new CallMetrics(metrics)))
@@ -194,8 +196,8 @@ public final class MeshNode implements AutoCloseable {
         10, 10, TimeUnit.SECONDS);
 
     this.rest = new RestServer(config.host(), config.restPort(), resolver,
-        new RoutedServing(serving, router, peers,
-            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout(), metrics),
+        new RoutedServing(serving, forwarding,
+            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout(), retries),
         state, metrics, config.maxMessageBytes());
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -97,7 +98,7 @@ public final class EtcdRegistry implements Registry {
     });
     this.session = new EtcdSession(() -> client.getLeaseClient(), settings.leaseTtl(),
         opTimeout, this::unavailable, this::notifyListeners);
-    this.commits = new GroupCommit(this::txn, opTimeout.toMillis());
+    this.commits = new GroupCommit(this::commitPuts, opTimeout.toMillis());
   }
 
   private static Client newClient(EtcdSettings settings) {
@@ -522,6 +523,16 @@ public final class EtcdRegistry implements Registry {
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
+
+  /** One transaction writing every put if every put's expectation holds (group commit). */
+  private OptionalLong commitPuts(List<GroupCommit.Put> puts) {
+    TxnResponse response = txn(t -> t
+        .If(puts.stream().map(GroupCommit.Put::expectation).toArray(Cmp[]::new))
+        .Then(puts.stream().map(GroupCommit.Put::operation).toArray(Op[]::new)));
+    return response.isSucceeded()
+        ? OptionalLong.of(response.getHeader().getRevision())
+        : OptionalLong.empty();
+  }
 
   private TxnResponse txn(UnaryOperator<Txn> build) {
     return call(build.apply(kv.txn()).commit());

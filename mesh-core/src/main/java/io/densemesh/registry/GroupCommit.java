@@ -2,8 +2,6 @@ package io.densemesh.registry;
 
 import io.densemesh.runtime.error.UnavailableException;
 import io.etcd.jetcd.ByteSequence;
-import io.etcd.jetcd.Txn;
-import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
@@ -12,14 +10,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
-import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * <p>A group transaction succeeds only if every compare holds. When it does not, each put of the
  * group is retried alone, so every caller gets exactly its own answer: the new version, or empty
  * when its own expectation failed. One key appears at most once per group.
+ *
+ * <p>The store is reached through {@link Transaction} (etcd in production, an in-memory one in
+ * {@code GroupCommitTest}), so the grouping rule is tested without etcd.
  */
 final class GroupCommit implements AutoCloseable {
 
@@ -49,16 +49,34 @@ final class GroupCommit implements AutoCloseable {
           ? new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0))
           : new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion));
     }
+
+    Op operation() {
+      return Op.put(key, value, PutOption.DEFAULT);
+    }
+  }
+
+  /** One all-or-nothing write of several puts. */
+  @FunctionalInterface
+  interface Transaction {
+
+    /**
+     * Writes every put if every put's expectation holds.
+     *
+     * @return the store's revision after the write, or empty when an expectation failed (then
+     *     nothing was written)
+     * @throws RuntimeException when the store cannot be reached (UnavailableException)
+     */
+    OptionalLong commit(List<Put> puts);
   }
 
   private final LinkedBlockingQueue<Put> queue = new LinkedBlockingQueue<>();
-  private final Function<UnaryOperator<Txn>, TxnResponse> txn;
+  private final Transaction txn;
   private final Thread committer;
   private final long timeoutMillis;
   private volatile boolean closed;
 
   /** @param txn runs one transaction (throws UnavailableException when etcd fails) */
-  GroupCommit(Function<UnaryOperator<Txn>, TxnResponse> txn, long timeoutMillis) {
+  GroupCommit(Transaction txn, long timeoutMillis) {
     this.txn = txn;
     this.timeoutMillis = timeoutMillis;
     this.committer = new Thread(this::run, "registry-commit");
@@ -86,6 +104,11 @@ final class GroupCommit implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new UnavailableException("interrupted");
     }
+  }
+
+  /** Puts waiting for the committer (not counting a group in flight). */
+  int queued() {
+    return queue.size();
   }
 
   private void run() {
@@ -125,13 +148,9 @@ final class GroupCommit implements AutoCloseable {
       return;
     }
     try {
-      TxnResponse response = txn.apply(t -> t
-          .If(group.stream().map(Put::expectation).toArray(Cmp[]::new))
-          .Then(group.stream().map(p -> Op.put(p.key(), p.value(), PutOption.DEFAULT))
-              .toArray(Op[]::new)));
-      if (response.isSucceeded()) {
-        long revision = response.getHeader().getRevision();
-        group.forEach(p -> p.result.complete(Optional.of(revision)));
+      OptionalLong revision = txn.commit(group);
+      if (revision.isPresent()) {
+        group.forEach(p -> p.result.complete(Optional.of(revision.getAsLong())));
         return;
       }
     } catch (RuntimeException e) {
@@ -143,10 +162,9 @@ final class GroupCommit implements AutoCloseable {
 
   private void commitAlone(Put put) {
     try {
-      TxnResponse response = txn.apply(t -> t.If(put.expectation())
-          .Then(Op.put(put.key(), put.value(), PutOption.DEFAULT)));
-      put.result.complete(response.isSucceeded()
-          ? Optional.of(response.getHeader().getRevision()) : Optional.empty());
+      OptionalLong revision = txn.commit(List.of(put));
+      put.result.complete(revision.isPresent()
+          ? Optional.of(revision.getAsLong()) : Optional.empty());
     } catch (RuntimeException e) {
       put.result.completeExceptionally(e);
     }

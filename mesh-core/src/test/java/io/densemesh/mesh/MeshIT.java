@@ -267,8 +267,13 @@ class MeshIT {
 
   @Test
   void aBusyModelGetsASecondCopy() throws Exception {
+    // "Busy" is relative to the live per-copy rate: set it far below what any machine reaches
+    // (one request every 5 s), so the test does not depend on the machine's speed.
+    MeshAdminGrpc.MeshAdminBlockingStub admin = MeshAdminGrpc.newBlockingStub(a.channel);
+    admin.setPlacementConfig(PlacementConfig.newBuilder()
+        .putSettings("perCopyRatePerSecond", "0.2").build());
     a.register("hot", model(5));
-    MeshAdminGrpc.newBlockingStub(a.channel).setModelPolicy(SetModelPolicyRequest.newBuilder()
+    admin.setModelPolicy(SetModelPolicyRequest.newBuilder()
         .setModelId("hot").setMaxCopies(2).build());
     ExecutorService clients = Executors.newFixedThreadPool(3);
     AtomicInteger wrong = new AtomicInteger();

@@ -1,0 +1,108 @@
+package io.densemesh.mesh;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.densemesh.metrics.NodeMetrics;
+import io.densemesh.runtime.ModelSpec;
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one route-forward-retry rule, for the gRPC front end ({@code InferenceRouting}) and the
+ * REST one ({@link RoutedServing}) alike: route the request; when the router says "here", the
+ * caller serves it; otherwise forward its V2 bytes to the chosen peer. A peer that fails with
+ * UNAVAILABLE (it went away, or is shutting down) is excluded and the request routed again, at
+ * most {@link #MAX_ATTEMPTS} forwards in all: inference and metadata are pure functions of the
+ * request, so a retry cannot do harm. Any other answer, error or not, is final.
+ *
+ * <p>Counted in {@code densemesh_forwards_total}: {@code ok} for an answer, {@code retried} for
+ * a failure that was retried, {@code failed} for a final failure.
+ */
+public final class PeerForwarding {
+
+  public static final int MAX_ATTEMPTS = 3;
+
+  private final MeshRouter router;
+  private final Peers peers;
+  private final NodeMetrics metrics;
+
+  public PeerForwarding(MeshRouter router, Peers peers, NodeMetrics metrics) {
+    this.router = router;
+    this.peers = peers;
+    this.metrics = metrics;
+  }
+
+  /** One request to route: its model, V2 method and encoded body. */
+  public record Request(ModelSpec model, MethodDescriptor<byte[], byte[]> method, byte[] body,
+      CallOptions options) {}
+
+  /**
+   * Routes and forwards {@code request}.
+   *
+   * @param hints what the request carries about its routing already
+   * @param retries where a retry runs (never on the transport thread that saw the failure)
+   * @param cancelled true once the caller gave up: no further retry
+   * @return completes with empty when the request is to be served on this node, with the peer's
+   *     answer bytes, or exceptionally with the router's error (a MeshException) or the last
+   *     peer's failure (a gRPC status exception, its status and trailers untouched)
+   */
+  public CompletableFuture<Optional<byte[]>> dispatch(Request request, RouteHints hints,
+      Executor retries, BooleanSupplier cancelled) {
+    CompletableFuture<Optional<byte[]>> result = new CompletableFuture<>();
+    attempt(request, hints, 1, retries, cancelled, result);
+    return result;
+  }
+
+  private void attempt(Request request, RouteHints hints, int attempt, Executor retries,
+      BooleanSupplier cancelled, CompletableFuture<Optional<byte[]>> result) {
+    Route.Remote remote;
+    ListenableFuture<byte[]> answer;
+    try {
+      Route route = router.route(request.model(), hints);
+      if (!(route instanceof Route.Remote r)) {
+        result.complete(Optional.empty());
+        return;
+      }
+      remote = r;
+      answer = peers.forward(peers.peer(remote.address()), request.method(), request.body(),
+          ForwardHeaders.of(request.model().modelId(), hints, remote.loadHere()),
+          request.options());
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+      return;
+    }
+    Futures.addCallback(answer, new FutureCallback<byte[]>() {
+      @Override
+      public void onSuccess(byte[] bytes) {
+        metrics.forwarded("ok");
+        result.complete(Optional.of(bytes));
+      }
+
+      @Override
+      public void onFailure(Throwable t) {
+        if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE
+            && attempt < MAX_ATTEMPTS && !cancelled.getAsBoolean()) {
+          RouteHints next = hints.exclude(remote.instanceId());
+          metrics.forwarded("retried");
+          try {
+            retries.execute(() ->
+                attempt(request, next, attempt + 1, retries, cancelled, result));
+            return;
+          } catch (RejectedExecutionException shuttingDown) {
+            // no thread to retry on: the failure is final
+          }
+        }
+        metrics.forwarded("failed");
+        result.completeExceptionally(t);
+      }
+    }, MoreExecutors.directExecutor());
+  }
+}

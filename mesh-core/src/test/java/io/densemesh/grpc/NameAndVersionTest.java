@@ -1,0 +1,36 @@
+package io.densemesh.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.densemesh.api.inference.ModelInferRequest;
+import io.densemesh.runtime.error.InvalidInputException;
+import org.junit.jupiter.api.Test;
+
+/** Reading a V2 request's model name and version without parsing the tensors. */
+class NameAndVersionTest {
+
+  @Test
+  void readsNameAndVersionWhateverTheFieldOrder() {
+    byte[] body = ModelInferRequest.newBuilder().setId("req-1").setModelVersion("2")
+        .setModelName("m").build().toByteArray();
+
+    InferenceRouting.NameAndVersion named = InferenceRouting.NameAndVersion.peek(body);
+
+    assertThat(named.name()).isEqualTo("m");
+    assertThat(named.version()).isEqualTo("2");
+  }
+
+  @Test
+  void anEmptyBodyHasNoName() {
+    assertThat(InferenceRouting.NameAndVersion.peek(new byte[0]).name()).isEmpty();
+  }
+
+  @Test
+  void aTruncatedBodyIsInvalidInput() {
+    byte[] truncated = {0x0a, 0x7f, 'm'}; // field 1, length 127, one byte present
+
+    assertThatThrownBy(() -> InferenceRouting.NameAndVersion.peek(truncated))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("malformed");
+  }
+}

@@ -1,0 +1,136 @@
+package io.densemesh.mesh;
+
+import static io.densemesh.mesh.ForwardingFixture.floats;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
+import io.densemesh.api.inference.ModelInferRequest;
+import io.densemesh.api.inference.ModelInferResponse;
+import io.densemesh.api.inference.ModelMetadataRequest;
+import io.densemesh.protocol.ProtoTensorCodec;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gRPC front end's routing: here or forwarded as bytes, and which failures are retried. */
+class InferenceRoutingTest {
+
+  @TempDir Path dir;
+  private SimulatedMesh mesh;
+  private SimNode a;
+  private SimNode b;
+  private ManagedChannel channel;
+  private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub clientOfA;
+
+  @BeforeEach
+  void setUp() {
+    mesh = new SimulatedMesh(dir);
+    a = mesh.node("a", 1000);
+    b = mesh.node("b", 1000);
+    mesh.register("m");
+    channel = InProcessChannelBuilder.forName(a.address).build();
+    clientOfA = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+  }
+
+  @AfterEach
+  void tearDown() {
+    channel.shutdownNow();
+    mesh.close();
+  }
+
+  private static ModelInferRequest request(float... values) {
+    return ProtoTensorCodec.request("m", floats(values), Set.of());
+  }
+
+  private static float[] answer(ModelInferResponse response) {
+    return ForwardingFixture.values(ProtoTensorCodec.outputs(response).get(0));
+  }
+
+  @Test
+  void aModelHeldByAPeerIsForwardedAndThePeersAnswerPassedBack() {
+    b.load("m");
+
+    assertThat(answer(clientOfA.modelInfer(request(1, 2)))).containsExactly(1, 2);
+    assertThat(a.forwards("ok")).isEqualTo(1);
+    assertThat(a.cache.copyState("m")).isEmpty();
+  }
+
+  @Test
+  void aModelHeldHereIsServedHere() {
+    a.load("m");
+    b.load("m");
+
+    assertThat(answer(clientOfA.modelInfer(request(9)))).containsExactly(9);
+    assertThat(a.forwards("ok")).isZero();
+  }
+
+  @Test
+  void metadataIsRoutedLikeInference() {
+    b.load("m");
+
+    assertThat(clientOfA.modelMetadata(ModelMetadataRequest.newBuilder().setName("m").build())
+        .getInputs(0).getName()).isEqualTo("x");
+    assertThat(a.forwards("ok")).isEqualTo(1);
+  }
+
+  @Test
+  void aPeerThatIsGoneIsExcludedAndTheRequestRoutedAgain() {
+    b.load("m");
+    b.crash();
+
+    assertThat(answer(clientOfA.modelInfer(request(5)))).containsExactly(5);
+    assertThat(a.forwards("retried")).isEqualTo(1);
+  }
+
+  @Test
+  void afterThreeUnavailablePeersTheRequestFailsUnavailable() {
+    SimNode c = mesh.node("c", 1000);
+    SimNode d = mesh.node("d", 1000);
+    for (SimNode n : List.of(b, c, d)) {
+      n.load("m");
+      n.crash();
+    }
+
+    assertThatThrownBy(() -> clientOfA.modelInfer(request(1)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(a.forwards("retried")).isEqualTo(2);
+    assertThat(a.forwards("failed")).isEqualTo(1);
+    assertThat(a.cache.copyState("m")).isEmpty();
+  }
+
+  @Test
+  void aPeersOtherErrorsPassThroughWithoutARetry() {
+    SimNode c = mesh.node("c", 1000);
+    b.load("m");
+    c.load("m");
+    ModelInferRequest wrong = ProtoTensorCodec.request("m", ForwardingFixture.wrongType(),
+        Set.of());
+
+    assertThatThrownBy(() -> clientOfA.modelInfer(wrong))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    assertThat(a.forwards("failed")).isEqualTo(1);
+    assertThat(a.forwards("retried")).isZero();
+  }
+
+  @Test
+  void anUnregisteredModelIsNotFoundWithoutForwarding() {
+    b.load("m");
+    ModelInferRequest unknown = ProtoTensorCodec.request("nope", floats(1), Set.of());
+
+    assertThatThrownBy(() -> clientOfA.modelInfer(unknown))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThat(a.forwards("ok") + a.forwards("failed")).isZero();
+  }
+}
