@@ -40,6 +40,14 @@ public final class ConfigParser {
     DEFAULTS.put("etcd-prefix", "/densemesh/default/");
     DEFAULTS.put("lease-ttl", "10s");
     DEFAULTS.put("etcd-timeout", "5s");
+    DEFAULTS.put("etcd-ca", "");
+    DEFAULTS.put("etcd-cert", "");
+    DEFAULTS.put("etcd-key", "");
+    DEFAULTS.put("etcd-user", "");
+    DEFAULTS.put("etcd-password", "");
+    DEFAULTS.put("etcd-password-file", "");
+    DEFAULTS.put("etcd-connection", "");
+    DEFAULTS.put("etcd-secret-dir", "");
     DEFAULTS.put("advertise-host", "");
     DEFAULTS.put("zone", "");
     DEFAULTS.put("labels", "");
@@ -74,13 +82,18 @@ public final class ConfigParser {
    */
   public static NodeConfig parse(List<String> args, Map<String, String> env) {
     Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+    java.util.Set<String> explicit = new java.util.HashSet<>();
     for (String option : DEFAULTS.keySet()) {
       String fromEnv = env.get(envName(option));
       if (fromEnv != null && !fromEnv.isEmpty()) {
         values.put(option, fromEnv);
+        explicit.add(option);
       }
     }
-    values.putAll(flags(args, DEFAULTS.keySet()));
+    Map<String, String> flags = flags(args, DEFAULTS.keySet());
+    values.putAll(flags);
+    explicit.addAll(flags.keySet());
+    EtcdOptions.Resolved etcd = EtcdOptions.resolve(values, explicit);
     String instanceId = values.get("instance-id");
     if (instanceId.isEmpty()) {
       instanceId = "node-" + UUID.randomUUID().toString().substring(0, 8);
@@ -103,14 +116,15 @@ public final class ConfigParser {
         values.get("eviction").toLowerCase(Locale.ROOT),
         duration("--failure-backoff", values.get("failure-backoff")),
         new MeshConfig(
-            list(values.get("etcd")),
-            values.get("etcd-prefix"),
+            etcd.endpoints(),
+            etcd.prefix(),
             duration("--lease-ttl", values.get("lease-ttl")),
             duration("--etcd-timeout", values.get("etcd-timeout")),
             values.get("advertise-host"),
             values.get("zone"),
             labels(values.get("labels")),
-            duration("--drain-timeout", values.get("drain-timeout"))),
+            duration("--drain-timeout", values.get("drain-timeout")),
+            etcd.access()),
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),

@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param zone failure zone, for spreading copies
  * @param labels placement labels (a model type {@code t} may require {@code format:t})
  * @param drainTimeout how long a stopping node keeps serving while its models move elsewhere
+ * @param etcdAccess TLS material and user for etcd; checked against the endpoints' schemes
  */
 public record MeshConfig(
     List<String> etcdEndpoints,
@@ -26,7 +27,8 @@ public record MeshConfig(
     String advertiseHost,
     String zone,
     Map<String, String> labels,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    EtcdAccess etcdAccess) {
 
   public MeshConfig {
     etcdEndpoints = List.copyOf(etcdEndpoints);
@@ -34,6 +36,8 @@ public record MeshConfig(
     Objects.requireNonNull(etcdPrefix, "etcdPrefix");
     Objects.requireNonNull(advertiseHost, "advertiseHost");
     Objects.requireNonNull(zone, "zone");
+    Objects.requireNonNull(etcdAccess, "etcdAccess");
+    etcdAccess.requireFits(etcdEndpoints);
     for (String endpoint : etcdEndpoints) {
       if (!endpoint.matches("https?://[^/\\s]+/?")) {
         throw new ConfigException(
@@ -63,6 +67,6 @@ public record MeshConfig(
   /** The embedded single-node default. */
   public static MeshConfig embedded() {
     return new MeshConfig(List.of(), "/densemesh/default/", Duration.ofSeconds(10),
-        Duration.ofSeconds(5), "", "", Map.of(), Duration.ofSeconds(30));
+        Duration.ofSeconds(5), "", "", Map.of(), Duration.ofSeconds(30), EtcdAccess.NONE);
   }
 }

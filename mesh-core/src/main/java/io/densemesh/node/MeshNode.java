@@ -217,7 +217,7 @@ public final class MeshNode implements AutoCloseable {
       return new LocalRegistry(config.dataDir());
     }
     return EtcdRegistry.connect(new EtcdSettings(mesh.etcdEndpoints(), mesh.etcdPrefix(),
-        mesh.leaseTtl(), mesh.etcdTimeout()));
+        mesh.leaseTtl(), mesh.etcdTimeout(), mesh.etcdAccess()));
   }
 
   private static String advertisedHost(NodeConfig config) {

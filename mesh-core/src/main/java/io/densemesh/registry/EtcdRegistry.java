@@ -102,11 +102,7 @@ public final class EtcdRegistry implements Registry {
   }
 
   private static Client newClient(EtcdSettings settings) {
-    return Client.builder()
-        .endpoints(settings.endpoints().toArray(String[]::new))
-        .connectTimeout(settings.opTimeout())
-        .retryMaxDuration(settings.opTimeout())
-        .build();
+    return EtcdClients.build(settings);
   }
 
   /**
@@ -150,6 +146,12 @@ public final class EtcdRegistry implements Registry {
           registry.endpoints, registry.root, registry.models.size(), registry.vmodels.size(),
           registry.view.instances().size());
       return registry;
+    } catch (UnavailableException e) {
+      registry.close();
+      throw EtcdTlsProbe.diagnose(settings, (int) Math.min(5000, settings.opTimeout().toMillis()))
+          .map(why -> new UnavailableException("registry (etcd " + registry.endpoints
+              + ") is unavailable: " + why, e))
+          .orElse(e);
     } catch (RuntimeException e) {
       registry.close();
       throw e;

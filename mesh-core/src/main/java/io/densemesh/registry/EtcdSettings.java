@@ -1,5 +1,6 @@
 package io.densemesh.registry;
 
+import io.densemesh.config.EtcdAccess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -12,15 +13,24 @@ import java.util.Objects;
  *     under different prefixes
  * @param leaseTtl how long a dead node's live records outlive it
  * @param opTimeout how long one etcd call may take before the caller gets UNAVAILABLE
+ * @param access TLS material and user; must fit the endpoints' schemes
  */
 public record EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
-    Duration opTimeout) {
+    Duration opTimeout, EtcdAccess access) {
+
+  /** Plain {@code http} etcd without a user. */
+  public EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
+      Duration opTimeout) {
+    this(endpoints, prefix, leaseTtl, opTimeout, EtcdAccess.NONE);
+  }
 
   public EtcdSettings {
     endpoints = List.copyOf(endpoints);
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(leaseTtl, "leaseTtl");
     Objects.requireNonNull(opTimeout, "opTimeout");
+    Objects.requireNonNull(access, "access");
+    access.requireFits(endpoints);
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("at least one etcd endpoint is needed");
     }
