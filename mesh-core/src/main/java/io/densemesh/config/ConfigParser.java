@@ -54,6 +54,8 @@ public final class ConfigParser {
     DEFAULTS.put("drain-timeout", "30s");
     DEFAULTS.put("storage-config", "");
     DEFAULTS.put("pvc-root", "/pvc_mounts");
+    DEFAULTS.put("model-roots", "");
+    DEFAULTS.put("storage-allow-hosts", "");
     DEFAULTS.put("artifact-cache-dir", "");
     DEFAULTS.put("artifact-cache-size", "10g");
     DEFAULTS.put("max-artifact-size", "4g");
@@ -165,7 +167,19 @@ public final class ConfigParser {
             : Path.of(cacheDir),
         ByteSize.parse("--artifact-cache-size", values.get("artifact-cache-size")),
         ByteSize.parse("--max-artifact-size", values.get("max-artifact-size")),
-        duration("--download-timeout", values.get("download-timeout")));
+        duration("--download-timeout", values.get("download-timeout")),
+        modelRoots(values),
+        list(values.get("storage-allow-hosts")));
+  }
+
+  /** {@code --model-roots}, by default the data directory's {@code models/} and the PVC root. */
+  private static List<Path> modelRoots(Map<String, String> values) {
+    List<String> given = list(values.get("model-roots"));
+    if (given.isEmpty()) {
+      return List.of(Path.of(values.get("data-dir")).resolve("models"),
+          Path.of(values.get("pvc-root")));
+    }
+    return given.stream().map(Path::of).toList();
   }
 
   /** {@code grpc-port} becomes {@code DM_GRPC_PORT}. */

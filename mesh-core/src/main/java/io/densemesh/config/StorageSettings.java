@@ -2,6 +2,7 @@ package io.densemesh.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,6 +16,9 @@ import java.util.Optional;
  * @param artifactCacheBytes the disk cache's bound
  * @param maxArtifactBytes the largest artifact one download may bring
  * @param downloadTimeout the longest one download may take
+ * @param modelRoots directories local model sources must lie under
+ * @param allowHosts hosts {@code http(s)} model sources may name (entries of
+ *     {@code --storage-allow-hosts}: host, {@code *.domain}, IP, CIDR or {@code *}); empty: none
  */
 public record StorageSettings(
     Optional<Path> storageConfig,
@@ -22,13 +26,23 @@ public record StorageSettings(
     Path artifactCacheDir,
     long artifactCacheBytes,
     long maxArtifactBytes,
-    Duration downloadTimeout) {
+    Duration downloadTimeout,
+    List<Path> modelRoots,
+    List<String> allowHosts) {
 
   public StorageSettings {
     Objects.requireNonNull(storageConfig, "storageConfig");
     Objects.requireNonNull(pvcRoot, "pvcRoot");
     Objects.requireNonNull(artifactCacheDir, "artifactCacheDir");
     Objects.requireNonNull(downloadTimeout, "downloadTimeout");
+    modelRoots = List.copyOf(modelRoots);
+    allowHosts = List.copyOf(allowHosts);
+    require(!modelRoots.isEmpty(), "--model-roots must name at least one directory");
+    try {
+      new io.densemesh.runtime.storage.HostAllowList(allowHosts);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("--storage-allow-hosts: " + e.getMessage());
+    }
     require(artifactCacheBytes >= 1 << 20,
         "--artifact-cache-size must be at least 1m, got " + artifactCacheBytes);
     require(maxArtifactBytes >= 1, "--max-artifact-size must be >= 1");

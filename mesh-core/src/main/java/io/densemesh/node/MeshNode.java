@@ -42,7 +42,9 @@ import io.densemesh.runtime.onnx.ExecutionDevice;
 import io.densemesh.runtime.onnx.GpuProbe;
 import io.densemesh.runtime.onnx.NvidiaSmi;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
+import io.densemesh.runtime.storage.HostAllowList;
 import io.densemesh.runtime.storage.ModelStorage;
+import io.densemesh.runtime.storage.SourcePolicy;
 import io.densemesh.runtime.storage.StorageConfigs;
 import io.densemesh.runtime.storage.StorageOptions;
 import io.densemesh.runtime.storage.TransferLimits;
@@ -283,7 +285,8 @@ public final class MeshNode implements AutoCloseable {
     return ModelStorage.create(configs,
         new StorageOptions(settings.pvcRoot(), settings.artifactCacheDir(),
             settings.artifactCacheBytes(),
-            new TransferLimits(settings.maxArtifactBytes(), settings.downloadTimeout())),
+            new TransferLimits(settings.maxArtifactBytes(), settings.downloadTimeout()),
+            new SourcePolicy(settings.modelRoots(), new HostAllowList(settings.allowHosts()))),
         metrics, clock);
   }
 

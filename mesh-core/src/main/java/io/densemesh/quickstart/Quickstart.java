@@ -80,6 +80,7 @@ public final class Quickstart {
         "--host", "127.0.0.1",
         "--capacity", Long.toString(options.capacityBytes()),
         "--data-dir", dataDir.resolve("registry").toString(),
+        "--model-roots", modelDir.toString(),
         "--instance-id", "quickstart"), Map.of());
     MeshNode node = MeshNode.start(config, Clock.systemUTC());
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort())

@@ -257,6 +257,9 @@ class MeshIT {
                 .setModelInfo(ModelInfo.newBuilder().setType("onnx")
                     .setPath(model(3).toString())))
             .setMinCopies(2).setMaxCopies(2).setTenant("t1").build());
+    // a sees b's write through its etcd watch: wait for it rather than racing the mirror.
+    await().atMost(Duration.ofSeconds(5)).until(() -> a.node.registry().model("pinned")
+        .isPresent());
     assertThat(a.node.registry().model("pinned").orElseThrow().value().getMinCopies())
         .isEqualTo(2);
     await().atMost(Duration.ofSeconds(20)).until(() ->

@@ -43,6 +43,11 @@ class HttpStorageIT {
   private static final float[] ROW = {1f, 2f, -0.5f, 0f};
   private static final byte[] MODEL = SampleModels.linearClassifier(21, F, C);
 
+  /** The test server is on loopback, which a node refuses unless the operator lists it. */
+  static final String ALLOW = "--storage-allow-hosts";
+  static final String LOOPBACK = "127.0.0.1";
+  static final String[] ALLOW_LOOPBACK = {ALLOW, LOOPBACK};
+
   @TempDir static Path dir;
   static HttpServer server;
   static ExecutorService serverThreads;
@@ -137,7 +142,7 @@ class HttpStorageIT {
 
   @Test
   void loadsOverHttpAndReloadsFromTheDiskCacheWithoutARequest() {
-    try (TestNode node = new TestNode(dir.resolve("good"))) {
+    try (TestNode node = new TestNode(dir.resolve("good"), ALLOW_LOOPBACK)) {
       node.register("web", url("/models/good.onnx"), "");
       assertLogits(node.inference.modelInfer(rawRequest("web", ROW)), 21, ROW);
       assertThat(served("/models/good.onnx")).isEqualTo(1);
@@ -153,7 +158,7 @@ class HttpStorageIT {
   @Test
   void aTruncatedDownloadNeverLoadsNorEntersTheCache() throws IOException {
     Path data = dir.resolve("cut");
-    try (TestNode node = new TestNode(data)) {
+    try (TestNode node = new TestNode(data, ALLOW_LOOPBACK)) {
       node.register("cut", url("/models/truncated.onnx"), "");
       assertLoadFails(node, "cut", "/models/truncated.onnx");
       assertThat(cacheEntries(data)).isZero();
@@ -165,7 +170,7 @@ class HttpStorageIT {
   @Test
   void aBodyNotMatchingItsContentMd5NeverLoads() throws IOException {
     Path data = dir.resolve("corrupt");
-    try (TestNode node = new TestNode(data)) {
+    try (TestNode node = new TestNode(data, ALLOW_LOOPBACK)) {
       node.register("corrupt", url("/models/corrupt.onnx"), "");
       assertLoadFails(node, "corrupt", "is corrupt: MD5");
       assertThat(cacheEntries(data)).isZero();
@@ -175,7 +180,7 @@ class HttpStorageIT {
   @Test
   void aStalledDownloadFailsAtTheDownloadTimeout() throws IOException {
     Path data = dir.resolve("stalled");
-    try (TestNode node = new TestNode(data, "--download-timeout", "1s")) {
+    try (TestNode node = new TestNode(data, "--download-timeout", "1s", ALLOW, LOOPBACK)) {
       node.register("stalled", url("/models/stalled.onnx"), "");
       assertLoadFails(node, "stalled", "did not finish within PT1S");
       assertThat(cacheEntries(data)).isZero();
@@ -184,9 +189,10 @@ class HttpStorageIT {
 
   @Test
   void aMissingUrlAndAnOversizedArtifactAreClearFailures() {
-    try (TestNode node = new TestNode(dir.resolve("limits"), "--max-artifact-size", "100")) {
+    try (TestNode node = new TestNode(dir.resolve("limits"), "--max-artifact-size", "100", ALLOW,
+        LOOPBACK)) {
       node.register("missing", url("/models/none.onnx"), "");
-      assertLoadFails(node, "missing", "does not exist (404");
+      assertLoadFails(node, "missing", "does not exist (HTTP 404)");
       node.register("too-big", url("/models/good.onnx?big"), "");
       assertLoadFails(node, "too-big", "more than the largest artifact allowed");
     }

@@ -72,6 +72,10 @@ public final class NodeProcess implements AutoCloseable {
         "--grpc-port", Integer.toString(grpcPort), "--rest-port", Integer.toString(freePort()),
         "--metrics-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
     command.addAll(List.of(flags));
+    if (!command.contains("--model-roots")) {
+      // Tests write their models beside the node's data directory, in their temp dir.
+      command.addAll(List.of("--model-roots", dir.toAbsolutePath().getParent().toString()));
+    }
     try {
       dir.toFile().mkdirs();
       return new ProcessBuilder(command).redirectErrorStream(true)

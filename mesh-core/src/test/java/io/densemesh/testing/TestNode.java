@@ -36,6 +36,10 @@ public final class TestNode implements AutoCloseable {
         "--rest-port", "0", "--metrics-port", "0", "--data-dir", dataDir.toString(),
         "--instance-id", "test-node"));
     flags.addAll(List.of(extraFlags));
+    if (!flags.contains("--model-roots")) {
+      // Tests write their models beside the node's data directory, in their temp dir.
+      flags.addAll(List.of("--model-roots", dataDir.toAbsolutePath().getParent().toString()));
+    }
     NodeConfig config = ConfigParser.parse(flags, Map.of());
     node = MeshNode.start(config, Clock.systemUTC());
     channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext()

@@ -22,12 +22,22 @@ import java.util.Optional;
  *       for {@code s3} in its {@code bucket} / {@code default_bucket}, for {@code pvc} in its claim.
  *       With no key named, the {@code default_<type>} or {@code default} entry applies
  *       (modelmesh-serving's rule).
+ *   <li>{@code storage_params} may choose the entry's type and bucket only ({@link
+ *       #CLIENT_PARAMS}); anything else is refused, so a client never redirects an entry's
+ *       credentials to an endpoint of its choosing.
  * </ul>
+ *
+ * <p>Which of the resulting locations may be used is {@link SourcePolicy}'s decision.
  */
 public final class LocationResolver {
 
   private static final String SUPPORTED = "file, pvc, http, https, s3";
   private static final String DEFAULT_KEY = "default";
+  /**
+   * What a registration's {@code storage_params} may set: which kind of entry and which bucket.
+   * Endpoint, credentials, region and CA stay the operator's (the storage-config Secret's).
+   */
+  static final java.util.Set<String> CLIENT_PARAMS = java.util.Set.of("type", "bucket");
 
   private final StorageConfigs configs;
   private final Path pvcRoot;
@@ -155,6 +165,12 @@ public final class LocationResolver {
    * anonymous one; with the key's storage_params laid over it.
    */
   private StorageConfigEntry entry(ModelKey key, String typeHint) {
+    for (String name : key.params().keySet()) {
+      if (!CLIENT_PARAMS.contains(name)) {
+        throw new ModelLoadException("storage_params may set only " + new java.util.TreeSet<>(
+            CLIENT_PARAMS) + "; '" + name + "' belongs to the storage-config entry");
+      }
+    }
     StorageConfigEntry base;
     if (key.storageKey().isPresent()) {
       String name = key.storageKey().get();

@@ -21,15 +21,18 @@ public final class ModelStorage implements AutoCloseable {
   private final LocationResolver resolver;
   private final ArtifactDiskCache cache;
   private final TransferLimits limits;
-  private final HttpStore http = new HttpStore();
+  private final SourcePolicy sources;
+  private final HttpStore http;
   private final S3Clients s3Clients;
   private final S3Store s3;
   private final StorageListener listener;
   private final Clock clock;
 
   private ModelStorage(LocationResolver resolver, ArtifactDiskCache cache, TransferLimits limits,
-      StorageListener listener, Clock clock) {
+      SourcePolicy sources, StorageListener listener, Clock clock) {
     this.resolver = resolver;
+    this.sources = sources;
+    this.http = new HttpStore(sources);
     this.cache = cache;
     this.limits = limits;
     this.listener = listener;
@@ -44,14 +47,14 @@ public final class ModelStorage implements AutoCloseable {
     ArtifactDiskCache cache =
         new ArtifactDiskCache(options.cacheDir(), options.cacheBytes(), listener, clock);
     return new ModelStorage(new LocationResolver(configs, options.pvcRoot()), cache,
-        options.limits(), listener, clock);
+        options.limits(), options.sources(), listener, clock);
   }
 
-  /** Local files only (plain paths, file://); for tests and tools without a node. */
+  /** Local files only (plain paths, file://), anywhere; for unit tests without a node. */
   public static ModelStorage localOnly() {
     return new ModelStorage(new LocationResolver(StorageConfigs.empty(), Path.of("/pvc_mounts")),
-        null, new TransferLimits(1, Duration.ofSeconds(1)), StorageListener.NONE,
-        Clock.systemUTC());
+        null, new TransferLimits(1, Duration.ofSeconds(1)), SourcePolicy.unrestricted(),
+        StorageListener.NONE, Clock.systemUTC());
   }
 
   /**
@@ -62,9 +65,12 @@ public final class ModelStorage implements AutoCloseable {
   public StagedArtifact fetch(ModelSpec spec) {
     ArtifactLocation location = resolver.resolve(spec);
     if (location instanceof ArtifactLocation.Local local) {
-      return local(local.path());
+      return local(sources.checkLocal(local.path(), spec.path().trim()));
     }
     ArtifactLocation.Remote remote = (ArtifactLocation.Remote) location;
+    if (remote instanceof ArtifactLocation.Http web) {
+      sources.checkUrl(web.uri()); // refused before any cache or disk work
+    }
     if (cache == null) {
       throw new ModelLoadException("remote storage is not configured here: " + remote.display());
     }
@@ -92,9 +98,6 @@ public final class ModelStorage implements AutoCloseable {
   }
 
   private static StagedArtifact local(Path path) {
-    if (!Files.exists(path)) {
-      throw new ModelLoadException("model path " + path + " does not exist");
-    }
     long size = sizeOnDisk(path);
     return new StagedArtifact() {
       @Override

@@ -10,13 +10,16 @@ import java.util.Objects;
  * @param cacheDir the disk cache of downloaded artifacts
  * @param cacheBytes the disk cache's bound
  * @param limits per-download size and time limits
+ * @param sources which local paths and hosts registrations may name
  */
-public record StorageOptions(Path pvcRoot, Path cacheDir, long cacheBytes, TransferLimits limits) {
+public record StorageOptions(Path pvcRoot, Path cacheDir, long cacheBytes, TransferLimits limits,
+    SourcePolicy sources) {
 
   public StorageOptions {
     Objects.requireNonNull(pvcRoot, "pvcRoot");
     Objects.requireNonNull(cacheDir, "cacheDir");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(sources, "sources");
     if (cacheBytes < 1) {
       throw new IllegalArgumentException("cacheBytes must be >= 1");
     }

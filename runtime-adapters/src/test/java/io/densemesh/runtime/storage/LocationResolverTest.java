@@ -109,6 +109,21 @@ class LocationResolverTest {
   }
 
   @Test
+  void storageParamsCannotRedirectAnEntrysCredentials() {
+    for (String field : new String[] {"endpoint_url", "access_key_id", "secret_access_key",
+        "region", "certificate", "anonymous", "name"}) {
+      assertThatThrownBy(() -> resolve("onnx/mnist", "{\"storage_key\": \"minio\", "
+          + "\"storage_params\": {\"" + field + "\": \"http://169.254.169.254\"}}"))
+          .as(field).isInstanceOf(ModelLoadException.class)
+          .hasMessageContaining("storage_params may set only [bucket, type]; '" + field
+              + "' belongs to the storage-config entry");
+    }
+    assertThatThrownBy(() -> resolve("s3://b/x", "{\"storage_params\": "
+        + "{\"endpoint_url\": \"http://127.0.0.1:1\"}}"))
+        .as("not for anonymous access either").isInstanceOf(ModelLoadException.class);
+  }
+
+  @Test
   void jsonKeyWithoutStorageKeyFallsBackToTheDefaultEntry() {
     ArtifactLocation.S3 s3 = (ArtifactLocation.S3) resolve("onnx/mnist",
         "{\"storage_params\": {\"type\": \"s3\"}}");
