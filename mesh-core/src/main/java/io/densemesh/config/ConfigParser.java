@@ -61,6 +61,11 @@ public final class ConfigParser {
     DEFAULTS.put("max-artifact-size", "4g");
     DEFAULTS.put("download-timeout", "10m");
     DEFAULTS.put("remote-runtime", "");
+    DEFAULTS.put("tls-cert", "");
+    DEFAULTS.put("tls-key", "");
+    DEFAULTS.put("tls-client-ca", "");
+    DEFAULTS.put("tls-mesh-ca", "");
+    DEFAULTS.put("tls-reload", "30s");
     DEFAULTS.put("device", "cpu");
     DEFAULTS.put("gpu-capacity", "");
   }
@@ -130,7 +135,18 @@ public final class ConfigParser {
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),
-        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")));
+        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")),
+        tls(values));
+  }
+
+  private static TlsSettings tls(Map<String, String> values) {
+    return new TlsSettings(path(values.get("tls-cert")), path(values.get("tls-key")),
+        path(values.get("tls-client-ca")), path(values.get("tls-mesh-ca")),
+        duration("--tls-reload", values.get("tls-reload")));
+  }
+
+  private static Optional<Path> path(String text) {
+    return text.isBlank() ? Optional.empty() : Optional.of(Path.of(text.trim()));
   }
 
   private static List<String> list(String text) {

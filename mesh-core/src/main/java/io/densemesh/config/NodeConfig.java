@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param storage where model artifacts come from and are cached
  * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  * @param device where the embedded ONNX runtime runs models (CPU or a CUDA device)
+ * @param tls TLS for the gRPC and REST ports and the links to peers
  */
 public record NodeConfig(
     String host,
@@ -46,7 +47,8 @@ public record NodeConfig(
     MeshConfig mesh,
     StorageSettings storage,
     Optional<RemoteRuntimeOption> remoteRuntime,
-    DeviceSettings device) {
+    DeviceSettings device,
+    TlsSettings tls) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -60,6 +62,10 @@ public record NodeConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(tls, "tls");
+    require(!tls.enabled() || !mesh.usesEtcd() || tls.peerCa().isPresent(),
+        "TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): peers verify each other "
+            + "against it");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.handler.ssl.SslContext;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
@@ -74,8 +75,17 @@ public final class Peers implements AutoCloseable {
 
   /** Plaintext Netty channels to {@code host:port} addresses. */
   public Peers(int maxMessageBytes) {
-    this(address -> NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
+    this(maxMessageBytes, java.util.Optional.empty());
+  }
+
+  /**
+   * Netty channels to {@code host:port} addresses.
+   *
+   * @param tls when present, every link is TLS with this context (mesh CA, this node's
+   *     certificate presented)
+   */
+  public Peers(int maxMessageBytes, java.util.Optional<SslContext> tls) {
+    this(address -> secured(NettyChannelBuilder.forTarget(address), tls)
         // Response callbacks only hand bytes back to the waiting server call (never block):
         // running them on the event loop saves a thread switch per forwarded request.
         .directExecutor()
@@ -91,6 +101,11 @@ public final class Peers implements AutoCloseable {
 
   public Peer peer(String address) {
     return byAddress.computeIfAbsent(address, a -> new Peer(channels.apply(a)));
+  }
+
+  private static NettyChannelBuilder secured(NettyChannelBuilder builder,
+      java.util.Optional<SslContext> tls) {
+    return tls.isPresent() ? builder.sslContext(tls.get()) : builder.usePlaintext();
   }
 
   /** Requests this node has in flight to {@code address}. */

@@ -43,6 +43,7 @@ import io.densemesh.runtime.onnx.GpuProbe;
 import io.densemesh.runtime.onnx.NvidiaSmi;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.storage.HostAllowList;
+import io.densemesh.tls.NodeTls;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.runtime.storage.SourcePolicy;
 import io.densemesh.runtime.storage.StorageConfigs;
@@ -98,6 +99,7 @@ public final class MeshNode implements AutoCloseable {
   private final long startedAt;
   private final LivePolicies policies;
   private final Peers peers;
+  private final Optional<NodeTls> tls;
   private final ExecutorService retries;
   private final String address;
   private final SelfPublisher publisher;
@@ -114,6 +116,7 @@ public final class MeshNode implements AutoCloseable {
     this.startedAt = clock.millis();
     ExecutionDevice device = config.device().device();
     long gpuCapacity = DeviceCheck.gpuCapacity(config.device(), GpuProbe::system); // fails first
+    this.tls = NodeTls.open(config.tls()); // bad TLS material fails the start before anything
     this.registry = openRegistry(config);
     this.metrics = new NodeMetrics();
     OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads(), device,
@@ -142,7 +145,8 @@ public final class MeshNode implements AutoCloseable {
     policies.onSettings(registry.view().config());
 
     String self = config.instanceId();
-    this.peers = new Peers(config.maxMessageBytes());
+    this.peers = new Peers(config.maxMessageBytes(),
+        config.mesh().usesEtcd() ? tls.map(NodeTls::peerClient) : Optional.empty());
     MeshRouter router = new MeshRouter(self, cache, registry, policies, peers, clock,
         config.failureBackoff());
     MeshEvents events = new MeshEvents(registry);
@@ -163,6 +167,7 @@ public final class MeshNode implements AutoCloseable {
     this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(),
             config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
+        .sslContext(tls.map(NodeTls::grpcServer).orElse(null))
         .addService(ServerInterceptors.intercept(
             new InferenceRouting(inference, forwarding, retries).bindService(),
             new MeshHeaders(), new CallMetrics(metrics)))
@@ -374,6 +379,7 @@ public final class MeshNode implements AutoCloseable {
     cache.close();
     peers.close();
     storage.close();
+    tls.ifPresent(NodeTls::close);
     runtimes.close();
     metricsServer.close();
     registry.close();

@@ -58,7 +58,7 @@ class EtcdTlsAuthIT {
 
   static List<String> flags(String... more) {
     List<String> flags = new ArrayList<>(List.of("--etcd", etcd.endpoint(), "--etcd-prefix",
-        PREFIX + "t" + System.nanoTime() + "/", "--etcd-timeout", "5s"));
+        PREFIX + "t" + System.nanoTime() + "/", "--etcd-timeout", "15s"));
     flags.addAll(List.of(more));
     return flags;
   }

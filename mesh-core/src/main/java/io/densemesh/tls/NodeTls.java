@@ -1,0 +1,144 @@
+package io.densemesh.tls;
+
+import io.densemesh.config.ConfigException;
+import io.densemesh.config.TlsSettings;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+
+/**
+ * A node's TLS identity and trust, kept current: the certificate chain and key, the client CA
+ * (mutual TLS on the client-facing ports) and the mesh CA (peer links), each loaded into a
+ * grpc-java {@link AdvancedTlsX509KeyManager}/{@link AdvancedTlsX509TrustManager} that
+ * {@link PemReloader} re-reads every {@link TlsSettings#reloadInterval()} when the files
+ * changed. The Netty and JDK
+ * contexts built here hold those managers, so a new handshake uses the newest files without
+ * rebuilding a server; a file that fails to parse keeps the previous material (and is logged).
+ *
+ * <p>Peers are addressed by IP, so a peer link checks that the other node's certificate chains
+ * to the mesh CA and not that it names the address ({@code CERTIFICATE_ONLY_VERIFICATION}): the
+ * mesh CA issuing only mesh members' certificates is the trust anchor.
+ */
+public final class NodeTls implements AutoCloseable {
+
+  private final AdvancedTlsX509KeyManager identity = new AdvancedTlsX509KeyManager();
+  private final Optional<AdvancedTlsX509TrustManager> clients;
+  private final Optional<AdvancedTlsX509TrustManager> peers;
+  private final List<Runnable> reloads = new ArrayList<>();
+  private final ScheduledExecutorService reloader;
+
+  private NodeTls(TlsSettings settings) {
+    this.reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "tls-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = settings.reloadInterval().toMillis();
+    try {
+      reloads.add(new PemReloader.Identity(settings.cert().orElseThrow(),
+          settings.key().orElseThrow(), identity)::reloadIfChanged);
+      this.clients = trust(settings.clientCa());
+      this.peers = trust(settings.peerCa());
+      reloader.scheduleWithFixedDelay(() -> reloads.forEach(Runnable::run), period, period,
+          TimeUnit.MILLISECONDS);
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      close();
+      throw new ConfigException("TLS material is not usable (--tls-cert, --tls-key, "
+          + "--tls-client-ca, --tls-mesh-ca): " + e.getMessage());
+    }
+  }
+
+  /** The node's TLS, or empty when {@code settings} turn it off. */
+  public static Optional<NodeTls> open(TlsSettings settings) {
+    return settings.enabled() ? Optional.of(new NodeTls(settings)) : Optional.empty();
+  }
+
+  private Optional<AdvancedTlsX509TrustManager> trust(Optional<Path> ca)
+      throws IOException, GeneralSecurityException {
+    if (ca.isEmpty()) {
+      return Optional.empty();
+    }
+    AdvancedTlsX509TrustManager manager = AdvancedTlsX509TrustManager.newBuilder()
+        .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
+        .build();
+    reloads.add(new PemReloader.Trust(ca.get(), manager)::reloadIfChanged);
+    return Optional.of(manager);
+  }
+
+  /** Whether clients of the client-facing ports must present a certificate. */
+  public boolean requiresClientCertificates() {
+    return clients.isPresent();
+  }
+
+  /** For the client-facing gRPC server: the node's certificate, client certificates if set. */
+  public SslContext grpcServer() {
+    return server(clients);
+  }
+
+  /** For a server only mesh members may call: a client certificate from the mesh CA. */
+  public SslContext meshServer() {
+    if (peers.isEmpty()) {
+      throw new ConfigException("mutual TLS among mesh members needs --tls-mesh-ca (or "
+          + "--tls-client-ca)");
+    }
+    return server(peers);
+  }
+
+  private SslContext server(Optional<AdvancedTlsX509TrustManager> trust) {
+    try {
+      SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(identity));
+      trust.ifPresent(t -> builder.trustManager(t).clientAuth(ClientAuth.REQUIRE));
+      return builder.build();
+    } catch (SSLException e) {
+      throw new ConfigException("cannot build the TLS server context: " + e.getMessage());
+    }
+  }
+
+  /**
+   * For links to peers: verifies the mesh CA and presents this node's certificate.
+   *
+   * @throws ConfigException when no mesh CA is configured
+   */
+  public SslContext peerClient() {
+    if (peers.isEmpty()) {
+      throw new ConfigException("TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): "
+          + "peers are verified against it");
+    }
+    try {
+      return GrpcSslContexts.forClient().keyManager(identity).trustManager(peers.get()).build();
+    } catch (SSLException e) {
+      throw new ConfigException("cannot build the peer TLS context: " + e.getMessage());
+    }
+  }
+
+  /** A JDK context for HTTP servers with the same identity and client trust. */
+  public SSLContext jdkServer() {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new javax.net.ssl.KeyManager[] {identity},
+          clients.map(t -> new javax.net.ssl.TrustManager[] {t}).orElse(null), null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new ConfigException("cannot build the REST TLS context: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    reloader.shutdownNow();
+  }
+}
