@@ -50,7 +50,7 @@ class MeshFailoverIT {
   String[] meshFlags(String id) {
     return new String[] {"--instance-id", id, "--etcd", etcd.endpoint(), "--etcd-prefix",
         "/densemesh/failover/", "--lease-ttl", "3s", "--capacity", "1g",
-        "--drain-timeout", "5s"};
+        "--drain-timeout", "5s", "--etcd-timeout", "15s"};
   }
 
   TestNode node(String id) {

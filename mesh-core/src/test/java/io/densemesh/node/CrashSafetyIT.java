@@ -100,7 +100,7 @@ class CrashSafetyIT {
     Path model = Inference.writeModel(dir.resolve("models"), 1);
     try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"))) {
       String[] flags = {"--instance-id", "a", "--etcd", etcd.endpoint(), "--etcd-prefix",
-          "/densemesh/crash/", "--lease-ttl", "3s"};
+          "/densemesh/crash/", "--lease-ttl", "3s", "--etcd-timeout", "15s"};
       List<String> acknowledged;
       try (NodeProcess node = new NodeProcess(dir.resolve("node"), flags)) {
         acknowledged = registerWhileKilled(node, model);

@@ -36,11 +36,21 @@ public final class NodeProcess implements AutoCloseable {
     var health = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
       if (!process.isAlive()) {
-        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log"));
+        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log")
+            + ", which ends: " + lastLines(dir.resolve("node.log")));
       }
       return health.withDeadlineAfter(1, TimeUnit.SECONDS)
           .serverReady(ServerReadyRequest.getDefaultInstance()).getReady();
     });
+  }
+
+  private static String lastLines(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
   }
 
   /** How a node that was expected not to start ended: its exit code and everything it printed. */

@@ -51,7 +51,8 @@ public final class Operator implements AutoCloseable {
     this.mesh = meshFor.apply(cache);
     RuntimeController runtimeController = new RuntimeController(client, cache,
         new WorkloadSettings(config.namespace(), config.nodeImage(), config.defaultReplicas(),
-            config.etcdSecret(), config.storageSecret(), config.adapterImage()));
+            config.etcdSecret(), config.storageSecret(), config.adapterImage(),
+            config.etcdTlsSecret(), config.nodeTlsSecret(), config.allowPrivilegedRuntimes()));
     this.placement = new WorkQueue<>("placement", new PlacementController(client, cache, mesh,
         clock, config.resyncPeriod())::reconcile, BACKOFF);
     IsvcController isvcController = new IsvcController(client, cache, mesh, clock,

@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param meshDeadline deadline of one management call to the mesh
  * @param adapterImage modelmesh-runtime-adapter image for ServingRuntimes with a
  *     {@code builtInAdapter}
+ * @param etcdTlsSecret optional Secret with the nodes' etcd client certificate
+ * @param nodeTlsSecret Secret with the nodes' serving certificate; empty: nodes serve plaintext
+ * @param allowPrivilegedRuntimes whether ServingRuntimes may ask for privileges
  */
 public record OperatorConfig(
     String namespace,
@@ -32,7 +35,10 @@ public record OperatorConfig(
     Duration resyncPeriod,
     Duration statusPollInterval,
     Duration meshDeadline,
-    String adapterImage) {
+    String adapterImage,
+    String etcdTlsSecret,
+    String nodeTlsSecret,
+    boolean allowPrivilegedRuntimes) {
 
   public OperatorConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -49,6 +55,8 @@ public record OperatorConfig(
     require(!storageSecret.isBlank(), "--storage-secret must not be blank");
     Objects.requireNonNull(adapterImage, "adapterImage");
     require(!adapterImage.isBlank(), "--adapter-image must not be blank");
+    Objects.requireNonNull(etcdTlsSecret, "etcdTlsSecret");
+    Objects.requireNonNull(nodeTlsSecret, "nodeTlsSecret");
     require(meshTarget.map(t -> !t.isBlank()).orElse(true), "--mesh-target must not be blank");
     require(resyncPeriod.compareTo(Duration.ofSeconds(1)) >= 0,
         "--resync-period must be at least 1s, got " + resyncPeriod);

@@ -23,6 +23,10 @@ public final class OperatorConfigParser {
     DEFAULTS.put("default-replicas", "1");
     DEFAULTS.put("etcd-secret", "densemesh-etcd");
     DEFAULTS.put("storage-secret", "storage-config");
+    DEFAULTS.put("etcd-tls-secret",
+        io.densemesh.operator.runtime.WorkloadSettings.DEFAULT_ETCD_TLS_SECRET);
+    DEFAULTS.put("node-tls-secret", "");
+    DEFAULTS.put("allow-privileged-runtimes", "false");
     DEFAULTS.put("adapter-image",
         io.densemesh.operator.runtime.WorkloadSettings.DEFAULT_ADAPTER_IMAGE);
     DEFAULTS.put("mesh-target", "");
@@ -86,7 +90,18 @@ public final class OperatorConfigParser {
         duration("--resync-period", values.get("resync-period")),
         duration("--status-poll-interval", values.get("status-poll-interval")),
         duration("--mesh-deadline", values.get("mesh-deadline")),
-        values.get("adapter-image").trim());
+        values.get("adapter-image").trim(),
+        values.get("etcd-tls-secret").trim(), values.get("node-tls-secret").trim(),
+        bool("--allow-privileged-runtimes", values.get("allow-privileged-runtimes")));
+  }
+
+  private static boolean bool(String option, String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(option + ": '" + text
+          + "' is not true or false");
+    };
   }
 
   /** {@code node-image} becomes {@code DM_NODE_IMAGE}. */

@@ -75,11 +75,17 @@ class OperatorIT {
 
   @BeforeEach
   void startOperator() {
-    OperatorConfig config = OperatorConfigParser.parse(List.of("--namespace", NS,
+    operator = startOperator(List.of());
+  }
+
+  Operator startOperator(List<String> extraFlags) {
+    List<String> flags = new java.util.ArrayList<>(List.of("--namespace", NS,
         "--resync-period", "1s", "--status-poll-interval", "200ms",
-        "--node-image", "densemesh/node:it"), Map.of());
+        "--node-image", "densemesh/node:it"));
+    flags.addAll(extraFlags);
+    OperatorConfig config = OperatorConfigParser.parse(flags, Map.of());
     // The target follows the static node, so a test may replace the node (a fresh registry).
-    operator = new Operator(client, config, cache -> new MeshConnector(
+    return new Operator(client, config, cache -> new MeshConnector(
         () -> Optional.of("127.0.0.1:" + node.node.grpcPort()), Duration.ofSeconds(10)),
         Clock.systemUTC()).start();
   }
@@ -213,6 +219,28 @@ class OperatorIT {
       return seed;
     }
     return -1;
+  }
+
+  @Test
+  void aRuntimeAskingForPrivilegesRunsOnlyWhenTheOperatorAllowsIt() {
+    apply(Kinds.SERVING_RUNTIME, ONNX_RUNTIME.replace("densemesh-onnx", "rt-host") + """
+          volumes:
+            - name: host-root
+              hostPath: {path: /}
+        """);
+    apply(Kinds.SERVING_RUNTIME, ONNX_RUNTIME.replace("densemesh-onnx", "rt-plain"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment("densemesh-rt-plain") != null);
+    // Both were reconciled on the same resync cycles; the privileged one got nothing.
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> deployment("densemesh-rt-host") == null);
+    assertThat(deployment("densemesh-rt-plain").getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+
+    operator.close();
+    operator = startOperator(List.of("--allow-privileged-runtimes", "true"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment("densemesh-rt-host") != null);
+    assertThat(deployment("densemesh-rt-host").getSpec().getTemplate().getSpec().getVolumes())
+        .anyMatch(v -> v.getHostPath() != null && v.getHostPath().getPath().equals("/"));
   }
 
   @Test

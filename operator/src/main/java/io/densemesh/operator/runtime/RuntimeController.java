@@ -56,7 +56,8 @@ public final class RuntimeController {
 
   /** Reconciles the objects of the runtime called {@code name}. */
   public Optional<Duration> reconcile(String name) {
-    Optional<RuntimeSpec> runtime = catalog(cache).named(name).filter(RuntimeSpec::servedByMesh);
+    Optional<RuntimeSpec> runtime = catalog(cache).named(name).filter(RuntimeSpec::servedByMesh)
+        .filter(this::permitted);
     Optional<GenericKubernetesResource> owner = cache.servingRuntime(name)
         .or(() -> cache.clusterServingRuntime(name));
     String objectName = RuntimeWorkload.objectName(name);
@@ -95,6 +96,17 @@ public final class RuntimeController {
       client.services().inNamespace(settings.namespace()).resource(service).update();
     }
     return Optional.empty();
+  }
+
+  /** A runtime asking for privileges runs only when the operator allows it. */
+  private boolean permitted(RuntimeSpec runtime) {
+    if (runtime.privileges().isEmpty() || settings.allowPrivilegedRuntimes()) {
+      return true;
+    }
+    log.warn("runtime {} refused: it asks for privileges ({}); the operator runs such runtimes "
+        + "only with --allow-privileged-runtimes", runtime.name(),
+        String.join("; ", runtime.privileges()));
+    return false;
   }
 
   private static boolean sameHash(HasMetadata current, HasMetadata desired) {

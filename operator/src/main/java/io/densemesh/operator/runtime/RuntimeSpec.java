@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param replicas {@code spec.replicas}, empty for the operator's default
  * @param containers {@code spec.containers} as written
  * @param pod pod-level fields carried over to the nodes' pods
+ * @param adapter modelmesh-serving's built-in adapter, if the runtime asks for one
+ * @param privileges what the runtime asks for beyond an ordinary container
+ *     ({@link RuntimePrivileges}); empty for none
  */
 public record RuntimeSpec(
     String name,
@@ -29,7 +32,8 @@ public record RuntimeSpec(
     Optional<Integer> replicas,
     List<Map<String, Object>> containers,
     PodFields pod,
-    Optional<BuiltInAdapter> adapter) {
+    Optional<BuiltInAdapter> adapter,
+    List<String> privileges) {
 
   public static final String REASON = "InvalidRuntimeSpec";
 
@@ -90,7 +94,8 @@ public record RuntimeSpec(
         spec.strings("labels"), spec.strings("annotations"));
     return new RuntimeSpec(runtime.getMetadata().getName(), cluster,
         spec.bool("multiModel").orElse(false), spec.bool("disabled").orElse(false),
-        List.copyOf(formats), replicas, List.copyOf(containers), pod, BuiltInAdapter.from(spec));
+        List.copyOf(formats), replicas, List.copyOf(containers), pod, BuiltInAdapter.from(spec),
+        RuntimePrivileges.requested(spec));
   }
 
   public boolean supports(String format, Optional<String> version) {

@@ -63,6 +63,11 @@ public final class RuntimeWorkload {
   static final String STORAGE_DIR = "/etc/densemesh/storage-config";
   static final String MODELS_VOLUME = "models-dir";
   static final String MODELS_DIR = "/models";
+  static final String ETCD_VOLUME = "etcd-connection";
+  static final String ETCD_DIR = "/etc/densemesh/etcd";
+  static final String TLS_VOLUME = "node-tls";
+  static final String TLS_DIR = "/etc/densemesh/tls";
+  static final String TMP_VOLUME = "tmp";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -133,6 +138,12 @@ public final class RuntimeWorkload {
       volumes.add(new VolumeBuilder().withName(MODELS_VOLUME).withNewEmptyDir().endEmptyDir()
           .build());
     }
+    volumes.add(new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+    volumes.add(PodHardening.etcdConnection(ETCD_VOLUME, settings));
+    if (!settings.nodeTlsSecret().isEmpty()) {
+      volumes.add(new VolumeBuilder().withName(TLS_VOLUME).withNewSecret()
+          .withSecretName(settings.nodeTlsSecret()).endSecret().build());
+    }
     // Optional: without the Secret the directory is empty and only URIs without keys resolve.
     volumes.add(new VolumeBuilder().withName(STORAGE_VOLUME).withNewSecret()
         .withSecretName(settings.storageSecret()).withOptional(true).endSecret().build());
@@ -157,6 +168,7 @@ public final class RuntimeWorkload {
         .withNewTemplate()
         .withNewMetadata().withLabels(podLabels).withAnnotations(podAnnotations).endMetadata()
         .withNewSpec()
+        .withSecurityContext(PodHardening.podDefaults())
         .withContainers(containers)
         .withVolumes(volumes)
         .withNodeSelector(runtime.pod().nodeSelector().isEmpty() ? null
@@ -205,8 +217,16 @@ public final class RuntimeWorkload {
     env.add(new EnvVarBuilder().withName("DM_ADVERTISE_HOST").withNewValueFrom()
         .withNewFieldRef().withFieldPath("status.podIP").endFieldRef().endValueFrom().build());
     env.add(literal("DM_LABELS", placementLabels(runtime)));
-    env.add(secret("DM_ETCD", settings.etcdSecret(), "endpoints", false));
-    env.add(secret("DM_ETCD_PREFIX", settings.etcdSecret(), "prefix", true));
+    // The etcd Secret and the etcd client certificate, projected into one directory.
+    env.add(literal("DM_ETCD_SECRET_DIR", ETCD_DIR));
+    if (!settings.nodeTlsSecret().isEmpty()) {
+      env.add(literal("DM_TLS_CERT", TLS_DIR + "/tls.crt"));
+      env.add(literal("DM_TLS_KEY", TLS_DIR + "/tls.key"));
+      env.add(literal("DM_TLS_MESH_CA", TLS_DIR + "/ca.crt"));
+    }
+    // A read-only root file system: native libraries and caches unpack under /tmp.
+    env.add(literal("HOME", "/tmp"));
+    env.add(literal("DJL_CACHE_DIR", "/tmp/djl"));
     env.add(literal("DM_STORAGE_CONFIG", STORAGE_DIR));
     runtime.adapter().ifPresent(a ->
         env.add(literal("DM_REMOTE_RUNTIME", remoteRuntime(runtime, a))));
@@ -220,6 +240,13 @@ public final class RuntimeWorkload {
     mounts.add(new VolumeMountBuilder().withName(DATA_VOLUME).withMountPath(DATA_DIR).build());
     mounts.add(new VolumeMountBuilder().withName(STORAGE_VOLUME).withMountPath(STORAGE_DIR)
         .withReadOnly(true).build());
+    mounts.add(new VolumeMountBuilder().withName(ETCD_VOLUME).withMountPath(ETCD_DIR)
+        .withReadOnly(true).build());
+    mounts.add(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+    if (!settings.nodeTlsSecret().isEmpty()) {
+      mounts.add(new VolumeMountBuilder().withName(TLS_VOLUME).withMountPath(TLS_DIR)
+          .withReadOnly(true).build());
+    }
     if (tuned.getVolumeMounts() != null) {
       mounts.addAll(tuned.getVolumeMounts());
     }
@@ -239,7 +266,7 @@ public final class RuntimeWorkload {
         .withVolumeMounts(mounts)
         .withReadinessProbe(probe("/v2/health/ready"))
         .withLivenessProbe(probe("/v2/health/live"))
-        .withSecurityContext(tuned.getSecurityContext())
+        .withSecurityContext(PodHardening.restricted())
         .build();
   }
 
@@ -274,6 +301,9 @@ public final class RuntimeWorkload {
             literal("USE_EMBEDDED_PULLER", false),
             literal("ROOT_MODEL_DIR", MODELS_DIR),
             literal("RUNTIME_VERSION", runtime.name()))
+        .withVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp")
+            .build())
+        .withSecurityContext(PodHardening.restricted())
         .build();
   }
 
@@ -305,12 +335,6 @@ public final class RuntimeWorkload {
 
   private static EnvVar literal(String name, Object value) {
     return new EnvVarBuilder().withName(name).withValue(String.valueOf(value)).build();
-  }
-
-  private static EnvVar secret(String name, String secret, String key, boolean optional) {
-    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
-        .withName(secret).withKey(key).withOptional(optional ? Boolean.TRUE : null)
-        .endSecretKeyRef().endValueFrom().build();
   }
 
   static OwnerReference ownerReference(HasMetadata owner) {

@@ -101,11 +101,20 @@ class RuntimeWorkloadTest {
     assertThat(env(node, "DM_GRPC_PORT")).as("the runtime cannot rewire ports").isEqualTo("8033");
     assertThat(env(node, "DM_CAPACITY")).isEqualTo("1g");
     assertThat(env(node, "DM_LABELS")).isEqualTo("format:onnx");
-    assertThat(env(node, "DM_ETCD")).isEqualTo("secret:etcd-conn/endpoints");
-    assertThat(env(node, "DM_ETCD_PREFIX")).isEqualTo("secret:etcd-conn/prefix");
-    assertThat(node.getEnv().stream().filter(e -> e.getName().equals("DM_ETCD_PREFIX"))
-        .map(EnvVar::getValueFrom).findFirst().orElseThrow().getSecretKeyRef().getOptional())
-        .isTrue();
+    assertThat(env(node, "DM_ETCD_SECRET_DIR")).isEqualTo("/etc/densemesh/etcd");
+    assertThat(node.getEnv()).as("no etcd credentials in variables")
+        .noneMatch(e -> e.getName().equals("DM_ETCD") || e.getName().equals("DM_ETCD_PASSWORD"));
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("etcd-connection"))
+        .singleElement().satisfies(v -> {
+          assertThat(v.getProjected().getSources()).extracting(p -> p.getSecret().getName()
+              + (Boolean.TRUE.equals(p.getSecret().getOptional()) ? "?" : ""))
+              .containsExactly("etcd-conn", "densemesh-etcd-client-tls?");
+        });
+    assertThat(node.getVolumeMounts()).anySatisfy(m -> {
+      assertThat(m.getMountPath()).isEqualTo("/etc/densemesh/etcd");
+      assertThat(m.getReadOnly()).isTrue();
+    });
+    assertThat(env(node, "DM_TLS_CERT")).as("TLS only with a node TLS Secret").isNull();
     assertThat(env(node, "DM_INSTANCE_ID")).isEqualTo("field:metadata.name");
     assertThat(env(node, "DM_ADVERTISE_HOST")).isEqualTo("field:status.podIP");
     assertThat(env(node, "DM_STORAGE_CONFIG")).isEqualTo("/etc/densemesh/storage-config");
@@ -139,6 +148,83 @@ class RuntimeWorkloadTest {
         .getMatchLabels());
     assertThat(service.getSpec().getPorts()).extracting(ServicePort::getPort)
         .containsExactly(8033, 8008, 2112);
+  }
+
+  @Test
+  void nodeAndAdapterContainersRunRestrictedAndThePodUsesTheDefaultSeccompProfile() {
+    GenericKubernetesResource owner = onnxRuntime("""
+          builtInAdapter:
+            serverType: triton
+            runtimeManagementPort: 8001
+        """);
+    var pod = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, SETTINGS).deployment()
+        .getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    for (String name : List.of("densemesh", "mm-runtime-adapter")) {
+      Container c = pod.getContainers().stream().filter(x -> x.getName().equals(name))
+          .findFirst().orElseThrow();
+      var security = c.getSecurityContext();
+      assertThat(security.getRunAsNonRoot()).as(name).isTrue();
+      assertThat(security.getReadOnlyRootFilesystem()).as(name).isTrue();
+      assertThat(security.getAllowPrivilegeEscalation()).as(name).isFalse();
+      assertThat(security.getCapabilities().getDrop()).as(name).containsExactly("ALL");
+      assertThat(security.getSeccompProfile().getType()).as(name).isEqualTo("RuntimeDefault");
+      assertThat(c.getVolumeMounts()).as(name + " writes under /tmp")
+          .anyMatch(m -> m.getMountPath().equals("/tmp"));
+    }
+  }
+
+  @Test
+  void aNodeTlsSecretTurnsOnTlsWithTheMeshCa() {
+    WorkloadSettings tls = new WorkloadSettings("serving", "densemesh/node:test", 2, "etcd-conn",
+        "storage-config", WorkloadSettings.DEFAULT_ADAPTER_IMAGE, "etcd-client",
+        "densemesh-node-tls", false);
+    GenericKubernetesResource owner = onnxRuntime("");
+    var pod = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, tls).deployment()
+        .getSpec().getTemplate().getSpec();
+    Container node = pod.getContainers().get(0);
+    assertThat(env(node, "DM_TLS_CERT")).isEqualTo("/etc/densemesh/tls/tls.crt");
+    assertThat(env(node, "DM_TLS_KEY")).isEqualTo("/etc/densemesh/tls/tls.key");
+    assertThat(env(node, "DM_TLS_MESH_CA")).isEqualTo("/etc/densemesh/tls/ca.crt");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("node-tls"))
+        .singleElement().satisfies(v ->
+            assertThat(v.getSecret().getSecretName()).isEqualTo("densemesh-node-tls"));
+  }
+
+  @Test
+  void privilegesARuntimeAsksForAreListed() {
+    assertThat(RuntimeSpec.from(onnxRuntime("")).privileges()).isEmpty();
+    RuntimeSpec greedy = RuntimeSpec.from(onnxRuntime("""
+          hostNetwork: true
+          volumes:
+            - name: host-root
+              hostPath:
+                path: /
+        """));
+    assertThat(greedy.privileges()).containsExactly("spec.hostNetwork: true",
+        "spec.volumes[0].hostPath (volume 'host-root')");
+    GenericKubernetesResource privileged = TestManifests.yaml("""
+        apiVersion: serving.kserve.io/v1alpha1
+        kind: ServingRuntime
+        metadata:
+          name: root-runtime
+        spec:
+          multiModel: true
+          supportedModelFormats: [{name: onnx}]
+          containers:
+            - name: server
+              image: example/server:1
+              securityContext:
+                privileged: true
+                allowPrivilegeEscalation: true
+                capabilities:
+                  add: [SYS_ADMIN]
+        """);
+    assertThat(RuntimeSpec.from(privileged).privileges()).containsExactly(
+        "container 'server' securityContext.privileged: true",
+        "container 'server' securityContext.allowPrivilegeEscalation: true",
+        "container 'server' securityContext.capabilities.add: [SYS_ADMIN]");
   }
 
   @Test
