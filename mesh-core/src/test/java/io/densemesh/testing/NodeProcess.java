@@ -81,6 +81,20 @@ public final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /** The node's operating-system process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The node's gRPC channel (inference, ModelMesh API). */
+  public ManagedChannel channel() {
+    return channel;
+  }
+
   /** SIGKILL: no drain, no lease revoke, connections just drop. */
   public void kill() {
     process.destroyForcibly();
