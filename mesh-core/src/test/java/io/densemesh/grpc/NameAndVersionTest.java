@@ -34,7 +34,7 @@ class NameAndVersionTest {
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("malformed");
   }
 
-  /** Regression (found by RequestPeekFuzzTest's property): the peek took the first of two names. */
+  /** Regression: the peek took the first of two names, the parser the last (RequestPeekFuzzTest). */
   @Test
   void aNameGivenTwiceIsTheLastOneAsForTheParser() {
     byte[] first = ModelInferRequest.newBuilder().setModelName("first").build().toByteArray();

@@ -36,7 +36,8 @@ public final class NodeProcess implements AutoCloseable {
     var health = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
       if (!process.isAlive()) {
-        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log"));
+        throw new IllegalStateException("node process exited; the end of its log:\n"
+            + tail(dir.resolve("node.log")));
       }
       return health.withDeadlineAfter(1, TimeUnit.SECONDS)
           .serverReady(ServerReadyRequest.getDefaultInstance()).getReady();
@@ -78,6 +79,15 @@ public final class NodeProcess implements AutoCloseable {
           .redirectOutput(dir.resolve(log).toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
     }
   }
 
