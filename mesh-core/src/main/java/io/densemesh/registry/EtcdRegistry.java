@@ -76,7 +76,7 @@ public final class EtcdRegistry implements Registry {
 
   private volatile Map<String, Versioned<ModelRecord>> models = new ConcurrentHashMap<>();
   private volatile Map<String, Versioned<VModelRecord>> vmodels = new ConcurrentHashMap<>();
-  private final MeshState live = new MeshState(); // mirror thread only
+  private MeshState live = new MeshState(); // mirror thread only
   private volatile MeshView view = MeshView.EMPTY;
   private long appliedRevision; // guarded by appliedMonitor
   private Watch.Watcher watcher; // mirror thread only
@@ -158,19 +158,26 @@ public final class EtcdRegistry implements Registry {
 
   // ---- mirror -------------------------------------------------------------------------------
 
-  /** Mirror thread. One range read, then a watch from the next revision. */
+  /**
+   * Mirror thread. One range read, then a watch from the next revision. The new state is built
+   * aside and swapped in whole once complete: a reload (which happens exactly during etcd
+   * trouble) never shows readers an empty or half-filled world, and when the range read fails
+   * the previous state stays in place.
+   */
   private void loadAndWatch() {
     GetResponse all = call(kv.get(rootKey, GetOption.builder().isPrefix(true).build()));
     Map<String, Versioned<ModelRecord>> freshModels = new ConcurrentHashMap<>();
     Map<String, Versioned<VModelRecord>> freshVModels = new ConcurrentHashMap<>();
-    this.models = freshModels;
-    this.vmodels = freshVModels;
-    live.clear();
+    MeshState fresh = new MeshState();
     for (KeyValue entry : all.getKvs()) {
-      applyPut(entry);
+      applyPut(entry, fresh, freshModels, freshVModels);
     }
     long revision = all.getHeader().getRevision();
-    publish(revision, true);
+    this.models = freshModels;
+    this.vmodels = freshVModels;
+    this.live = fresh;
+    view = live.snapshot(revision);
+    publish(revision, false);
     WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
     long current = ++generation;
     watcher = client.getWatchClient().watch(rootKey, option,
@@ -195,7 +202,7 @@ public final class EtcdRegistry implements Registry {
       revision = Math.max(revision, entry.getModRevision());
       liveChanged |= event.getEventType() == WatchEvent.EventType.DELETE
           ? applyDelete(string(entry.getKey()))
-          : applyPut(entry);
+          : applyPut(entry, live, models, vmodels);
     }
     if (revision > 0) {
       publish(revision, liveChanged);
@@ -231,8 +238,14 @@ public final class EtcdRegistry implements Registry {
     }
   }
 
+  /** Reloads the mirror now and waits for it (tests: the path a failed watch takes). */
+  void reloadNow(String why) {
+    await(mirror.submit(() -> reload(why)));
+  }
+
   /** @return true when the live part changed */
-  private boolean applyPut(KeyValue entry) {
+  private boolean applyPut(KeyValue entry, MeshState live,
+      Map<String, Versioned<ModelRecord>> models, Map<String, Versioned<VModelRecord>> vmodels) {
     String key = string(entry.getKey()).substring(root.length());
     byte[] value = entry.getValue().getBytes();
     try {
@@ -296,7 +309,7 @@ public final class EtcdRegistry implements Registry {
   }
 
   private void publish(long revision, boolean liveChanged) {
-    if (liveChanged || view == MeshView.EMPTY) {
+    if (liveChanged) {
       view = live.snapshot(revision);
     }
     synchronized (appliedMonitor) {
