@@ -40,6 +40,7 @@ public final class ConfigParser {
     DEFAULTS.put("etcd-prefix", "/densemesh/default/");
     DEFAULTS.put("lease-ttl", "10s");
     DEFAULTS.put("etcd-timeout", "5s");
+    DEFAULTS.put("model-record-cache", "32MiB");
     DEFAULTS.put("advertise-host", "");
     DEFAULTS.put("zone", "");
     DEFAULTS.put("labels", "");
@@ -110,7 +111,8 @@ public final class ConfigParser {
             values.get("advertise-host"),
             values.get("zone"),
             labels(values.get("labels")),
-            duration("--drain-timeout", values.get("drain-timeout"))),
+            duration("--drain-timeout", values.get("drain-timeout")),
+            ByteSize.parse("--model-record-cache", values.get("model-record-cache"))),
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),

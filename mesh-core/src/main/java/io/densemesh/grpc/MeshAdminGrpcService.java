@@ -90,11 +90,7 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
     Unary.run(observer, () -> {
       int limit = request.getLimit() <= 0 ? MAX_PAGE : Math.min(request.getLimit(), MAX_PAGE);
       MeshView view = registry.view();
-      List<ModelRecord> page = registry.models().stream()
-          .filter(m -> m.getModelId().compareTo(request.getAfter()) > 0)
-          .sorted(Comparator.comparing(ModelRecord::getModelId))
-          .limit(limit + 1L)
-          .toList();
+      List<ModelRecord> page = registry.models(request.getAfter(), limit + 1);
       ListModelsResponse.Builder response = ListModelsResponse.newBuilder();
       for (ModelRecord m : page.subList(0, Math.min(limit, page.size()))) {
         response.addModelsBuilder().setModelId(m.getModelId()).setType(m.getType())

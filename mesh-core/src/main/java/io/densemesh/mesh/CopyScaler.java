@@ -132,7 +132,12 @@ public final class CopyScaler implements CacheListener {
 
   /** True for copies eviction must keep: the last ones of a model with min copies. */
   public boolean protectedCopy(String modelId) {
-    Optional<Versioned<ModelRecord>> record = registry.model(modelId);
+    Optional<Versioned<ModelRecord>> record;
+    try {
+      record = registry.model(modelId);
+    } catch (io.densemesh.runtime.error.MeshException unavailable) {
+      return !registry.view().copiesOf(modelId).isEmpty(); // unsure: keep it
+    }
     if (record.isEmpty() || record.get().value().getMinCopies() <= 0) {
       return false;
     }

@@ -135,7 +135,7 @@ public final class MeshNode implements AutoCloseable {
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
     this.policies = new LivePolicies(cache, config.evictionPolicy(),
-        id -> registry.model(id).map(m -> m.value().getTenant()).orElse(""));
+        id -> tenantOf(registry, id));
     registry.addListener(() -> policies.onSettings(registry.view().config()));
     policies.onSettings(registry.view().config());
 
@@ -211,13 +211,22 @@ public final class MeshNode implements AutoCloseable {
   static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
   static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
 
+  /** A resident model's tenant for eviction quotas; "" when the registry cannot say right now. */
+  private static String tenantOf(Registry registry, String modelId) {
+    try {
+      return registry.model(modelId).map(m -> m.value().getTenant()).orElse("");
+    } catch (io.densemesh.runtime.error.MeshException unavailable) {
+      return "";
+    }
+  }
+
   private static Registry openRegistry(NodeConfig config) {
     MeshConfig mesh = config.mesh();
     if (!mesh.usesEtcd()) {
       return new LocalRegistry(config.dataDir());
     }
     return EtcdRegistry.connect(new EtcdSettings(mesh.etcdEndpoints(), mesh.etcdPrefix(),
-        mesh.leaseTtl(), mesh.etcdTimeout()));
+        mesh.leaseTtl(), mesh.etcdTimeout(), mesh.modelCacheBytes()));
   }
 
   private static String advertisedHost(NodeConfig config) {

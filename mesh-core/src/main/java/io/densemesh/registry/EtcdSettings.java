@@ -12,9 +12,16 @@ import java.util.Objects;
  *     under different prefixes
  * @param leaseTtl how long a dead node's live records outlive it
  * @param opTimeout how long one etcd call may take before the caller gets UNAVAILABLE
+ * @param modelCacheBytes heap bound for cached model records ({@link RecordCache})
  */
 public record EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
-    Duration opTimeout) {
+    Duration opTimeout, long modelCacheBytes) {
+
+  /** Settings with the default model record cache. */
+  public EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
+      Duration opTimeout) {
+    this(endpoints, prefix, leaseTtl, opTimeout, 32L << 20);
+  }
 
   public EtcdSettings {
     endpoints = List.copyOf(endpoints);
