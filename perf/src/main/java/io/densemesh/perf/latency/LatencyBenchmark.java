@@ -109,7 +109,7 @@ public final class LatencyBenchmark {
     }
     // (c) DenseMesh node, local hit
     MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
-        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0",
+        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("registry").toString()), Map.of()), Clock.systemUTC());
     try {
       ManagedChannel ch = channel(node.grpcPort());
