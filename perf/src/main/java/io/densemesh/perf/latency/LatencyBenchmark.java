@@ -133,7 +133,7 @@ public final class LatencyBenchmark {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  private static Result measure(String target, int concurrency, int warmup, int seconds,
+  static Result measure(String target, int concurrency, int warmup, int seconds,
       Call call) throws Exception {
     Recorder recorder = new Recorder(3);
     LongAdder done = new LongAdder();
