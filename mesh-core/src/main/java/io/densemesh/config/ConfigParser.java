@@ -54,7 +54,20 @@ public final class ConfigParser {
     DEFAULTS.put("remote-runtime", "");
     DEFAULTS.put("device", "cpu");
     DEFAULTS.put("gpu-capacity", "");
+    DEFAULTS.put("internal-port", "8080");
+    DEFAULTS.put("jwks-file", "");
+    DEFAULTS.put("api-keys-file", "");
+    DEFAULTS.put("jwt-issuer", "");
+    DEFAULTS.put("jwt-audience", "");
+    DEFAULTS.put("jwt-clock-skew", "30s");
+    DEFAULTS.put("jwt-tenant-claim", "tenant");
+    DEFAULTS.put("jwt-role-claim", "role");
+    DEFAULTS.put("mesh-secret-file", "");
+    DEFAULTS.put("insecure", "false");
   }
+
+  /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
+  private static final java.util.Set<String> SWITCHES = java.util.Set.of("insecure");
 
   private ConfigParser() {}
 
@@ -116,7 +129,33 @@ public final class ConfigParser {
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),
-        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")));
+        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")),
+        integer("--internal-port", values.get("internal-port")),
+        auth(values));
+  }
+
+  private static AuthSettings auth(Map<String, String> values) {
+    return new AuthSettings(
+        optionalPath(values.get("jwks-file")),
+        optionalPath(values.get("api-keys-file")),
+        new io.densemesh.auth.JwtRules(values.get("jwt-issuer").trim(),
+            values.get("jwt-audience").trim(),
+            duration("--jwt-clock-skew", values.get("jwt-clock-skew")),
+            values.get("jwt-tenant-claim").trim(), values.get("jwt-role-claim").trim()),
+        bool("--insecure", values.get("insecure")),
+        optionalPath(values.get("mesh-secret-file")));
+  }
+
+  private static Optional<Path> optionalPath(String text) {
+    return text.isBlank() ? Optional.empty() : Optional.of(Path.of(text.trim()));
+  }
+
+  private static boolean bool(String option, String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new ConfigException(option + ": '" + text + "' is not true or false");
+    };
   }
 
   private static List<String> list(String text) {
@@ -180,6 +219,9 @@ public final class ConfigParser {
       if (eq >= 0) {
         value = name.substring(eq + 1);
         name = name.substring(0, eq);
+      } else if (SWITCHES.contains(name)
+          && (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--"))) {
+        value = "true";
       } else {
         if (i + 1 >= rest.size()) {
           throw new ConfigException("--" + name + " needs a value");

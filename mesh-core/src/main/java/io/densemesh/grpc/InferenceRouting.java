@@ -76,7 +76,7 @@ public final class InferenceRouting {
       NameAndVersion named = NameAndVersion.peek(body);
       model = local.resolve(named.name, named.version);
     } catch (RuntimeException e) {
-      out.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
+      out.onError(ErrorMapping.grpcError(e));
       return;
     }
     Context context = Context.current();

@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,19 +70,38 @@ public final class Peers implements AutoCloseable {
     }
   }
 
+  /** Metadata carrying the mesh secret to a peer's internal port. */
+  public static final Metadata.Key<String> MESH_SECRET =
+      Metadata.Key.of("dm-mesh-secret", Metadata.ASCII_STRING_MARSHALLER);
+
   private final Map<String, Peer> byAddress = new ConcurrentHashMap<>();
   private final Function<String, ManagedChannel> channels;
 
   /** Plaintext Netty channels to {@code host:port} addresses. */
   public Peers(int maxMessageBytes) {
-    this(address -> NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
-        // Response callbacks only hand bytes back to the waiting server call (never block):
-        // running them on the event loop saves a thread switch per forwarded request.
-        .directExecutor()
-        .maxInboundMessageSize(maxMessageBytes)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build());
+    this(maxMessageBytes, Optional.empty());
+  }
+
+  /**
+   * Plaintext Netty channels that send the mesh secret, when the mesh uses one, with every call
+   * to a peer's internal port.
+   */
+  public Peers(int maxMessageBytes, Optional<String> meshSecret) {
+    this(address -> {
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+      meshSecret.ifPresent(secret -> {
+        Metadata headers = new Metadata();
+        headers.put(MESH_SECRET, secret);
+        builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+      });
+      return builder.usePlaintext()
+          // Response callbacks only hand bytes back to the waiting server call (never block):
+          // running them on the event loop saves a thread switch per forwarded request.
+          .directExecutor()
+          .maxInboundMessageSize(maxMessageBytes)
+          .keepAliveTime(30, TimeUnit.SECONDS)
+          .build();
+    });
   }
 
   /** @param channels opens the channel to one peer address (in-process ones in unit tests) */

@@ -71,7 +71,8 @@ public final class NodeProcess implements AutoCloseable {
         "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         "io.densemesh.cli.Main", "serve", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpcPort), "--rest-port", Integer.toString(freePort()),
-        "--metrics-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
+        "--metrics-port", Integer.toString(freePort()),
+        "--internal-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
     command.addAll(List.of(flags));
     try {
       dir.toFile().mkdirs();
