@@ -37,6 +37,8 @@ public final class ModelManagement {
 
   static final int MAX_ID_LENGTH = 512;
   private static final int CAS_ATTEMPTS = 16;
+  /** Registry records read per step when counting a tenant's models. */
+  private static final int COUNT_PAGE = 1000;
 
   private final Registry registry;
   private final ModelCache cache;
@@ -154,8 +156,21 @@ public final class ModelManagement {
     if (!scope.scoped() || scope.maxModels() <= 0) {
       return;
     }
-    long held = registry.models().stream()
-        .filter(m -> m.getTenant().equals(scope.tenant())).count();
+    long held = 0;
+    String after = "";
+    // Pages through the registry (records are not all held in memory); stops at the limit.
+    while (held < scope.maxModels()) {
+      List<ModelRecord> page = registry.models(after, COUNT_PAGE);
+      for (ModelRecord m : page) {
+        if (m.getTenant().equals(scope.tenant())) {
+          held++;
+        }
+      }
+      if (page.size() < COUNT_PAGE) {
+        break;
+      }
+      after = page.get(page.size() - 1).getModelId();
+    }
     if (held >= scope.maxModels()) {
       throw new TenantLimitException("tenant '" + scope.tenant() + "' has " + held
           + " models registered, its limit (tenantMaxModels " + scope.maxModels()
