@@ -23,8 +23,9 @@ fi
 JAR=mesh-core/target/densemesh-node.jar
 WORK="$(mktemp -d)"
 GRPC="${GRPC_PORT:-18033}" REST="${REST_PORT:-18008}" METRICS="${METRICS_PORT:-12112}"
+INTERNAL="${INTERNAL_PORT:-18080}"
 java -jar "$JAR" serve --device "$DEVICE" --grpc-port "$GRPC" --rest-port "$REST" \
-  --metrics-port "$METRICS" --data-dir "$WORK/data" --capacity 2g >"$WORK/node.log" 2>&1 &
+  --metrics-port "$METRICS" --internal-port "$INTERNAL" --data-dir "$WORK/data" --capacity 2g >"$WORK/node.log" 2>&1 &
 NODE=$!
 trap 'kill $NODE 2>/dev/null; wait $NODE 2>/dev/null; echo "node log: $WORK/node.log"' EXIT
 for _ in $(seq 1 240); do

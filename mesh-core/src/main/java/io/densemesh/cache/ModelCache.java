@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>Design: entries live in a concurrent map; the first request for a model that is not resident
  * creates its entry and starts the load on a bounded pool ({@code loadingSlots} threads); every
  * request for that model meanwhile waits on the same future (single flight). The memory budget is
- * charged under one lock: a load first reserves a conservative prediction of its size (evicting
+ * charged under one lock: a load first reserves a prediction of its size (its own earlier
+ * measurement; else what models of the same type and similar file size measured, from a
+ * {@link io.densemesh.placement.SizePredictor}; else the runtime's conservative estimate) (evicting
  * what the {@link EvictionPolicy} chooses, only the deficit, never a model with a lease), then the
  * charge is corrected to the size the runtime measured. A model whose files alone exceed the whole
  * capacity, or whose measured size does, fails without evicting anything for it.
@@ -60,6 +62,9 @@ public final class ModelCache implements AutoCloseable {
 
   private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
   private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
+  /** First-load reservations from what models of the same type and file size measured. */
+  private final io.densemesh.placement.SizePredictor sizes =
+      new io.densemesh.placement.SizePredictor();
   private final Map<String, Long> measuredGpuSizes = new ConcurrentHashMap<>();
   private final Cache<String, Failure> failures;
   private final RuntimeRegistry runtimes;
@@ -235,8 +240,10 @@ public final class ModelCache implements AutoCloseable {
             "model '" + id + "' needs at least " + ByteSize.format(onDisk)
                 + ", more than this node's whole capacity of " + ByteSize.format(capacityBytes));
       }
-      long predicted =
-          measuredSizes.getOrDefault(id, runtime.predictSize(entry.spec, artifact));
+      Long measuredBefore = measuredSizes.get(id);
+      long predicted = measuredBefore != null ? measuredBefore
+          : sizes.predict(entry.spec.type(), onDisk)
+              .orElseGet(() -> runtime.predictSize(entry.spec, artifact));
       reserve(entry, predicted <= capacityBytes ? predicted : onDisk,
           measuredGpuSizes.getOrDefault(id, 0L));
       model = runtime.load(entry.spec, artifact);
@@ -254,6 +261,7 @@ public final class ModelCache implements AutoCloseable {
                 + " than this node's whole GPU capacity of " + ByteSize.format(gpuCapacityBytes));
       }
       measuredSizes.put(id, measured);
+      sizes.observe(entry.spec.type(), onDisk, measured);
       measuredGpuSizes.put(id, gpu);
       recharge(entry, measured, gpu);
       entry.stateChanged(clock.millis());

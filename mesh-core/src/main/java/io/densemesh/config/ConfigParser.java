@@ -48,6 +48,7 @@ public final class ConfigParser {
     DEFAULTS.put("etcd-password-file", "");
     DEFAULTS.put("etcd-connection", "");
     DEFAULTS.put("etcd-secret-dir", "");
+    DEFAULTS.put("model-record-cache", "32MiB");
     DEFAULTS.put("advertise-host", "");
     DEFAULTS.put("zone", "");
     DEFAULTS.put("labels", "");
@@ -68,7 +69,20 @@ public final class ConfigParser {
     DEFAULTS.put("tls-reload", "30s");
     DEFAULTS.put("device", "cpu");
     DEFAULTS.put("gpu-capacity", "");
+    DEFAULTS.put("internal-port", "8080");
+    DEFAULTS.put("jwks-file", "");
+    DEFAULTS.put("api-keys-file", "");
+    DEFAULTS.put("jwt-issuer", "");
+    DEFAULTS.put("jwt-audience", "");
+    DEFAULTS.put("jwt-clock-skew", "30s");
+    DEFAULTS.put("jwt-tenant-claim", "tenant");
+    DEFAULTS.put("jwt-role-claim", "role");
+    DEFAULTS.put("mesh-secret-file", "");
+    DEFAULTS.put("insecure", "false");
   }
+
+  /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
+  private static final java.util.Set<String> SWITCHES = java.util.Set.of("insecure");
 
   private ConfigParser() {}
 
@@ -131,22 +145,46 @@ public final class ConfigParser {
             values.get("zone"),
             labels(values.get("labels")),
             duration("--drain-timeout", values.get("drain-timeout")),
+            ByteSize.parse("--model-record-cache", values.get("model-record-cache")),
             etcd.access()),
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),
         DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")),
+        integer("--internal-port", values.get("internal-port")),
+        auth(values),
         tls(values));
   }
 
   private static TlsSettings tls(Map<String, String> values) {
-    return new TlsSettings(path(values.get("tls-cert")), path(values.get("tls-key")),
-        path(values.get("tls-client-ca")), path(values.get("tls-mesh-ca")),
-        duration("--tls-reload", values.get("tls-reload")));
+    return new TlsSettings(optionalPath(values.get("tls-cert")),
+        optionalPath(values.get("tls-key")), optionalPath(values.get("tls-client-ca")),
+        optionalPath(values.get("tls-mesh-ca")), duration("--tls-reload",
+            values.get("tls-reload")));
   }
 
-  private static Optional<Path> path(String text) {
+  private static AuthSettings auth(Map<String, String> values) {
+    return new AuthSettings(
+        optionalPath(values.get("jwks-file")),
+        optionalPath(values.get("api-keys-file")),
+        new io.densemesh.auth.JwtRules(values.get("jwt-issuer").trim(),
+            values.get("jwt-audience").trim(),
+            duration("--jwt-clock-skew", values.get("jwt-clock-skew")),
+            values.get("jwt-tenant-claim").trim(), values.get("jwt-role-claim").trim()),
+        bool("--insecure", values.get("insecure")),
+        optionalPath(values.get("mesh-secret-file")));
+  }
+
+  private static Optional<Path> optionalPath(String text) {
     return text.isBlank() ? Optional.empty() : Optional.of(Path.of(text.trim()));
+  }
+
+  private static boolean bool(String option, String text) {
+    return switch (text.trim().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "1" -> true;
+      case "false", "no", "0" -> false;
+      default -> throw new ConfigException(option + ": '" + text + "' is not true or false");
+    };
   }
 
   private static List<String> list(String text) {
@@ -222,6 +260,9 @@ public final class ConfigParser {
       if (eq >= 0) {
         value = name.substring(eq + 1);
         name = name.substring(0, eq);
+      } else if (SWITCHES.contains(name)
+          && (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--"))) {
+        value = "true";
       } else {
         if (i + 1 >= rest.size()) {
           throw new ConfigException("--" + name + " needs a value");

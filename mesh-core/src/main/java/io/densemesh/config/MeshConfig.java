@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param zone failure zone, for spreading copies
  * @param labels placement labels (a model type {@code t} may require {@code format:t})
  * @param drainTimeout how long a stopping node keeps serving while its models move elsewhere
+ * @param modelCacheBytes heap bound for the model records an etcd node keeps (the rest are read
+ *     from etcd when needed)
  * @param etcdAccess TLS material and user for etcd; checked against the endpoints' schemes
  */
 public record MeshConfig(
@@ -28,6 +30,7 @@ public record MeshConfig(
     String zone,
     Map<String, String> labels,
     Duration drainTimeout,
+    long modelCacheBytes,
     EtcdAccess etcdAccess) {
 
   public MeshConfig {
@@ -55,6 +58,10 @@ public record MeshConfig(
     if (etcdTimeout.isNegative() || etcdTimeout.isZero()) {
       throw new ConfigException("--etcd-timeout must be > 0");
     }
+    if (modelCacheBytes < (64 << 10)) {
+      throw new ConfigException("--model-record-cache must be at least 64KiB, got "
+          + modelCacheBytes + " bytes");
+    }
     if (drainTimeout.isNegative()) {
       throw new ConfigException("--drain-timeout must be >= 0");
     }
@@ -64,9 +71,13 @@ public record MeshConfig(
     return !etcdEndpoints.isEmpty();
   }
 
+  /** Default {@code --model-record-cache}: about 100k typical model records. */
+  public static final long DEFAULT_MODEL_CACHE_BYTES = 32L << 20;
+
   /** The embedded single-node default. */
   public static MeshConfig embedded() {
     return new MeshConfig(List.of(), "/densemesh/default/", Duration.ofSeconds(10),
-        Duration.ofSeconds(5), "", "", Map.of(), Duration.ofSeconds(30), EtcdAccess.NONE);
+        Duration.ofSeconds(5), "", "", Map.of(), Duration.ofSeconds(30),
+        DEFAULT_MODEL_CACHE_BYTES, EtcdAccess.NONE);
   }
 }

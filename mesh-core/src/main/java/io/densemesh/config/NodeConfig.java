@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param storage where model artifacts come from and are cached
  * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  * @param device where the embedded ONNX runtime runs models (CPU or a CUDA device)
+ * @param internalPort node-to-node gRPC port: forwarding and peer control (0 picks a free port)
+ * @param auth client authentication, the mesh secret and whether to listen beyond loopback
  * @param tls TLS for the gRPC and REST ports and the links to peers
  */
 public record NodeConfig(
@@ -48,6 +50,8 @@ public record NodeConfig(
     StorageSettings storage,
     Optional<RemoteRuntimeOption> remoteRuntime,
     DeviceSettings device,
+    int internalPort,
+    AuthSettings auth,
     TlsSettings tls) {
 
   public NodeConfig {
@@ -62,6 +66,8 @@ public record NodeConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(auth, "auth");
+    requirePort("--internal-port", internalPort);
     Objects.requireNonNull(tls, "tls");
     require(!tls.enabled() || !mesh.usesEtcd() || tls.peerCa().isPresent(),
         "TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): peers verify each other "
@@ -80,10 +86,27 @@ public record NodeConfig(
         evictionPolicy.equals("lru") || evictionPolicy.equals("cost-aware"),
         "--eviction must be lru or cost-aware, got '" + evictionPolicy + "'");
     require(!failureBackoff.isNegative(), "--failure-backoff must be >= 0");
-    boolean distinct =
-        (grpcPort == 0 || (grpcPort != restPort && grpcPort != metricsPort))
-            && (restPort == 0 || restPort != metricsPort);
-    require(distinct, "--grpc-port, --rest-port and --metrics-port must differ");
+    java.util.List<Integer> fixed = java.util.stream.IntStream.of(grpcPort, restPort,
+        metricsPort, internalPort).filter(p -> p != 0).boxed().toList();
+    require(fixed.size() == new java.util.HashSet<>(fixed).size(),
+        "--grpc-port, --rest-port, --metrics-port and --internal-port must differ");
+  }
+
+  /**
+   * The address the servers actually bind: {@link #host}, except that a node without
+   * authentication listens on loopback only unless started with {@code --insecure}.
+   */
+  public String bindHost() {
+    return loopbackOnly() ? "127.0.0.1" : host;
+  }
+
+  /** Whether {@link #bindHost} narrowed {@link #host} to loopback (said at start). */
+  public boolean loopbackOnly() {
+    return !auth.enabled() && !auth.insecure() && !isLoopback(host);
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
   }
 
   private static void requirePort(String option, int port) {

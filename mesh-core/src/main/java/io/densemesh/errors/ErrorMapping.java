@@ -6,10 +6,16 @@ import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.ModelLoadException;
 import io.densemesh.runtime.error.ModelNotFoundException;
+import io.densemesh.runtime.error.PermissionDeniedException;
 import io.densemesh.runtime.error.PreconditionFailedException;
+import io.densemesh.runtime.error.TenantLimitException;
+import io.densemesh.runtime.error.UnauthenticatedException;
 import io.densemesh.runtime.error.UnavailableException;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Maps errors to what a client sees. The exception's type decides, never its message. Anything
@@ -18,7 +24,48 @@ import io.grpc.StatusRuntimeException;
  */
 public final class ErrorMapping {
 
+  /** What a client must do to authenticate (RFC 6750), on every 401 / UNAUTHENTICATED answer. */
+  public static final String BEARER_CHALLENGE = "Bearer realm=\"densemesh\"";
+
+  /** gRPC trailer and HTTP header carrying how long to wait before retrying, in milliseconds. */
+  public static final String RETRY_AFTER_MS = "retry-after-ms";
+
+  private static final Metadata.Key<String> WWW_AUTHENTICATE =
+      Metadata.Key.of("www-authenticate", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> RETRY_AFTER_MS_KEY =
+      Metadata.Key.of(RETRY_AFTER_MS, Metadata.ASCII_STRING_MARSHALLER);
+
   private ErrorMapping() {}
+
+  /** The gRPC error a client sees, trailers (challenge, retry hint; never null) included. */
+  public static StatusRuntimeException grpcError(Throwable error) {
+    if (error instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    Metadata trailers = new Metadata();
+    if (error instanceof UnauthenticatedException) {
+      trailers.put(WWW_AUTHENTICATE, BEARER_CHALLENGE);
+    } else if (error instanceof TenantLimitException limit && limit.retryAfter().isPresent()) {
+      trailers.put(RETRY_AFTER_MS_KEY, Long.toString(limit.retryAfter().get().toMillis()));
+    }
+    return grpcStatus(error).asRuntimeException(trailers);
+  }
+
+  /**
+   * Extra response headers for an error on REST: {@code WWW-Authenticate} on 401, and on a
+   * tenant limit {@code Retry-After} in whole seconds (rounded up) plus {@value #RETRY_AFTER_MS}.
+   */
+  public static Map<String, String> httpHeaders(Throwable error) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    if (error instanceof UnauthenticatedException) {
+      headers.put("WWW-Authenticate", BEARER_CHALLENGE);
+    } else if (error instanceof TenantLimitException limit && limit.retryAfter().isPresent()) {
+      long millis = limit.retryAfter().get().toMillis();
+      headers.put("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
+      headers.put(RETRY_AFTER_MS, Long.toString(millis));
+    }
+    return headers;
+  }
 
   /** The gRPC status for an error, carrying its message. */
   public static Status grpcStatus(Throwable error) {
@@ -43,18 +90,30 @@ public final class ErrorMapping {
       return Status.UNAVAILABLE;
     } else if (error instanceof DeadlineExceededException) {
       return Status.DEADLINE_EXCEEDED;
+    } else if (error instanceof UnauthenticatedException) {
+      return Status.UNAUTHENTICATED;
+    } else if (error instanceof PermissionDeniedException) {
+      return Status.PERMISSION_DENIED;
+    } else if (error instanceof TenantLimitException) {
+      return Status.RESOURCE_EXHAUSTED;
     }
     return Status.INTERNAL;
   }
 
   /**
    * The HTTP status for an error on the REST binding: 400 for requests that cannot succeed as
-   * sent (bad input, failed precondition, failed load), 404 unknown model, 409 conflict, 503 when
-   * the node cannot serve now (overload, shutting down), 504 deadline, 500 otherwise.
+   * sent (bad input, failed precondition, failed load), 401 unauthenticated, 403 role not
+   * allowed, 404 unknown model, 409 conflict, 429 a tenant over its limits, 503 when the node
+   * cannot serve now (overload, shutting down), 504 deadline, 500 otherwise.
    */
   public static int httpStatus(Throwable error) {
+    if (error instanceof TenantLimitException) {
+      return 429;
+    }
     return switch (grpcStatus(error).getCode()) {
       case NOT_FOUND -> 404;
+      case UNAUTHENTICATED -> 401;
+      case PERMISSION_DENIED -> 403;
       case INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE -> 400;
       case ALREADY_EXISTS -> 409;
       case RESOURCE_EXHAUSTED, UNAVAILABLE -> 503;

@@ -96,9 +96,13 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     return response.build();
   }
 
+  /**
+   * Resolves what the request names and authorises the caller for it (before any routing): a
+   * model of another tenant fails exactly like a model that is not registered.
+   */
   ModelSpec resolve(String name, String version) {
     state.requireServing();
-    return resolver.resolve(name, MeshHeaders.VMODEL_ID.get(), MeshHeaders.MODEL_ID.get(),
-        version);
+    return resolver.resolveFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
+        MeshHeaders.MODEL_ID.get(), version);
   }
 }

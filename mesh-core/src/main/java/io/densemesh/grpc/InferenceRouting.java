@@ -76,7 +76,7 @@ public final class InferenceRouting {
       NameAndVersion named = NameAndVersion.peek(body);
       model = local.resolve(named.name, named.version);
     } catch (RuntimeException e) {
-      out.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
+      out.onError(ErrorMapping.grpcError(e));
       return;
     }
     Context context = Context.current();
@@ -114,7 +114,12 @@ public final class InferenceRouting {
     });
   }
 
-  /** The model name (field 1) and version (field 2) of a V2 request, read without parsing it. */
+  /**
+   * The model name (field 1) and version (field 2) of a V2 request, read without parsing it. The
+   * whole message is walked (other fields are skipped, not decoded) because protobuf takes the
+   * last occurrence of a field: stopping at the first would let a request route by one name and
+   * be parsed with another.
+   */
   record NameAndVersion(String name, String version) {
 
     static NameAndVersion peek(byte[] body) {
@@ -122,9 +127,7 @@ public final class InferenceRouting {
       String name = "";
       String version = "";
       try {
-        boolean haveName = false;
-        boolean haveVersion = false;
-        while (!(haveName && haveVersion)) {
+        while (true) {
           int tag = in.readTag();
           if (tag == 0) {
             break;
@@ -132,10 +135,8 @@ public final class InferenceRouting {
           int field = tag >>> 3;
           if (field == 1 && (tag & 7) == 2) {
             name = in.readStringRequireUtf8();
-            haveName = true;
           } else if (field == 2 && (tag & 7) == 2) {
             version = in.readStringRequireUtf8();
-            haveVersion = true;
           } else if (!in.skipField(tag)) {
             break;
           }

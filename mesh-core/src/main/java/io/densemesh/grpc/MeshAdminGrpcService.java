@@ -10,6 +10,10 @@ import io.densemesh.api.admin.ModelPolicy;
 import io.densemesh.api.admin.PlacementConfig;
 import io.densemesh.api.admin.RegisterModelWithPolicyRequest;
 import io.densemesh.api.mmesh.ModelStatusInfo;
+import io.densemesh.auth.AccessRules;
+import io.densemesh.auth.Action;
+import io.densemesh.auth.Principal;
+import io.densemesh.auth.TenantGuard;
 import io.densemesh.api.mmesh.RegisterModelRequest;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.api.admin.SetModelPolicyRequest;
@@ -27,26 +31,41 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-/** DenseMesh's own management additions ({@code densemesh.v1.MeshAdmin}). */
+/**
+ * DenseMesh's own management additions ({@code densemesh.v1.MeshAdmin}). Every call needs the
+ * admin role except {@code listModels}, which lists only the caller's tenant's models.
+ */
 public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase {
 
   private static final int MAX_PAGE = 1000;
+  /** Registry records read per step of a listing, and at most per call (a tenant's listing skips others' models). */
+  private static final int SCAN_PAGE = 1000;
+  private static final int MAX_SCAN = 100_000;
   private static final int CAS_ATTEMPTS = 16;
 
   private final Registry registry;
   private final LivePolicies policies;
   private final ModelManagement models;
+  private final TenantGuard guard;
 
-  public MeshAdminGrpcService(Registry registry, LivePolicies policies, ModelManagement models) {
+  public MeshAdminGrpcService(Registry registry, LivePolicies policies, ModelManagement models,
+      TenantGuard guard) {
     this.registry = registry;
     this.policies = policies;
     this.models = models;
+    this.guard = guard;
+  }
+
+  /** Every MeshAdmin call but listModels needs the admin role. */
+  private void requireAdmin() {
+    guard.requireRole(Callers.current(), Action.ADMIN);
   }
 
   @Override
   public void registerModel(RegisterModelWithPolicyRequest request,
       StreamObserver<ModelStatusInfo> observer) {
     Unary.run(observer, () -> {
+      requireAdmin();
       RegisterModelRequest r = request.getRegistration();
       return models.register(r.getModelId(), r.getModelInfo(), r.getLoadNow(), r.getSync(),
           r.getLastUsedTime(), false, request.getMinCopies(),
@@ -58,6 +77,7 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
   public void setModelPolicy(SetModelPolicyRequest request,
       StreamObserver<ModelPolicy> observer) {
     Unary.run(observer, () -> {
+      requireAdmin();
       if (request.getMinCopies() < 0 || request.getMaxCopies() < 0) {
         throw new InvalidInputException("min_copies and max_copies must be >= 0");
       }
@@ -88,23 +108,38 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
   public void listModels(ListModelsRequest request,
       StreamObserver<ListModelsResponse> observer) {
     Unary.run(observer, () -> {
+      Principal caller = Callers.current();
+      guard.requireRole(caller, Action.READ);
       int limit = request.getLimit() <= 0 ? MAX_PAGE : Math.min(request.getLimit(), MAX_PAGE);
       MeshView view = registry.view();
-      List<ModelRecord> page = registry.models().stream()
-          .filter(m -> m.getModelId().compareTo(request.getAfter()) > 0)
-          .sorted(Comparator.comparing(ModelRecord::getModelId))
-          .limit(limit + 1L)
-          .toList();
       ListModelsResponse.Builder response = ListModelsResponse.newBuilder();
-      for (ModelRecord m : page.subList(0, Math.min(limit, page.size()))) {
-        response.addModelsBuilder().setModelId(m.getModelId()).setType(m.getType())
-            .setPath(m.getPath()).addAllLoadedOn(view.loadedOn(m.getModelId()))
-            .setMinCopies(m.getMinCopies()).setMaxCopies(m.getMaxCopies())
-            .setTenant(m.getTenant());
+      String after = request.getAfter();
+      int scanned = 0;
+      while (response.getModelsCount() < limit && scanned < MAX_SCAN) {
+        List<ModelRecord> page = registry.models(after, SCAN_PAGE);
+        for (ModelRecord m : page) {
+          after = m.getModelId();
+          scanned++;
+          if (!AccessRules.sees(caller, m.getTenant())) {
+            continue;
+          }
+          if (response.getModelsCount() == limit) {
+            // One more visible model exists: the page ends at the last one returned.
+            response.setNextAfter(response.getModels(limit - 1).getModelId());
+            return response.build();
+          }
+          response.addModelsBuilder().setModelId(m.getModelId()).setType(m.getType())
+              .setPath(m.getPath()).addAllLoadedOn(view.loadedOn(m.getModelId()))
+              .setMinCopies(m.getMinCopies()).setMaxCopies(m.getMaxCopies())
+              .setTenant(m.getTenant());
+        }
+        if (page.size() < SCAN_PAGE) {
+          return response.build(); // the registry is exhausted
+        }
       }
-      if (page.size() > limit) {
-        response.setNextAfter(page.get(limit - 1).getModelId());
-      }
+      // A full page, or the scan bound for one call reached: continue after what was scanned.
+      response.setNextAfter(response.getModelsCount() == limit
+          ? response.getModels(limit - 1).getModelId() : after);
       return response.build();
     });
   }
@@ -113,6 +148,7 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
   public void setPlacementConfig(PlacementConfig request,
       StreamObserver<PlacementConfig> observer) {
     Unary.run(observer, () -> {
+      requireAdmin();
       try {
         policies.parse(request.getSettingsMap());
       } catch (IllegalArgumentException e) {
@@ -126,14 +162,17 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
   @Override
   public void getPlacementConfig(GetPlacementConfigRequest request,
       StreamObserver<PlacementConfig> observer) {
-    Unary.run(observer, () ->
-        PlacementConfig.newBuilder().putAllSettings(registry.view().config()).build());
+    Unary.run(observer, () -> {
+      requireAdmin();
+      return PlacementConfig.newBuilder().putAllSettings(registry.view().config()).build();
+    });
   }
 
   @Override
   public void listInstances(ListInstancesRequest request,
       StreamObserver<ListInstancesResponse> observer) {
     Unary.run(observer, () -> {
+      requireAdmin();
       ListInstancesResponse.Builder response = ListInstancesResponse.newBuilder();
       registry.view().instances().values().stream()
           .sorted(Comparator.comparing(InstanceRecord::getInstanceId))

@@ -25,7 +25,7 @@ public final class Unary {
       if (ErrorMapping.internal(e)) {
         log.error("internal error", e);
       }
-      observer.onError(ErrorMapping.grpcStatus(e).asRuntimeException());
+      observer.onError(ErrorMapping.grpcError(e));
       return;
     }
     observer.onNext(response);

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -144,17 +145,19 @@ public final class CopyLoader {
   }
 
   private void awaitLoadedSomewhere(String modelId) {
+    CompletableFuture<MeshView> loaded = events.when(v -> v.copiesOf(modelId).values().stream()
+        .anyMatch(c -> c.getState() == CopyRecord.State.LOADED
+            && v.instances().containsKey(c.getInstanceId())), loadTimeout);
     try {
-      events.when(v -> v.copiesOf(modelId).values().stream()
-              .anyMatch(c -> c.getState() == CopyRecord.State.LOADED
-                  && v.instances().containsKey(c.getInstanceId())))
-          .get(loadTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new DeadlineExceededException(
-          "model '" + modelId + "' did not finish loading within " + loadTimeout);
+      loaded.get();
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof TimeoutException) {
+        throw new DeadlineExceededException(
+            "model '" + modelId + "' did not finish loading within " + loadTimeout);
+      }
       throw new UnavailableException("waiting for " + modelId + " failed: " + e.getCause(), e);
     } catch (InterruptedException e) {
+      loaded.cancel(false); // ends the wait now rather than at its deadline
       Thread.currentThread().interrupt();
       throw new UnavailableException("interrupted while waiting for " + modelId);
     }

@@ -44,7 +44,7 @@ public final class CopyScaler implements CacheListener {
   private final Clock clock;
   private final Duration period;
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
-  private final Map<String, Long> lastScaleUp = new ConcurrentHashMap<>();
+  private final ScaleUpThrottle throttle;
   private long lastTickMillis;
 
   public CopyScaler(String self, ModelCache cache, Registry registry, LivePolicies policies,
@@ -56,6 +56,7 @@ public final class CopyScaler implements CacheListener {
     this.loader = loader;
     this.clock = clock;
     this.period = period;
+    this.throttle = new ScaleUpThrottle(2 * period.toMillis());
     this.lastTickMillis = clock.millis();
   }
 
@@ -109,6 +110,7 @@ public final class CopyScaler implements CacheListener {
       }
     }
     requests.keySet().retainAll(local.keySet());
+    throttle.prune(now, local.keySet());
   }
 
   private long lastUse(String id, long count, long now) {
@@ -116,11 +118,9 @@ public final class CopyScaler implements CacheListener {
   }
 
   private void scaleUp(String id, ModelRecord r, long now) {
-    Long last = lastScaleUp.get(id);
-    if (last != null && now - last < 2 * period.toMillis()) {
+    if (!throttle.tryAcquire(id, now)) {
       return; // the previous scale-up may not be visible yet
     }
-    lastScaleUp.put(id, now);
     try {
       if (loader.addCopy(ModelResolver.specOf(r), new HashSet<>())) {
         log.info("model {} is busy; adding a copy", id);
@@ -132,7 +132,12 @@ public final class CopyScaler implements CacheListener {
 
   /** True for copies eviction must keep: the last ones of a model with min copies. */
   public boolean protectedCopy(String modelId) {
-    Optional<Versioned<ModelRecord>> record = registry.model(modelId);
+    Optional<Versioned<ModelRecord>> record;
+    try {
+      record = registry.model(modelId);
+    } catch (io.densemesh.runtime.error.MeshException unavailable) {
+      return !registry.view().copiesOf(modelId).isEmpty(); // unsure: keep it
+    }
     if (record.isEmpty() || record.get().value().getMinCopies() <= 0) {
       return false;
     }

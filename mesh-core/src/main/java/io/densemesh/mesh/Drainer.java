@@ -88,7 +88,8 @@ public final class Drainer {
       try {
         if (loader.addCopy(ModelResolver.specOf(record.get().value()), Set.of(self))) {
           moved.add(events.when(v -> v.copiesOf(id).values().stream().anyMatch(c ->
-              !c.getInstanceId().equals(self) && c.getState() == CopyRecord.State.LOADED)));
+              !c.getInstanceId().equals(self) && c.getState() == CopyRecord.State.LOADED),
+              timeout));
         }
       } catch (RuntimeException ex) {
         log.warn("drain: cannot move {}: {}", id, ex.getMessage());

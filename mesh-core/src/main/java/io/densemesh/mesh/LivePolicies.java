@@ -1,8 +1,10 @@
 package io.densemesh.mesh;
 
+import io.densemesh.auth.TenantLimits;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.placement.PolicyConfig;
 import io.densemesh.placement.PolicySet;
+import io.densemesh.placement.TenantQuotas;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class LivePolicies {
   public static final String LOADING = "loadingConcurrency";
   public static final String PROACTIVE = "proactiveLoading";
 
-  /** Every accepted key. */
+  /** Every accepted key (plus the per-tenant limits, see {@link TenantLimits}). */
   public static final List<String> KEYS;
 
   static {
@@ -34,6 +36,9 @@ public final class LivePolicies {
     keys.add(HEADROOM);
     keys.add(LOADING);
     keys.add(PROACTIVE);
+    keys.add(TenantLimits.RATE);
+    keys.add(TenantLimits.BURST);
+    keys.add(TenantLimits.MAX_MODELS);
     KEYS = List.copyOf(keys);
   }
 
@@ -47,9 +52,10 @@ public final class LivePolicies {
    * @param headroomFraction share of capacity kept free
    * @param loadingConcurrency loads at once; 0 keeps the node's own setting
    * @param proactiveLoading whether the leader loads registered models into a mostly empty mesh
+   * @param tenants per-tenant limits: request rate, models registered, resident share
    */
   public record Applied(PolicySet policies, double headroomFraction, int loadingConcurrency,
-      boolean proactiveLoading) {}
+      boolean proactiveLoading, TenantLimits tenants) {}
 
   private final ModelCache cache;
   private final PolicyConfig base;
@@ -66,12 +72,14 @@ public final class LivePolicies {
         "placement", "p2c-pending",
         "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
         PolicyConfig.recommended());
-    this.current = new Applied(PolicySet.from(base), 0, 0, true);
+    this.current = new Applied(PolicySet.from(base), 0, 0, true, TenantLimits.none());
   }
 
   /** Parses and validates settings; nothing is applied. */
   public Applied parse(Map<String, String> settings) {
     Map<String, String> policy = new HashMap<>(settings);
+    TenantLimits tenants = TenantLimits.parse(settings);
+    policy.keySet().removeIf(TenantLimits::owns);
     String headroom = policy.remove(HEADROOM);
     String loading = policy.remove(LOADING);
     String proactive = policy.remove(PROACTIVE);
@@ -101,8 +109,13 @@ public final class LivePolicies {
         throw new IllegalArgumentException(LOADING + " must be 1..256: " + loading);
       }
     }
-    return new Applied(PolicySet.from(config), headroomFraction, concurrency,
-        proactive == null || proactive.trim().equals("true"));
+    PolicySet set = PolicySet.from(config);
+    if (!tenants.quotaFractions().isEmpty()) {
+      set = new PolicySet(set.config(), set.placement(), set.eviction(), set.copies(),
+          new TenantQuotas(config.tenantQuotaFraction(), tenants.quotaFractions()));
+    }
+    return new Applied(set, headroomFraction, concurrency,
+        proactive == null || proactive.trim().equals("true"), tenants);
   }
 
   /** Applies settings seen in the registry if they changed; invalid ones are logged, not used. */

@@ -2,21 +2,27 @@ package io.densemesh.mesh;
 
 import io.densemesh.registry.MeshView;
 import io.densemesh.registry.Registry;
-import java.util.List;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
  * Futures that complete when the registry view satisfies a condition (a copy became LOADED
  * somewhere, say), checked after each view change rather than by polling.
+ *
+ * <p>Every wait has a deadline: at it the future fails with {@link
+ * java.util.concurrent.TimeoutException} and the waiter is gone, so waits that never succeed
+ * (a load nobody finishes, a caller that gave up) cannot pile up. Cancelling also ends a wait.
  */
 public final class MeshEvents {
 
   private record Waiter(Predicate<MeshView> condition, CompletableFuture<MeshView> done) {}
 
   private final Registry registry;
-  private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
+  private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
 
   public MeshEvents(Registry registry) {
     this.registry = registry;
@@ -24,16 +30,21 @@ public final class MeshEvents {
   }
 
   /**
-   * Completes (on the registry's notifier thread) once {@code condition} holds, or
-   * exceptionally if the condition throws. Waiting is bounded by the caller ({@code get} with a
-   * timeout); a future the caller cancels stops being checked.
+   * Completes (on the registry's notifier thread) once {@code condition} holds; exceptionally
+   * if the condition throws, or with a TimeoutException after {@code timeout}.
    */
-  public CompletableFuture<MeshView> when(Predicate<MeshView> condition) {
+  public CompletableFuture<MeshView> when(Predicate<MeshView> condition, Duration timeout) {
     Waiter waiter = new Waiter(condition, new CompletableFuture<>());
     waiters.add(waiter);
-    check(); // it may hold already
     waiter.done.whenComplete((v, e) -> waiters.remove(waiter));
+    waiter.done.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    check(); // it may hold already
     return waiter.done;
+  }
+
+  /** Waits in progress. */
+  public int waiting() {
+    return waiters.size();
   }
 
   private void check() {

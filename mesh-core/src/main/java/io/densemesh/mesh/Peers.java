@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,28 +71,49 @@ public final class Peers implements AutoCloseable {
     }
   }
 
+  /** Metadata carrying the mesh secret to a peer's internal port. */
+  public static final Metadata.Key<String> MESH_SECRET =
+      Metadata.Key.of("dm-mesh-secret", Metadata.ASCII_STRING_MARSHALLER);
+
   private final Map<String, Peer> byAddress = new ConcurrentHashMap<>();
   private final Function<String, ManagedChannel> channels;
 
   /** Plaintext Netty channels to {@code host:port} addresses. */
   public Peers(int maxMessageBytes) {
-    this(maxMessageBytes, java.util.Optional.empty());
+    this(maxMessageBytes, Optional.empty());
   }
 
   /**
-   * Netty channels to {@code host:port} addresses.
+   * Plaintext Netty channels that send the mesh secret, when the mesh uses one, with every call
+   * to a peer's internal port.
+   */
+  public Peers(int maxMessageBytes, Optional<String> meshSecret) {
+    this(maxMessageBytes, meshSecret, Optional.empty());
+  }
+
+  /**
+   * Netty channels to peers' internal ports.
    *
-   * @param tls when present, every link is TLS with this context (mesh CA, this node's
+   * @param meshSecret sent with every call when the mesh uses one
+   * @param tls when present, every link is TLS with this context (mesh CA verified, this node's
    *     certificate presented)
    */
-  public Peers(int maxMessageBytes, java.util.Optional<SslContext> tls) {
-    this(address -> secured(NettyChannelBuilder.forTarget(address), tls)
-        // Response callbacks only hand bytes back to the waiting server call (never block):
-        // running them on the event loop saves a thread switch per forwarded request.
-        .directExecutor()
-        .maxInboundMessageSize(maxMessageBytes)
-        .keepAliveTime(30, TimeUnit.SECONDS)
-        .build());
+  public Peers(int maxMessageBytes, Optional<String> meshSecret, Optional<SslContext> tls) {
+    this(address -> {
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+      meshSecret.ifPresent(secret -> {
+        Metadata headers = new Metadata();
+        headers.put(MESH_SECRET, secret);
+        builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+      });
+      return secured(builder, tls)
+          // Response callbacks only hand bytes back to the waiting server call (never block):
+          // running them on the event loop saves a thread switch per forwarded request.
+          .directExecutor()
+          .maxInboundMessageSize(maxMessageBytes)
+          .keepAliveTime(30, TimeUnit.SECONDS)
+          .build();
+    });
   }
 
   /** @param channels opens the channel to one peer address (in-process ones in unit tests) */
@@ -104,7 +126,7 @@ public final class Peers implements AutoCloseable {
   }
 
   private static NettyChannelBuilder secured(NettyChannelBuilder builder,
-      java.util.Optional<SslContext> tls) {
+      Optional<SslContext> tls) {
     return tls.isPresent() ? builder.sslContext(tls.get()) : builder.usePlaintext();
   }
 

@@ -38,6 +38,8 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(SelfPublisher.class);
   private static final int MAX_FAILURE_RECORDS = 5;
+  static final long PUBLISH_FLOOR_MILLIS = 1000;
+  static final long REFRESH_MILLIS = 10_000;
 
   private final String self;
   private final Registry registry;
@@ -138,15 +140,22 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
     }
   }
 
+  /**
+   * Writes the instance record when it is missing, on a meaningful change (at most once per
+   * {@link #PUBLISH_FLOOR_MILLIS}), and on any change once {@link #REFRESH_MILLIS} passed: an
+   * idle node writes nothing, a busy one about once a second.
+   */
   private void publishInstance(MeshView view) {
     InstanceRecord now = instance.get().setInstanceId(self).build();
     boolean missing = !view.instances().containsKey(self);
-    boolean changed = !now.equals(published);
-    boolean due = clock.millis() - publishedAtMillis >= 1000;
-    // Usage figures change all the time and wait for the next second; starting to drain must
-    // reach placement at once (Drainer.drain publishes before it chooses where copies go).
+    long since = clock.millis() - publishedAtMillis;
+    boolean due = since >= PUBLISH_FLOOR_MILLIS
+        && (InstanceChanges.meaningful(published, now)
+            || (since >= REFRESH_MILLIS && !now.equals(published)));
+    // Starting to drain must reach placement at once (Drainer.drain publishes before it
+    // chooses where copies go), without waiting for the floor interval.
     boolean drainingChanged = published != null && now.getDraining() != published.getDraining();
-    if (missing || drainingChanged || (changed && due)) {
+    if (missing || drainingChanged || due) {
       registry.putInstance(now);
       published = now;
       publishedAtMillis = clock.millis();

@@ -49,6 +49,7 @@ public final class NodeMetrics implements CacheListener, StorageListener {
   private final Counter artifactHits;
   private final Counter artifactMisses;
   private final Counter artifactEvictions;
+  private final Counter artifactDamaged;
   private final Counter downloadsOk;
   private final Counter downloadsFailed;
   private final Counter downloadBytes;
@@ -80,6 +81,9 @@ public final class NodeMetrics implements CacheListener, StorageListener {
         .description("Remote model artifacts not on local disk (downloaded)").register(registry);
     artifactEvictions = Counter.builder("densemesh.artifact.cache.evictions")
         .description("Artifacts removed from the disk cache to keep it within its bound")
+        .register(registry);
+    artifactDamaged = Counter.builder("densemesh.artifact.cache.damaged")
+        .description("Cached artifacts that failed their size or digest check (fetched again)")
         .register(registry);
     downloadsOk = Counter.builder("densemesh.artifact.downloads").tag("result", "success")
         .description("Artifact downloads").register(registry);
@@ -196,6 +200,11 @@ public final class NodeMetrics implements CacheListener, StorageListener {
   @Override
   public void artifactEvicted(long bytes) {
     artifactEvictions.increment();
+  }
+
+  @Override
+  public void artifactCacheDamaged() {
+    artifactDamaged.increment();
   }
 
   /** Prometheus text exposition. */

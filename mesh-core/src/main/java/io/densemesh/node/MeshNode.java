@@ -1,6 +1,12 @@
 package io.densemesh.node;
 
 import io.densemesh.api.registry.InstanceRecord;
+import io.densemesh.auth.Authenticator;
+import io.densemesh.auth.ClientGate;
+import io.densemesh.auth.TenantGuard;
+import io.densemesh.auth.TenantRates;
+import io.densemesh.grpc.ClientEdge;
+import io.densemesh.grpc.InternalEdge;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
@@ -93,6 +99,9 @@ public final class MeshNode implements AutoCloseable {
   private final ModelCache cache;
   private final RuntimeRegistry runtimes;
   private final Server grpc;
+  private final Server internal;
+  private final TenantRates rates;
+  private final Optional<Authenticator> authenticator;
   private final RestServer rest;
   private final MetricsServer metricsServer;
   private final Clock clock;
@@ -117,6 +126,8 @@ public final class MeshNode implements AutoCloseable {
     ExecutionDevice device = config.device().device();
     long gpuCapacity = DeviceCheck.gpuCapacity(config.device(), GpuProbe::system); // fails first
     this.tls = NodeTls.open(config.tls()); // bad TLS material fails the start before anything
+    this.authenticator = ClientSecurity.authenticator(config.auth(), clock);
+    Optional<String> meshSecret = ClientSecurity.meshSecret(config);
     this.registry = openRegistry(config);
     this.metrics = new NodeMetrics();
     OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads(), device,
@@ -140,12 +151,18 @@ public final class MeshNode implements AutoCloseable {
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
     this.policies = new LivePolicies(cache, config.evictionPolicy(),
-        id -> registry.model(id).map(m -> m.value().getTenant()).orElse(""));
-    registry.addListener(() -> policies.onSettings(registry.view().config()));
+        id -> tenantOf(registry, id));
+    this.rates = new TenantRates(clock);
+    registry.addListener(() -> {
+      policies.onSettings(registry.view().config());
+      rates.update(policies.applied().tenants());
+    });
     policies.onSettings(registry.view().config());
+    rates.update(policies.applied().tenants());
+    TenantGuard guard = new TenantGuard(id -> registry.model(id).map(m -> m.value().getTenant()));
 
     String self = config.instanceId();
-    this.peers = new Peers(config.maxMessageBytes(),
+    this.peers = new Peers(config.maxMessageBytes(), meshSecret,
         config.mesh().usesEtcd() ? tls.map(NodeTls::peerClient) : Optional.empty());
     MeshRouter router = new MeshRouter(self, cache, registry, policies, peers, clock,
         config.failureBackoff());
@@ -164,21 +181,40 @@ public final class MeshNode implements AutoCloseable {
     this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
     InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(),
+    InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
+    // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
+    // before any routing. No node-to-node service is registered here.
+    ClientGate gate = new ClientGate(authenticator, rates);
+    ClientEdge edge = new ClientEdge(gate);
+    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(),
             config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
         .sslContext(tls.map(NodeTls::grpcServer).orElse(null))
+        .addService(ServerInterceptors.intercept(routing.bindService(),
+            new MeshHeaders(), edge, new CallMetrics(metrics)))
         .addService(ServerInterceptors.intercept(
-            new InferenceRouting(inference, forwarding, retries).bindService(),
-            new MeshHeaders(), new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
+            new ModelMeshGrpcService(models, vmodels, guard, rates), edge,
             new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies, models),
+        .addService(ServerInterceptors.intercept(
+            new MeshAdminGrpcService(registry, policies, models, guard), edge,
             new CallMetrics(metrics)))
-        .addService(new PeerControlGrpcService(resolver, loader, cache, state))
         .build()
         .start();
-    this.address = advertisedHost(config) + ":" + grpc.getPort();
+    // Internal port: forwarded inference (with its dm-* routing hints) and peer control, for
+    // mesh peers only; what arrives here was authorised where it entered the mesh.
+    InternalEdge internalEdge = new InternalEdge(meshSecret);
+    this.internal = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(),
+            config.internalPort()))
+        .maxInboundMessageSize(config.maxMessageBytes())
+        // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
+        .sslContext(tls.map(NodeTls::internalServer).orElse(null))
+        .addService(ServerInterceptors.intercept(routing.bindService(),
+            new MeshHeaders(), internalEdge, new CallMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(
+            new PeerControlGrpcService(resolver, loader, cache, state), internalEdge))
+        .build()
+        .start();
+    this.address = advertisedHost(config) + ":" + internal.getPort();
 
     this.publisher = new SelfPublisher(self, registry, cache, clock, this::instanceRecord);
     this.scaler = new CopyScaler(self, cache, registry, policies, loader, clock,
@@ -197,26 +233,41 @@ public final class MeshNode implements AutoCloseable {
         SCALE_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     chores.scheduleWithFixedDelay(() -> quietly(leader::tick), 0, LEADER_PERIOD.toMillis(),
         TimeUnit.MILLISECONDS);
+    authenticator.ifPresent(a -> chores.scheduleWithFixedDelay(() -> quietly(a::refresh),
+        CREDENTIAL_CHECK.toMillis(), CREDENTIAL_CHECK.toMillis(), TimeUnit.MILLISECONDS));
     chores.scheduleWithFixedDelay(() -> quietly(() -> peers.retainOnly(
             registry.view().instances().values().stream().map(InstanceRecord::getAddress)
                 .toList())),
         10, 10, TimeUnit.SECONDS);
 
-    this.rest = new RestServer(config.host(), config.restPort(), resolver,
+    this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding,
             id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout(), retries),
-        state, metrics, config.maxMessageBytes());
-    this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
+        state, metrics, config.maxMessageBytes(), gate);
+    this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
-    log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, device {}"
-        + " (GPU capacity {} bytes), registry {}",
-        self, address, restPort(), metricsPort(), cache.capacityBytes(), device, gpuCapacity,
+    ClientSecurity.announce(config, meshSecret.isPresent());
+    log.info("node {} ready: gRPC {}:{}, internal {}, REST :{}, metrics :{}, capacity {} bytes,"
+        + " device {} (GPU capacity {} bytes), registry {}",
+        self, config.bindHost(), grpcPort(), address, restPort(), metricsPort(),
+        cache.capacityBytes(), device, gpuCapacity,
         config.mesh().usesEtcd() ? "etcd " + config.mesh().etcdEndpoints() + " "
             + config.mesh().etcdPrefix() : "embedded in " + config.dataDir());
   }
 
   static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
   static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
+  /** How often the credential files are checked for changes. */
+  static final Duration CREDENTIAL_CHECK = Duration.ofSeconds(1);
+
+  /** A resident model's tenant for eviction quotas; "" when the registry cannot say right now. */
+  private static String tenantOf(Registry registry, String modelId) {
+    try {
+      return registry.model(modelId).map(m -> m.value().getTenant()).orElse("");
+    } catch (io.densemesh.runtime.error.MeshException unavailable) {
+      return "";
+    }
+  }
 
   private static Registry openRegistry(NodeConfig config) {
     MeshConfig mesh = config.mesh();
@@ -224,14 +275,14 @@ public final class MeshNode implements AutoCloseable {
       return new LocalRegistry(config.dataDir());
     }
     return EtcdRegistry.connect(new EtcdSettings(mesh.etcdEndpoints(), mesh.etcdPrefix(),
-        mesh.leaseTtl(), mesh.etcdTimeout(), mesh.etcdAccess()));
+        mesh.leaseTtl(), mesh.etcdTimeout(), mesh.modelCacheBytes(), mesh.etcdAccess()));
   }
 
   private static String advertisedHost(NodeConfig config) {
     if (!config.mesh().advertiseHost().isEmpty()) {
       return config.mesh().advertiseHost();
     }
-    String host = config.host();
+    String host = config.bindHost();
     if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
       try {
         return InetAddress.getLocalHost().getHostAddress();
@@ -314,6 +365,11 @@ public final class MeshNode implements AutoCloseable {
     return grpc.getPort();
   }
 
+  /** The node-to-node port (forwarding, peer control). */
+  public int internalPort() {
+    return internal.getPort();
+  }
+
   public int restPort() {
     return rest.port();
   }
@@ -365,14 +421,9 @@ public final class MeshNode implements AutoCloseable {
     state.markStopping();
     grpc.shutdown();
     rest.close();
-    try {
-      if (!grpc.awaitTermination(10, TimeUnit.SECONDS)) {
-        grpc.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      grpc.shutdownNow();
-    }
+    awaitStopped(grpc);
+    internal.shutdown();
+    awaitStopped(internal);
     chores.shutdownNow();
     publisher.close();
     retries.shutdownNow();
@@ -384,6 +435,17 @@ public final class MeshNode implements AutoCloseable {
     metricsServer.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
+  }
+
+  private static void awaitStopped(Server server) {
+    try {
+      if (!server.awaitTermination(10, TimeUnit.SECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
   }
 
   /** Forwards cache events to vmodel transitions once those exist. */

@@ -77,6 +77,7 @@ public final class Quickstart {
         "--grpc-port", port == null ? ConfigParser.defaultOf("grpc-port") : port,
         "--rest-port", port == null ? ConfigParser.defaultOf("rest-port") : port,
         "--metrics-port", port == null ? ConfigParser.defaultOf("metrics-port") : port,
+        "--internal-port", port == null ? ConfigParser.defaultOf("internal-port") : port,
         "--host", "127.0.0.1",
         "--capacity", Long.toString(options.capacityBytes()),
         "--data-dir", dataDir.resolve("registry").toString(),

@@ -19,6 +19,7 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
@@ -47,12 +48,20 @@ import org.slf4j.LoggerFactory;
  * {@code instances/<id>}, {@code copies/<model>/<instance>}, {@code claims/<model>} and
  * {@code leader} bound to this session's lease ({@link EtcdSession}).
  *
- * <p>Reads never call etcd: one range read plus one prefix watch from the returned revision
- * keep a mirror, changed only on a single serial executor, which publishes an immutable
- * {@link MeshView} after each batch. A write waits until the mirror has applied its revision,
- * so this node reads its own writes. Racing writes are settled by etcd transactions: versions
+ * <p>Live records and vmodels are mirrored: one range read per prefix plus one prefix watch
+ * from the returned revision keep a mirror, changed only on a single serial executor, which
+ * publishes an immutable {@link MeshView} after each batch. Model records are not mirrored (a
+ * node's memory must not grow with the registered count): a bounded {@link RecordCache} holds
+ * the ones this node read recently, filled by point reads on a miss and kept fresh by the same
+ * watch; {@link #models(String, int)} pages through etcd. A write waits until the mirror has
+ * applied its revision, so this node reads its own writes (a cached record is updated by then;
+ * an uncached one is read from etcd). Racing writes are settled by etcd transactions: versions
  * are etcd mod revisions. When the watch fails (etcd compacted past it, or it was closed), the
- * mirror reloads everything and watches again, retrying until etcd answers.
+ * mirror reloads and watches again, retrying until etcd answers; the reloaded state is built
+ * aside and swapped in whole.
+ *
+ * <p>Model records are stored compactly: the id is the key's last segment and is not repeated
+ * in the value.
  */
 public final class EtcdRegistry implements Registry {
 
@@ -74,9 +83,22 @@ public final class EtcdRegistry implements Registry {
   private final ChangeListeners listeners = new ChangeListeners();
   private final Object appliedMonitor = new Object();
 
-  private volatile Map<String, Versioned<ModelRecord>> models = new ConcurrentHashMap<>();
+  /** Skipped model changes remembered by id (see {@link RecordCache}). */
+  private static final int SKIPPED_CHANGES = 16_384;
+
+  private final RecordCache<ModelRecord> models;
+  private final java.util.Set<String> prefetching = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.ThreadPoolExecutor prefetcher =
+      new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+          new java.util.concurrent.ArrayBlockingQueue<>(4096), r -> {
+            Thread t = new Thread(r, "registry-prefetch");
+            t.setDaemon(true);
+            return t;
+          }, new java.util.concurrent.ThreadPoolExecutor.AbortPolicy());
+  private final java.util.concurrent.atomic.AtomicLong modelCount =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile Map<String, Versioned<VModelRecord>> vmodels = new ConcurrentHashMap<>();
-  private final MeshState live = new MeshState(); // mirror thread only
+  private MeshState live = new MeshState(); // mirror thread only
   private volatile MeshView view = MeshView.EMPTY;
   private long appliedRevision; // guarded by appliedMonitor
   private Watch.Watcher watcher; // mirror thread only
@@ -89,6 +111,8 @@ public final class EtcdRegistry implements Registry {
     this.rootKey = bytes(root);
     this.opTimeout = settings.opTimeout();
     this.settings = settings;
+    this.models = new RecordCache<>(settings.modelCacheBytes(), ModelRecord::getSerializedSize,
+        SKIPPED_CHANGES, Runnable::run);
     this.client = newClient(settings);
     this.kv = client.getKVClient();
     this.mirror = Executors.newSingleThreadExecutor(r -> {
@@ -143,7 +167,7 @@ public final class EtcdRegistry implements Registry {
       registry.await(registry.mirror.submit(registry::loadAndWatch));
       registry.session.open();
       log.info("registry: etcd {} under {}: {} models, {} vmodels, {} instances",
-          registry.endpoints, registry.root, registry.models.size(), registry.vmodels.size(),
+          registry.endpoints, registry.root, registry.modelCount.get(), registry.vmodels.size(),
           registry.view.instances().size());
       return registry;
     } catch (UnavailableException e) {
@@ -160,18 +184,39 @@ public final class EtcdRegistry implements Registry {
 
   // ---- mirror -------------------------------------------------------------------------------
 
-  /** Mirror thread. One range read, then a watch from the next revision. */
+  /**
+   * Mirror thread. One range read, then a watch from the next revision. The new state is built
+   * aside and swapped in whole once complete: a reload (which happens exactly during etcd
+   * trouble) never shows readers an empty or half-filled world, and when the range read fails
+   * the previous state stays in place.
+   */
   private void loadAndWatch() {
-    GetResponse all = call(kv.get(rootKey, GetOption.builder().isPrefix(true).build()));
-    Map<String, Versioned<ModelRecord>> freshModels = new ConcurrentHashMap<>();
+    List<Op> reads = new ArrayList<>();
+    for (String prefix : List.of(Keys.VMODELS, Keys.INSTANCES, Keys.COPIES, Keys.CLAIMS,
+        Keys.CONFIG)) {
+      reads.add(Op.get(key(prefix), prefixOf(key(prefix)).build()));
+    }
+    reads.add(Op.get(key(Keys.LEADER), GetOption.DEFAULT));
+    reads.add(Op.get(key(Keys.MODELS), prefixOf(key(Keys.MODELS)).withCountOnly(true).build()));
+    TxnResponse all = txn(t -> t.Then(reads.toArray(Op[]::new)));
     Map<String, Versioned<VModelRecord>> freshVModels = new ConcurrentHashMap<>();
-    this.models = freshModels;
-    this.vmodels = freshVModels;
-    live.clear();
-    for (KeyValue entry : all.getKvs()) {
-      applyPut(entry);
+    MeshState fresh = new MeshState();
+    List<GetResponse> got = all.getGetResponses();
+    for (GetResponse range : got.subList(0, got.size() - 1)) {
+      for (KeyValue entry : range.getKvs()) {
+        applyPut(entry, fresh, freshVModels);
+      }
     }
     long revision = all.getHeader().getRevision();
+    this.vmodels = freshVModels;
+    this.live = fresh;
+    modelCount.set(got.get(got.size() - 1).getCount());
+    List<String> cached = models.restartAt(revision);
+    if (!cached.isEmpty()) {
+      refresh(cached);
+    }
+    fresh.snapshot(revision).copies().keySet().forEach(this::prefetch);
+    view = live.snapshot(revision);
     publish(revision, true);
     WatchOption option = WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
     long current = ++generation;
@@ -191,17 +236,24 @@ public final class EtcdRegistry implements Registry {
 
   private void apply(WatchResponse response) {
     long revision = 0;
-    boolean liveChanged = false;
+    int changed = UNCHANGED;
     for (WatchEvent event : response.getEvents()) {
       KeyValue entry = event.getKeyValue();
       revision = Math.max(revision, entry.getModRevision());
-      liveChanged |= event.getEventType() == WatchEvent.EventType.DELETE
-          ? applyDelete(string(entry.getKey()))
-          : applyPut(entry);
+      changed |= event.getEventType() == WatchEvent.EventType.DELETE
+          ? applyDelete(entry)
+          : applyPut(entry, live, vmodels);
     }
     if (revision > 0) {
-      publish(revision, liveChanged);
+      if ((changed & LIVE) != 0) {
+        view = live.snapshot(revision);
+      }
+      publish(revision, changed != UNCHANGED);
     }
+  }
+
+  private static GetOption.Builder prefixOf(ByteSequence key) {
+    return GetOption.builder().withRange(OptionsUtil.prefixEndOf(key));
   }
 
   /**
@@ -233,23 +285,96 @@ public final class EtcdRegistry implements Registry {
     }
   }
 
-  /** @return true when the live part changed */
-  private boolean applyPut(KeyValue entry) {
+  /**
+   * Reads a model's record into the cache in the background when a copy of it appears: a model
+   * loaded anywhere in the mesh is one any node may have to route, also while etcd is away. So
+   * the cache holds what is active mesh-wide (bounded by the mesh's copies), not what is
+   * registered. Best effort: a full queue or an unreachable etcd just skips it.
+   */
+  private void prefetch(String modelId) {
+    if (closed || models.get(modelId) != null || !prefetching.add(modelId)) {
+      return;
+    }
+    try {
+      prefetcher.execute(() -> {
+        try {
+          model(modelId);
+        } catch (RuntimeException e) {
+          log.debug("prefetching model record {} failed: {}", modelId, e.getMessage());
+        } finally {
+          prefetching.remove(modelId);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException full) {
+      prefetching.remove(modelId);
+    }
+  }
+
+  /**
+   * After a reload: re-reads the cached model records in the background (changes made while the
+   * watch was down were missed); until then readers keep the cached ones. Stops at the first
+   * failure: the next reload starts over.
+   */
+  private void refresh(List<String> ids) {
+    try {
+      prefetcher.execute(() -> {
+        for (String id : ids) {
+          if (closed) {
+            return;
+          }
+          try {
+            GetResponse read = call(kv.get(key(Keys.MODELS + id)));
+            long revision = read.getHeader().getRevision();
+            if (read.getKvs().isEmpty()) {
+              models.absent(id, revision);
+            } else {
+              KeyValue entry = read.getKvs().get(0);
+              models.offer(id, new Versioned<>(ModelRecords.decodeOrThrow(id,
+                  entry.getValue().getBytes()), entry.getModRevision()), revision);
+            }
+          } catch (RuntimeException e) {
+            log.debug("refreshing cached model records stopped: {}", e.getMessage());
+            return;
+          }
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException full) {
+      log.debug("model record refresh skipped: prefetch queue full");
+    }
+  }
+
+  /** Reloads the mirror now and waits for it (tests: the path a failed watch takes). */
+  void reloadNow(String why) {
+    await(mirror.submit(() -> reload(why)));
+  }
+
+  private static final int UNCHANGED = 0;
+  private static final int RECORD = 1;
+  private static final int LIVE = 2;
+
+  /** @return what changed: {@link #LIVE} (the view), {@link #RECORD} (a mirrored record) */
+  private int applyPut(KeyValue entry, MeshState live,
+      Map<String, Versioned<VModelRecord>> vmodels) {
     String key = string(entry.getKey()).substring(root.length());
     byte[] value = entry.getValue().getBytes();
     try {
       if (key.startsWith(Keys.MODELS)) {
-        ModelRecord record = ModelRecord.parseFrom(value);
-        models.put(record.getModelId(), new Versioned<>(record, entry.getModRevision()));
-        return false;
+        String id = key.substring(Keys.MODELS.length());
+        if (entry.getVersion() == 1) {
+          modelCount.incrementAndGet();
+        }
+        return models.put(id, entry.getModRevision(), () -> ModelRecords.decodeOrThrow(id, value))
+            ? RECORD : UNCHANGED;
       } else if (key.startsWith(Keys.VMODELS)) {
         VModelRecord record = VModelRecord.parseFrom(value);
         vmodels.put(record.getVmodelId(), new Versioned<>(record, entry.getModRevision()));
-        return false;
+        return RECORD;
       } else if (key.startsWith(Keys.INSTANCES)) {
         live.putInstance(InstanceRecord.parseFrom(value));
       } else if (key.startsWith(Keys.COPIES)) {
-        live.putCopy(CopyRecord.parseFrom(value));
+        CopyRecord copy = CopyRecord.parseFrom(value);
+        live.putCopy(copy);
+        prefetch(copy.getModelId());
       } else if (key.startsWith(Keys.CLAIMS)) {
         live.putClaim(key.substring(Keys.CLAIMS.length()), new String(value,
             StandardCharsets.UTF_8));
@@ -259,30 +384,31 @@ public final class EtcdRegistry implements Registry {
       } else if (key.equals(Keys.LEADER)) {
         live.leader(new String(value, StandardCharsets.UTF_8));
       } else {
-        return false;
+        return UNCHANGED;
       }
-      return true;
-    } catch (InvalidProtocolBufferException e) {
+      return LIVE;
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
       log.warn("registry key {} holds an unreadable record; ignored: {}", key, e.getMessage());
-      return false;
+      return UNCHANGED;
     }
   }
 
-  private boolean applyDelete(String fullKey) {
-    String key = fullKey.substring(root.length());
+  private int applyDelete(KeyValue entry) {
+    String key = string(entry.getKey()).substring(root.length());
     if (key.startsWith(Keys.MODELS)) {
-      models.remove(key.substring(Keys.MODELS.length()));
-      return false;
+      modelCount.decrementAndGet();
+      return models.delete(key.substring(Keys.MODELS.length()), entry.getModRevision())
+          ? RECORD : UNCHANGED;
     } else if (key.startsWith(Keys.VMODELS)) {
       vmodels.remove(key.substring(Keys.VMODELS.length()));
-      return false;
+      return RECORD;
     } else if (key.startsWith(Keys.INSTANCES)) {
       live.removeInstance(key.substring(Keys.INSTANCES.length()));
     } else if (key.startsWith(Keys.COPIES)) {
       String rest = key.substring(Keys.COPIES.length());
       int slash = rest.lastIndexOf('/');
       if (slash <= 0) {
-        return false;
+        return UNCHANGED;
       }
       live.removeCopy(rest.substring(0, slash), rest.substring(slash + 1));
     } else if (key.startsWith(Keys.CLAIMS)) {
@@ -292,20 +418,20 @@ public final class EtcdRegistry implements Registry {
     } else if (key.equals(Keys.LEADER)) {
       live.leader("");
     } else {
-      return false;
+      return UNCHANGED;
     }
-    return true;
+    return LIVE;
   }
 
-  private void publish(long revision, boolean liveChanged) {
-    if (liveChanged || view == MeshView.EMPTY) {
-      view = live.snapshot(revision);
-    }
+  /** Marks {@code revision} applied (waking writers) and runs the listeners when it mattered. */
+  private void publish(long revision, boolean changed) {
     synchronized (appliedMonitor) {
       appliedRevision = Math.max(appliedRevision, revision);
       appliedMonitor.notifyAll();
     }
-    notifyListeners();
+    if (changed) {
+      notifyListeners();
+    }
   }
 
   private void notifyListeners() {
@@ -334,21 +460,74 @@ public final class EtcdRegistry implements Registry {
 
   // ---- reads (mirror) -----------------------------------------------------------------------
 
+  /**
+   * From the cache, or (on a miss) one point read from etcd whose answer is cached when it is
+   * provably current.
+   *
+   * @throws UnavailableException on a miss while etcd cannot be reached
+   */
   @Override
   public Optional<Versioned<ModelRecord>> model(String modelId) {
-    return Optional.ofNullable(models.get(modelId));
+    Versioned<ModelRecord> cached = models.get(modelId);
+    if (cached != null) {
+      return Optional.of(cached);
+    }
+    if (modelId == null || modelId.isEmpty()) {
+      return Optional.empty();
+    }
+    GetResponse read = call(kv.get(key(Keys.MODELS + modelId)));
+    if (read.getKvs().isEmpty()) {
+      return Optional.empty();
+    }
+    KeyValue entry = read.getKvs().get(0);
+    try {
+      Versioned<ModelRecord> found = new Versioned<>(
+          ModelRecords.decode(modelId, entry.getValue().getBytes()), entry.getModRevision());
+      models.offer(modelId, found, read.getHeader().getRevision());
+      return Optional.of(found);
+    } catch (InvalidProtocolBufferException e) {
+      log.warn("model record {} is unreadable; treated as absent: {}", modelId, e.getMessage());
+      return Optional.empty();
+    }
   }
 
+  /** One range read of at most {@code limit} records; nothing is cached. */
   @Override
-  public List<ModelRecord> models() {
-    List<ModelRecord> all = new ArrayList<>(models.size());
-    models.values().forEach(v -> all.add(v.value()));
-    return all;
+  public List<ModelRecord> models(String after, int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    ByteSequence prefix = key(Keys.MODELS);
+    ByteSequence from = after == null || after.isEmpty() ? prefix
+        : key(Keys.MODELS + after + "\0");
+    GetResponse page = call(kv.get(from, prefixOf(prefix).withLimit(limit).build()));
+    List<ModelRecord> out = new ArrayList<>(page.getKvs().size());
+    int strip = root.length() + Keys.MODELS.length();
+    for (KeyValue entry : page.getKvs()) {
+      String id = string(entry.getKey()).substring(strip);
+      try {
+        out.add(ModelRecords.decode(id, entry.getValue().getBytes()));
+      } catch (InvalidProtocolBufferException e) {
+        log.warn("model record {} is unreadable; skipped: {}", id, e.getMessage());
+      }
+    }
+    return out;
   }
 
+  /** Counted once at load, then kept by the watch (creates and deletes): no etcd call. */
   @Override
   public int modelCount() {
+    return (int) Math.min(Integer.MAX_VALUE, modelCount.get());
+  }
+
+  /** Model records cached now (for metrics and tests). */
+  public long cachedModels() {
     return models.size();
+  }
+
+  /** The cached record of a model, without reading etcd (tests). */
+  public Optional<Versioned<ModelRecord>> cachedModel(String modelId) {
+    return Optional.ofNullable(models.get(modelId));
   }
 
   @Override
@@ -400,8 +579,11 @@ public final class EtcdRegistry implements Registry {
 
   @Override
   public Optional<Long> putModel(ModelRecord record, long expectedVersion) {
-    return putIfVersion(key(Keys.MODELS + record.getModelId()), record.toByteArray(),
-        expectedVersion);
+    Optional<Long> version = putIfVersion(key(Keys.MODELS + record.getModelId()),
+        ModelRecords.encode(record), expectedVersion);
+    // This node just saw the record: cache it (unless a newer change was already skipped).
+    version.ifPresent(v -> models.offer(record.getModelId(), new Versioned<>(record, v), v));
+    return version;
   }
 
   @Override
@@ -605,6 +787,7 @@ public final class EtcdRegistry implements Registry {
     });
     session.close();
     mirror.shutdown();
+    prefetcher.shutdownNow();
     try {
       mirror.awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -13,15 +13,16 @@ import java.util.Objects;
  *     under different prefixes
  * @param leaseTtl how long a dead node's live records outlive it
  * @param opTimeout how long one etcd call may take before the caller gets UNAVAILABLE
+ * @param modelCacheBytes heap bound for cached model records ({@link RecordCache})
  * @param access TLS material and user; must fit the endpoints' schemes
  */
 public record EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
-    Duration opTimeout, EtcdAccess access) {
+    Duration opTimeout, long modelCacheBytes, EtcdAccess access) {
 
-  /** Plain {@code http} etcd without a user. */
+  /** Settings with the default model record cache, plain {@code http} etcd without a user. */
   public EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl,
       Duration opTimeout) {
-    this(endpoints, prefix, leaseTtl, opTimeout, EtcdAccess.NONE);
+    this(endpoints, prefix, leaseTtl, opTimeout, 32L << 20, EtcdAccess.NONE);
   }
 
   public EtcdSettings {

@@ -32,7 +32,8 @@ public final class LocalRegistry implements Registry {
 
   private static final Logger log = LoggerFactory.getLogger(LocalRegistry.class);
 
-  private final Map<String, Versioned<ModelRecord>> models = new HashMap<>();
+  private final java.util.TreeMap<String, Versioned<ModelRecord>> models =
+      new java.util.TreeMap<>();
   private final Map<String, Versioned<VModelRecord>> vmodels = new HashMap<>();
   private final MeshState live = new MeshState();
   private final ChangeListeners listeners = new ChangeListeners();
@@ -119,10 +120,16 @@ public final class LocalRegistry implements Registry {
   }
 
   @Override
-  public synchronized List<ModelRecord> models() {
-    List<ModelRecord> all = new ArrayList<>(models.size());
-    models.values().forEach(v -> all.add(v.value()));
-    return all;
+  public synchronized List<ModelRecord> models(String after, int limit) {
+    List<ModelRecord> page = new ArrayList<>(Math.min(Math.max(limit, 0), models.size()));
+    for (Versioned<ModelRecord> v : (after == null || after.isEmpty() ? models
+        : models.tailMap(after, false)).values()) {
+      if (page.size() >= limit) {
+        break;
+      }
+      page.add(v.value());
+    }
+    return page;
   }
 
   @Override

@@ -22,13 +22,23 @@ import java.util.Optional;
  * without calling the backing store.
  *
  * <p>Implementations throw {@link io.densemesh.runtime.error.UnavailableException} when the
- * backing store cannot be reached; reads never call it.
+ * backing store cannot be reached. Reads of the live view and of vmodels never call it; a model
+ * read may (a registry that keeps only recently used model records reads a missing one from the
+ * store), and listing models always pages through it.
  */
 public interface Registry extends AutoCloseable {
 
+  /**
+   * The model's current record; read-your-writes, and a model registered through another node
+   * is found as soon as that node's write returned.
+   */
   Optional<Versioned<ModelRecord>> model(String modelId);
 
-  List<ModelRecord> models();
+  /**
+   * One page of models in id order: at most {@code limit} records whose ids sort after
+   * {@code after} ("" for the first page). Never materialises the whole registry.
+   */
+  List<ModelRecord> models(String after, int limit);
 
   /** Number of registered models, without copying them. */
   int modelCount();

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.densemesh.auth.ClientGate;
+import io.densemesh.auth.Principal;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.node.NodeState;
@@ -23,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * KServe V2 REST: {@code GET /v2/health/live}, {@code GET /v2/health/ready}, {@code GET /v2},
  * {@code GET /v2/models/{m}[/versions/{v}]}, {@code GET .../ready}, {@code POST .../infer}.
  * Errors are {@code {"error": "..."}} with the status from {@link ErrorMapping}. The
- * {@code mm-vmodel-id}/{@code mm-model-id} headers work as on gRPC.
+ * {@code mm-vmodel-id}/{@code mm-model-id} headers work as on gRPC. Every call but the health
+ * probes passes the {@link ClientGate} (bearer token, tenant rate) and is authorised against the
+ * model's tenant before routing; errors carry {@code WWW-Authenticate} / {@code Retry-After}.
  */
 public final class RestServer implements AutoCloseable {
 
@@ -51,9 +56,12 @@ public final class RestServer implements AutoCloseable {
   private final NodeState state;
   private final NodeMetrics metrics;
   private final int maxBodyBytes;
+  private final ClientGate gate;
 
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
-      NodeState state, NodeMetrics metrics, int maxBodyBytes) throws IOException {
+      NodeState state, NodeMetrics metrics, int maxBodyBytes, ClientGate gate)
+      throws IOException {
+    this.gate = gate;
     this.resolver = resolver;
     this.serving = serving;
     this.state = state;
@@ -76,7 +84,11 @@ public final class RestServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private record Reply(int status, JsonNode body) {}
+  private record Reply(int status, JsonNode body, Map<String, String> headers) {
+    Reply(int status, JsonNode body) {
+      this(status, body, Map.of());
+    }
+  }
 
   private void handle(HttpExchange exchange) {
     long start = System.nanoTime();
@@ -95,24 +107,26 @@ public final class RestServer implements AutoCloseable {
             json.createObjectNode().put("ready", state.ready())));
       } else if (path.equals("/v2") || path.equals("/v2/")) {
         route = "ServerMetadata";
+        admit(exchange);
         reply = get(method, this::serverMetadata);
       } else if (m.matches()) {
+        Principal caller = admit(exchange);
         String model = m.group(1);
         String version = m.group(2);
         String action = m.group(3) == null ? "" : m.group(3);
         switch (action) {
           case "/ready" -> {
             route = "ModelReady";
-            reply = get(method, () -> modelReady(exchange, model, version));
+            reply = get(method, () -> modelReady(exchange, caller, model, version));
           }
           case "/infer" -> {
             route = "ModelInfer";
-            reply = method.equals("POST") ? infer(exchange, model, version)
+            reply = method.equals("POST") ? infer(exchange, caller, model, version)
                 : new Reply(405, error("use POST for infer"));
           }
           default -> {
             route = "ModelMetadata";
-            reply = get(method, () -> modelMetadata(exchange, model, version));
+            reply = get(method, () -> modelMetadata(exchange, caller, model, version));
           }
         }
       } else {
@@ -123,7 +137,7 @@ public final class RestServer implements AutoCloseable {
         log.error("internal error", e);
       }
       reply = new Reply(ErrorMapping.httpStatus(e), error(ErrorMapping.grpcStatus(e)
-          .getDescription()));
+          .getDescription()), ErrorMapping.httpHeaders(e));
     }
     send(exchange, reply);
     metrics.request("rest", route, Integer.toString(reply.status), System.nanoTime() - start);
@@ -148,14 +162,22 @@ public final class RestServer implements AutoCloseable {
     return new Reply(200, body);
   }
 
-  private ModelSpec resolve(HttpExchange exchange, String model, String version) {
+  /** Authenticates the caller and charges its tenant's rate (health probes skip this). */
+  private Principal admit(HttpExchange exchange) {
+    return gate.admit(exchange.getRequestHeaders().getFirst("Authorization"));
+  }
+
+  private ModelSpec resolve(HttpExchange exchange, Principal caller, String model,
+      String version) {
     state.requireServing();
-    return resolver.resolve(model, exchange.getRequestHeaders().getFirst("mm-vmodel-id"),
+    return resolver.resolveFor(caller, model,
+        exchange.getRequestHeaders().getFirst("mm-vmodel-id"),
         exchange.getRequestHeaders().getFirst("mm-model-id"), version);
   }
 
-  private Reply modelReady(HttpExchange exchange, String model, String version) {
-    boolean ready = serving.ready(resolve(exchange, model, version));
+  private Reply modelReady(HttpExchange exchange, Principal caller, String model,
+      String version) {
+    boolean ready = serving.ready(resolve(exchange, caller, model, version));
     ObjectNode body = json.createObjectNode().put("name", model).put("ready", ready);
     if (!ready) {
       body.put("error", "model '" + model + "' is registered but not loaded");
@@ -163,8 +185,9 @@ public final class RestServer implements AutoCloseable {
     return new Reply(ready ? 200 : 503, body);
   }
 
-  private Reply modelMetadata(HttpExchange exchange, String model, String version) {
-    ModelMetadata metadata = serving.metadata(resolve(exchange, model, version), null);
+  private Reply modelMetadata(HttpExchange exchange, Principal caller, String model,
+      String version) {
+    ModelMetadata metadata = serving.metadata(resolve(exchange, caller, model, version), null);
     ObjectNode body = json.createObjectNode();
     body.put("name", model);
     body.putArray("versions").add(ModelResolver.VERSION);
@@ -184,8 +207,8 @@ public final class RestServer implements AutoCloseable {
     }
   }
 
-  private Reply infer(HttpExchange exchange, String model, String version) {
-    ModelSpec spec = resolve(exchange, model, version);
+  private Reply infer(HttpExchange exchange, Principal caller, String model, String version) {
+    ModelSpec spec = resolve(exchange, caller, model, version);
     JsonNode request = readBody(exchange);
     if (!request.isObject()) {
       throw new InvalidInputException("request body must be a JSON object");
@@ -231,6 +254,7 @@ public final class RestServer implements AutoCloseable {
     try (exchange) {
       byte[] bytes = json.writeValueAsBytes(reply.body);
       exchange.getResponseHeaders().set("Content-Type", "application/json");
+      reply.headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
       boolean head = exchange.getRequestMethod().equals("HEAD");
       exchange.sendResponseHeaders(reply.status, head ? -1 : bytes.length);
       if (!head) {

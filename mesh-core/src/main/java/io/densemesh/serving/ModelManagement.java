@@ -22,6 +22,7 @@ import io.densemesh.runtime.error.ConflictException;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.MeshException;
 import io.densemesh.runtime.error.PreconditionFailedException;
+import io.densemesh.runtime.error.TenantLimitException;
 import io.densemesh.runtime.error.UnavailableException;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +37,8 @@ public final class ModelManagement {
 
   static final int MAX_ID_LENGTH = 512;
   private static final int CAS_ATTEMPTS = 16;
+  /** Registry records read per step when counting a tenant's models. */
+  private static final int COUNT_PAGE = 1000;
 
   private final Registry registry;
   private final ModelCache cache;
@@ -73,6 +76,26 @@ public final class ModelManagement {
    */
   public ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
       long lastUsed, boolean autoDelete, int minCopies, int maxCopies, String tenant) {
+    return register(modelId, info, loadNow, sync, lastUsed, autoDelete, minCopies, maxCopies,
+        tenant, TenantScope.UNSCOPED);
+  }
+
+  /**
+   * Registers a model on behalf of a scope: unscoped, as {@link #register(String, ModelInfo,
+   * boolean, boolean, long, boolean)}; for a tenant, the model is the tenant's, an id held by
+   * another tenant answers as a registration with different info would (ALREADY_EXISTS, nothing
+   * about the holder), a re-registration leaves copy bounds alone, and a new model must fit the
+   * tenant's model limit.
+   */
+  public ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
+      long lastUsed, boolean autoDelete, TenantScope scope) {
+    return register(modelId, info, loadNow, sync, lastUsed, autoDelete, 0, 0, scope.tenant(),
+        scope);
+  }
+
+  private ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
+      long lastUsed, boolean autoDelete, int minCopies, int maxCopies, String tenant,
+      TenantScope scope) {
     requireId("modelId", modelId);
     if (minCopies < 0 || maxCopies < 0 || (maxCopies > 0 && minCopies > maxCopies)) {
       throw new InvalidInputException("copy bounds must be >= 0 with min_copies <= max_copies,"
@@ -98,9 +121,12 @@ public final class ModelManagement {
       Optional<Versioned<ModelRecord>> existing = registry.model(modelId);
       if (existing.isPresent()) {
         ModelRecord current = existing.get().value();
-        if (!sameInfo(current, info)) {
+        if (!sameInfo(current, info) || !scope.sees(current.getTenant())) {
           throw new ConflictException(
               "model '" + modelId + "' is already registered with different model info");
+        }
+        if (scope.scoped()) {
+          break; // a tenant's re-registration is idempotent; bounds are the admin's to set
         }
         boolean samePolicy = current.getMinCopies() == minCopies
             && current.getMaxCopies() == maxCopies && current.getTenant().equals(tenant);
@@ -114,6 +140,7 @@ public final class ModelManagement {
         }
         continue;
       }
+      requireRoomFor(scope);
       if (registry.putModel(record, 0).isPresent()) {
         break;
       }
@@ -122,6 +149,33 @@ public final class ModelManagement {
       load(modelId, sync);
     }
     return status(modelId);
+  }
+
+  /** A tenant at its model limit cannot register another model. */
+  private void requireRoomFor(TenantScope scope) {
+    if (!scope.scoped() || scope.maxModels() <= 0) {
+      return;
+    }
+    long held = 0;
+    String after = "";
+    // Pages through the registry (records are not all held in memory); stops at the limit.
+    while (held < scope.maxModels()) {
+      List<ModelRecord> page = registry.models(after, COUNT_PAGE);
+      for (ModelRecord m : page) {
+        if (m.getTenant().equals(scope.tenant())) {
+          held++;
+        }
+      }
+      if (page.size() < COUNT_PAGE) {
+        break;
+      }
+      after = page.get(page.size() - 1).getModelId();
+    }
+    if (held >= scope.maxModels()) {
+      throw new TenantLimitException("tenant '" + scope.tenant() + "' has " + held
+          + " models registered, its limit (tenantMaxModels " + scope.maxModels()
+          + "); unregister one first", Optional.empty());
+    }
   }
 
   static boolean sameInfo(ModelRecord record, ModelInfo info) {
@@ -266,11 +320,12 @@ public final class ModelManagement {
     return info.build();
   }
 
-  static ModelStatusInfo notFound() {
+  /** What a status call answers for a model that is not registered (or not the caller's). */
+  public static ModelStatusInfo notFound() {
     return ModelStatusInfo.newBuilder().setStatus(ModelStatus.NOT_FOUND).build();
   }
 
-  static void requireId(String field, String id) {
+  public static void requireId(String field, String id) {
     if (id == null || id.isEmpty()) {
       throw new InvalidInputException(field + " must be non-empty");
     }

@@ -1,6 +1,9 @@
 package io.densemesh.serving;
 
 import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.auth.Action;
+import io.densemesh.auth.Principal;
+import io.densemesh.auth.TenantGuard;
 import io.densemesh.api.registry.VModelRecord;
 import io.densemesh.registry.Registry;
 import io.densemesh.registry.Versioned;
@@ -20,9 +23,27 @@ public final class ModelResolver {
   public static final String VERSION = "1";
 
   private final Registry registry;
+  private final TenantGuard guard;
 
   public ModelResolver(Registry registry) {
     this.registry = registry;
+    this.guard = new TenantGuard(id -> registry.model(id).map(m -> m.value().getTenant()));
+  }
+
+  /**
+   * Resolves for a caller and authorises it to infer with the result, once, before any routing:
+   * a model of a tenant the caller does not see fails exactly like one that is not registered.
+   *
+   * @throws io.densemesh.runtime.error.PermissionDeniedException when the role may not infer
+   */
+  public ModelSpec resolveFor(Principal caller, String bodyName, String vmodelHeader,
+      String modelHeader, String version) {
+    guard.requireRole(caller, Action.INFER);
+    ModelSpec spec = resolve(bodyName, vmodelHeader, modelHeader, version);
+    if (!guard.model(caller, spec.modelId())) {
+      throw notRegistered(bodyName, vmodelHeader, modelHeader);
+    }
+    return spec;
   }
 
   /**
@@ -55,11 +76,11 @@ public final class ModelResolver {
     }
     if (vmodelHeader != null && !vmodelHeader.isEmpty()) {
       return spec(activeOf(vmodelHeader)
-          .orElseThrow(() -> new ModelNotFoundException("vmodel '" + vmodelHeader
-              + "' is not registered")));
+          .orElseThrow(() -> notRegistered(bodyName, vmodelHeader, modelHeader)));
     }
     if (modelHeader != null && !modelHeader.isEmpty()) {
-      return spec(model(modelHeader));
+      return spec(registry.model(modelHeader).map(Versioned::value)
+          .orElseThrow(() -> notRegistered(bodyName, vmodelHeader, modelHeader)));
     }
     if (bodyName == null || bodyName.isEmpty()) {
       throw new InvalidInputException(
@@ -70,7 +91,7 @@ public final class ModelResolver {
       return spec(direct.get().value());
     }
     return spec(activeOf(bodyName).orElseThrow(
-        () -> new ModelNotFoundException("model '" + bodyName + "' is not registered")));
+        () -> notRegistered(bodyName, vmodelHeader, modelHeader)));
   }
 
   private Optional<ModelRecord> activeOf(String vmodelId) {
@@ -84,9 +105,17 @@ public final class ModelResolver {
             + "', which is not registered")));
   }
 
-  private ModelRecord model(String id) {
-    return registry.model(id).map(Versioned::value)
-        .orElseThrow(() -> new ModelNotFoundException("model '" + id + "' is not registered"));
+  /**
+   * The error {@link #resolve} raises when what a request names is not registered, word for
+   * word: also the answer for a model the caller may not see, so the two cannot be told apart.
+   */
+  public static ModelNotFoundException notRegistered(String bodyName, String vmodelHeader,
+      String modelHeader) {
+    if (vmodelHeader != null && !vmodelHeader.isEmpty()) {
+      return new ModelNotFoundException("vmodel '" + vmodelHeader + "' is not registered");
+    }
+    String id = modelHeader != null && !modelHeader.isEmpty() ? modelHeader : bodyName;
+    return new ModelNotFoundException("model '" + id + "' is not registered");
   }
 
   /** The spec a runtime loads for a registered model. */

@@ -41,16 +41,29 @@ public final class VModelManagement {
   }
 
   public VModelStatusInfo set(SetVModelRequest req) {
+    return set(req, TenantScope.UNSCOPED);
+  }
+
+  /**
+   * Creates or moves a vmodel on behalf of a scope. A tenant may only name its own target model
+   * (another tenant's answers as a missing one) and only change its own vmodel (another
+   * tenant's answers as an owner conflict). The owner must match the existing vmodel's exactly:
+   * an empty owner no longer matches every vmodel.
+   */
+  public VModelStatusInfo set(SetVModelRequest req, TenantScope scope) {
     String id = req.getVModelId();
     ModelManagement.requireId("vModelId", id);
     ModelManagement.requireId("targetModelId", req.getTargetModelId());
     String target = req.getTargetModelId();
     if (req.hasModelInfo()) {
       models.register(target, req.getModelInfo(), false, false, 0,
-          req.getAutoDeleteTargetModel());
-    } else if (registry.model(target).isEmpty()) {
+          req.getAutoDeleteTargetModel(), scope);
+    } else if (!registry.model(target).map(m -> scope.sees(m.value().getTenant()))
+        .orElse(false)) {
       throw new ModelNotFoundException("target model '" + target + "' is not registered");
     }
+    String tenant = scope.scoped() ? scope.tenant()
+        : registry.model(target).map(m -> m.value().getTenant()).orElse("");
     String replacedTarget = null;
     String replacedActive = null;
     for (int attempt = 0; ; attempt++) {
@@ -58,12 +71,12 @@ public final class VModelManagement {
         throw new UnavailableException("vmodel '" + id + "' kept changing; try again");
       }
       Optional<Versioned<VModelRecord>> existing = registry.vmodel(id);
-      checkPreconditions(req, existing);
+      checkPreconditions(req, existing, scope);
       VModelRecord next;
       long version;
       if (existing.isEmpty()) {
         next = VModelRecord.newBuilder().setVmodelId(id).setOwner(req.getOwner())
-            .setActiveModelId(target).setTargetModelId(target).build();
+            .setTenant(tenant).setActiveModelId(target).setTargetModelId(target).build();
         version = 0;
       } else {
         VModelRecord current = existing.get().value();
@@ -94,12 +107,13 @@ public final class VModelManagement {
   }
 
   private static void checkPreconditions(SetVModelRequest req,
-      Optional<Versioned<VModelRecord>> existing) {
-    if (req.getUpdateOnly() && existing.isEmpty()) {
+      Optional<Versioned<VModelRecord>> existing, TenantScope scope) {
+    boolean visible = existing.isPresent() && scope.sees(existing.get().value().getTenant());
+    if (req.getUpdateOnly() && !visible) {
       throw new ModelNotFoundException("vmodel '" + req.getVModelId() + "' does not exist");
     }
-    if (existing.isPresent() && !req.getOwner().isEmpty()
-        && !req.getOwner().equals(existing.get().value().getOwner())) {
+    if (existing.isPresent() && (!visible
+        || !req.getOwner().equals(existing.get().value().getOwner()))) {
       throw new ConflictException("vmodel '" + req.getVModelId() + "' exists with another owner");
     }
     String expected = req.getExpectedTargetModelId();
@@ -143,11 +157,22 @@ public final class VModelManagement {
 
   /** Deletes a vmodel (no-op when unknown or owned by someone else). */
   public void delete(String id, String owner) {
+    delete(id, owner, TenantScope.UNSCOPED);
+  }
+
+  /**
+   * Deletes a vmodel; a no-op when it is unknown, another tenant's, or of another owner. For a
+   * tenant the owner must match exactly (an empty owner deletes only a vmodel without one); an
+   * unscoped caller keeps ModelMesh's rule that an empty owner matches any.
+   */
+  public void delete(String id, String owner, TenantScope scope) {
     ModelManagement.requireId("vModelId", id);
     for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       Optional<Versioned<VModelRecord>> existing = registry.vmodel(id);
-      if (existing.isEmpty()
-          || (!owner.isEmpty() && !owner.equals(existing.get().value().getOwner()))) {
+      boolean ownerMatches = owner.equals(existing.map(v -> v.value().getOwner()).orElse(""))
+          || (!scope.scoped() && owner.isEmpty());
+      if (existing.isEmpty() || !scope.sees(existing.get().value().getTenant())
+          || !ownerMatches) {
         return;
       }
       if (registry.deleteVModel(id, existing.get().version())) {
@@ -160,9 +185,14 @@ public final class VModelManagement {
   }
 
   public VModelStatusInfo status(String id, String owner) {
+    return status(id, owner, TenantScope.UNSCOPED);
+  }
+
+  /** A vmodel's status; NOT_FOUND when unknown, another tenant's, or of another owner. */
+  public VModelStatusInfo status(String id, String owner, TenantScope scope) {
     ModelManagement.requireId("vModelId", id);
     Optional<Versioned<VModelRecord>> found = registry.vmodel(id);
-    if (found.isEmpty()
+    if (found.isEmpty() || !scope.sees(found.get().value().getTenant())
         || (!owner.isEmpty() && !owner.equals(found.get().value().getOwner()))) {
       return VModelStatusInfo.newBuilder().setStatus(VModelStatus.NOT_FOUND).build();
     }

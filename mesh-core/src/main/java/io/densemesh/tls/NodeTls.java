@@ -89,13 +89,12 @@ public final class NodeTls implements AutoCloseable {
     return server(clients);
   }
 
-  /** For a server only mesh members may call: a client certificate from the mesh CA. */
-  public SslContext meshServer() {
-    if (peers.isEmpty()) {
-      throw new ConfigException("mutual TLS among mesh members needs --tls-mesh-ca (or "
-          + "--tls-client-ca)");
-    }
-    return server(peers);
+  /**
+   * For the internal port: mesh members only, proved by a client certificate from the mesh CA.
+   * A single node without a mesh CA serves TLS there as on its client port.
+   */
+  public SslContext internalServer() {
+    return peers.isPresent() ? server(peers) : grpcServer();
   }
 
   private SslContext server(Optional<AdvancedTlsX509TrustManager> trust) {

@@ -87,11 +87,14 @@ class ModelCacheTest {
   }
 
   @Test
-  void capacityHeldByBusyModelsIsResourceExhausted() {
+  void capacityHeldByBusyModelsIsResourceExhausted() throws Exception {
     runtime.sizes.put("big", 250L);
+    // Its own, larger file: a first load is predicted from models of similar file size.
+    Path bigFile = Files.write(dir.resolve("big.bin"), new byte[250]);
     try (ModelLease a = cache.acquire(spec("a"), WAIT);
         ModelLease b = cache.acquire(spec("b"), WAIT)) {
-      assertThatThrownBy(() -> cache.acquire(spec("big"), WAIT))
+      assertThatThrownBy(() -> cache.acquire(new ModelSpec("big", "fake", bigFile.toString(), ""),
+          WAIT))
           .isInstanceOf(CapacityExhaustedException.class)
           .hasMessageContaining("serving requests");
       assertThat(cache.isLoaded("a")).isTrue();

@@ -28,7 +28,7 @@ class DeviceFlagTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     int code = Main.run(List.of("serve", "--device", "cuda:0", "--grpc-port", "0",
-            "--rest-port", "0", "--metrics-port", "0", "--data-dir", dir.toString()),
+            "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0", "--data-dir", dir.toString()),
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
 

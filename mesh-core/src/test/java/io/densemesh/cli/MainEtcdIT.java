@@ -26,7 +26,7 @@ class MainEtcdIT {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = Main.run(List.of("serve", "--etcd", "http://127.0.0.1:" + closedPort,
             "--etcd-timeout", "2s", "--host", "127.0.0.1", "--grpc-port", "0", "--rest-port", "0",
-            "--metrics-port", "0", "--data-dir", dir.toString()),
+            "--metrics-port", "0", "--internal-port", "0", "--data-dir", dir.toString()),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(code).isEqualTo(1);

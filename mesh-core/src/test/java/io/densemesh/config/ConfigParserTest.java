@@ -17,6 +17,7 @@ class ConfigParserTest {
     assertThat(c.grpcPort()).isEqualTo(8033);
     assertThat(c.restPort()).isEqualTo(8008);
     assertThat(c.metricsPort()).isEqualTo(2112);
+    assertThat(c.internalPort()).isEqualTo(8080);
     assertThat(c.capacityBytes()).isEqualTo(1L << 30);
     assertThat(c.instanceId()).startsWith("node-");
   }
@@ -51,6 +52,36 @@ class ConfigParserTest {
         .hasMessageContaining("lru or cost-aware");
     assertThatThrownBy(() -> ConfigParser.parse(List.of("serve"), Map.of()))
         .hasMessageContaining("unexpected argument");
+  }
+
+  @Test
+  void withoutAuthenticationTheNodeListensOnLoopbackUnlessInsecure() {
+    NodeConfig open = ConfigParser.parse(List.of(), Map.of());
+    assertThat(open.auth().enabled()).isFalse();
+    assertThat(open.host()).isEqualTo("0.0.0.0");
+    assertThat(open.bindHost()).isEqualTo("127.0.0.1");
+    assertThat(open.loopbackOnly()).isTrue();
+    assertThat(ConfigParser.parse(List.of("--insecure"), Map.of()).bindHost())
+        .isEqualTo("0.0.0.0");
+    assertThat(ConfigParser.parse(List.of("--insecure", "--grpc-port", "9000"), Map.of())
+        .bindHost()).isEqualTo("0.0.0.0");
+    assertThat(ConfigParser.parse(List.of(), Map.of("DM_INSECURE", "true")).bindHost())
+        .isEqualTo("0.0.0.0");
+    assertThat(ConfigParser.parse(List.of("--insecure=false"), Map.of()).bindHost())
+        .isEqualTo("127.0.0.1");
+    NodeConfig keyed = ConfigParser.parse(List.of("--api-keys-file", "/etc/dm/keys"), Map.of());
+    assertThat(keyed.auth().enabled()).isTrue();
+    assertThat(keyed.bindHost()).isEqualTo("0.0.0.0");
+  }
+
+  @Test
+  void aKeySetNeedsItsIssuerAndAudience() {
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--jwks-file", "/k.json"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--jwt-issuer and --jwt-audience");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--insecure", "maybe"), Map.of()))
+        .hasMessageContaining("--insecure: 'maybe'");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--internal-port", "8033"), Map.of()))
+        .hasMessageContaining("must differ");
   }
 
   @Test

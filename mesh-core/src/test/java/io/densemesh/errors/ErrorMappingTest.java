@@ -40,6 +40,29 @@ class ErrorMappingTest {
   }
 
   @Test
+  void identityErrorsHaveTheirStatusAndHeaders() {
+    var unauthenticated = new io.densemesh.runtime.error.UnauthenticatedException("no token");
+    assertThat(code(unauthenticated)).isEqualTo(Code.UNAUTHENTICATED);
+    assertThat(ErrorMapping.httpStatus(unauthenticated)).isEqualTo(401);
+    assertThat(ErrorMapping.httpHeaders(unauthenticated))
+        .containsEntry("WWW-Authenticate", ErrorMapping.BEARER_CHALLENGE);
+    assertThat(ErrorMapping.grpcError(unauthenticated).getTrailers().get(
+        io.grpc.Metadata.Key.of("www-authenticate", io.grpc.Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo(ErrorMapping.BEARER_CHALLENGE);
+    var denied = new io.densemesh.runtime.error.PermissionDeniedException("reader");
+    assertThat(code(denied)).isEqualTo(Code.PERMISSION_DENIED);
+    assertThat(ErrorMapping.httpStatus(denied)).isEqualTo(403);
+    var limited = new io.densemesh.runtime.error.TenantLimitException("slow down",
+        java.util.Optional.of(java.time.Duration.ofMillis(1500)));
+    assertThat(code(limited)).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(ErrorMapping.httpStatus(limited)).isEqualTo(429);
+    assertThat(ErrorMapping.httpHeaders(limited)).containsEntry("Retry-After", "2")
+        .containsEntry("retry-after-ms", "1500");
+    assertThat(ErrorMapping.grpcError(new InvalidInputException("x")).getTrailers())
+        .as("never null: interceptors close calls with them").isNotNull();
+  }
+
+  @Test
   void theMessageTravelsNotTheType() {
     assertThat(ErrorMapping.grpcStatus(new InvalidInputException("input 'x' is bad"))
         .getDescription()).isEqualTo("input 'x' is bad");

@@ -33,4 +33,16 @@ class NameAndVersionTest {
     assertThatThrownBy(() -> InferenceRouting.NameAndVersion.peek(truncated))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("malformed");
   }
+
+  /** Regression: the peek took the first of two names, the parser the last (RequestPeekFuzzTest). */
+  @Test
+  void aNameGivenTwiceIsTheLastOneAsForTheParser() {
+    byte[] first = ModelInferRequest.newBuilder().setModelName("first").build().toByteArray();
+    byte[] second = ModelInferRequest.newBuilder().setModelName("second").build().toByteArray();
+    byte[] body = new byte[first.length + second.length];
+    System.arraycopy(first, 0, body, 0, first.length);
+    System.arraycopy(second, 0, body, first.length, second.length);
+
+    assertThat(InferenceRouting.NameAndVersion.peek(body).name()).isEqualTo("second");
+  }
 }

@@ -86,6 +86,26 @@ class LivePoliciesTest {
   }
 
   @Test
+  void aPerTenantQuotaOverridesTheDefaultShare() {
+    // Default: no quota; tenant A alone is held to 40%: its own copies go first.
+    policies.onSettings(Map.of("tenant.A.quotaFraction", "0.4"));
+    fill();
+    use("a7");
+    assertThat(cache.isLoaded("a1")).isFalse();
+    assertThat(cache.isLoaded("b1")).isTrue();
+    assertThat(policies.applied().tenants().quotaFractions()).containsEntry("A", 0.4);
+  }
+
+  @Test
+  void tenantLimitsAreLiveSettingsValidatedWithTheRest() {
+    policies.onSettings(Map.of("tenantRequestsPerSecond", "20", "tenant.A.maxModels", "3"));
+    assertThat(policies.applied().tenants().of("A").maxModels()).isEqualTo(3);
+    assertThat(policies.applied().tenants().of("B").requestsPerSecond()).isEqualTo(20);
+    assertThatThrownBy(() -> policies.parse(Map.of("tenant.A.maxModels", "many")))
+        .hasMessageContaining("tenant.A.maxModels");
+  }
+
+  @Test
   void loadingSlotsAndHeadroomApplyLiveAndBadValuesAreRejectedWhole() {
     policies.onSettings(Map.of("loadingConcurrency", "5", "memoryHeadroomFraction", "0.5"));
     assertThat(cache.loadingSlots()).isEqualTo(5);

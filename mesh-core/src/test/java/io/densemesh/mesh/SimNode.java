@@ -8,6 +8,7 @@ import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
 import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
+import io.densemesh.grpc.InternalEdge;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.grpc.PeerControlGrpcService;
 import io.densemesh.metrics.NodeMetrics;
@@ -114,11 +115,14 @@ final class SimNode implements AutoCloseable {
     });
     this.drainer = new Drainer(id, cache, mesh.registry, loader, events, publisher, mesh.clock);
     try {
+      // The node's internal port: what peers reach (callers are trusted as mesh peers).
+      InternalEdge peersOnly = new InternalEdge(java.util.Optional.empty());
       this.server = InProcessServerBuilder.forName(address)
-          .addService(new PeerControlGrpcService(resolver, loader, cache, state))
+          .addService(ServerInterceptors.intercept(
+              new PeerControlGrpcService(resolver, loader, cache, state), peersOnly))
           .addService(ServerInterceptors.intercept(new InferenceRouting(
               new InferenceGrpcService(resolver, serving, state), forwarding, retries)
-              .bindService(), new MeshHeaders()))
+              .bindService(), new MeshHeaders(), peersOnly))
           .build()
           .start();
     } catch (IOException e) {

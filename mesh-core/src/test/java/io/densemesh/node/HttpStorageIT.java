@@ -156,6 +156,29 @@ class HttpStorageIT {
   }
 
   @Test
+  void aCacheEntryTruncatedOnDiskIsFetchedAgainNotLoaded() throws IOException {
+    Path data = dir.resolve("damaged-entry");
+    String path = "/models/good.onnx?entry";
+    try (TestNode node = new TestNode(data)) {
+      node.register("web", url(path), "");
+      assertLogits(node.inference.modelInfer(rawRequest("web", ROW)), 21, ROW);
+    }
+    Path cached;
+    try (Stream<Path> files = Files.walk(data.resolve("artifacts/entries"))) {
+      cached = files.filter(p -> p.toString().endsWith(".onnx")).findFirst().orElseThrow();
+    }
+    try (var file = new java.io.RandomAccessFile(cached.toFile(), "rw")) {
+      file.setLength(MODEL.length / 3); // as a crash before the data reached the disk leaves it
+    }
+    try (TestNode restarted = new TestNode(data)) {
+      assertLogits(restarted.inference.modelInfer(rawRequest("web", ROW)), 21, ROW);
+      assertThat(served(path)).as("downloaded again").isEqualTo(2);
+      assertThat(restarted.scrapeMetrics())
+          .contains("densemesh_artifact_cache_damaged_total 1.0");
+    }
+  }
+
+  @Test
   void aTruncatedDownloadNeverLoadsNorEntersTheCache() throws IOException {
     Path data = dir.resolve("cut");
     try (TestNode node = new TestNode(data, ALLOW_LOOPBACK)) {

@@ -10,7 +10,13 @@ import io.densemesh.runtime.error.UnavailableException;
 import io.densemesh.testing.EtcdProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +69,45 @@ class EtcdRegistryIT extends RegistryContract {
     } finally {
       registry = EtcdRegistry.connect(settings(etcd.endpoint(), prefix));
     }
+  }
+
+  @Test
+  void aReloadNeverShowsAnEmptyWorld() throws Exception {
+    int count = 2000;
+    ExecutorService writers = Executors.newFixedThreadPool(16);
+    List<Future<?>> writes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = "r" + i;
+      writes.add(writers.submit(() -> registry.putModel(model(id, "/p"), 0).orElseThrow()));
+    }
+    for (Future<?> w : writes) {
+      w.get();
+    }
+    writers.shutdown();
+    registry.putConfig(Map.of("copies", "fixed"));
+    AtomicBoolean reloading = new AtomicBoolean(true);
+    AtomicInteger samples = new AtomicInteger();
+    AtomicInteger emptyWorlds = new AtomicInteger();
+    Thread reader = new Thread(() -> {
+      while (reloading.get()) {
+        samples.incrementAndGet();
+        if (registry.model("r0").isEmpty() || registry.model("r" + (count - 1)).isEmpty()
+            || registry.view().config().isEmpty()) {
+          emptyWorlds.incrementAndGet();
+        }
+      }
+    });
+    reader.start();
+    for (int i = 0; i < 5; i++) {
+      ((EtcdRegistry) registry).reloadNow("test");
+    }
+    reloading.set(false);
+    reader.join();
+
+    assertThat(samples.get()).isPositive();
+    assertThat(emptyWorlds.get()).as("reads that saw a missing record during a reload").isZero();
+    assertThat(registry.putModel(model("after-reload", "/p"), 0)).isPresent();
+    assertThat(registry.model("after-reload")).isPresent();
   }
 
   @Test

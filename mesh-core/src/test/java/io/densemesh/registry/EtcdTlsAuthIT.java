@@ -65,7 +65,7 @@ class EtcdTlsAuthIT {
 
   static EtcdSettings settings(MeshConfig mesh) {
     return new EtcdSettings(mesh.etcdEndpoints(), mesh.etcdPrefix(), Duration.ofSeconds(5),
-        mesh.etcdTimeout(), mesh.etcdAccess());
+        mesh.etcdTimeout(), 32L << 20, mesh.etcdAccess());
   }
 
   static MeshConfig mesh(List<String> flags, Map<String, String> env) {

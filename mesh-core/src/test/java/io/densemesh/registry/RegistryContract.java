@@ -73,8 +73,18 @@ abstract class RegistryContract {
       registry.putModel(model("m" + i, "/p" + i), 0).orElseThrow();
     }
     assertThat(registry.modelCount()).isEqualTo(5);
-    assertThat(registry.models()).extracting(ModelRecord::getModelId)
-        .containsExactlyInAnyOrder("m0", "m1", "m2", "m3", "m4");
+    assertThat(registry.models("", 10)).extracting(ModelRecord::getModelId)
+        .containsExactly("m0", "m1", "m2", "m3", "m4");
+    assertThat(registry.models("", 2)).extracting(ModelRecord::getModelId)
+        .containsExactly("m0", "m1");
+    assertThat(registry.models("m1", 2)).extracting(ModelRecord::getModelId)
+        .containsExactly("m2", "m3");
+    assertThat(registry.models("m4", 2)).isEmpty();
+    assertThat(registry.models("m3", 10).get(0).getPath()).isEqualTo("/p4");
+    registry.deleteModel("m2", registry.model("m2").orElseThrow().version());
+    assertThat(registry.modelCount()).isEqualTo(4);
+    assertThat(registry.models("m1", 1)).extracting(ModelRecord::getModelId)
+        .containsExactly("m3");
   }
 
   @Test

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  */
 public final class SharedMemoryRegistry implements Registry {
 
-  private final Map<String, Versioned<ModelRecord>> models = new HashMap<>();
+  private final java.util.TreeMap<String, Versioned<ModelRecord>> models =
+      new java.util.TreeMap<>();
   private final Map<String, Versioned<VModelRecord>> vmodels = new HashMap<>();
   private final MeshState live = new MeshState();
   private final Map<String, String> claims = new HashMap<>(); // model -> holder, mirrors live
@@ -83,10 +84,16 @@ public final class SharedMemoryRegistry implements Registry {
   }
 
   @Override
-  public synchronized List<ModelRecord> models() {
-    List<ModelRecord> all = new ArrayList<>();
-    models.values().forEach(v -> all.add(v.value()));
-    return all;
+  public synchronized List<ModelRecord> models(String after, int limit) {
+    List<ModelRecord> page = new ArrayList<>();
+    for (Versioned<ModelRecord> v : (after == null || after.isEmpty() ? models
+        : models.tailMap(after, false)).values()) {
+      if (page.size() >= limit) {
+        break;
+      }
+      page.add(v.value());
+    }
+    return page;
   }
 
   @Override

@@ -36,21 +36,12 @@ public final class NodeProcess implements AutoCloseable {
     var health = GRPCInferenceServiceGrpc.newBlockingStub(channel);
     await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
       if (!process.isAlive()) {
-        throw new IllegalStateException("node process exited; see " + dir.resolve("node.log")
-            + ", which ends: " + lastLines(dir.resolve("node.log")));
+        throw new IllegalStateException("node process exited; the end of its log:\n"
+            + tail(dir.resolve("node.log")));
       }
       return health.withDeadlineAfter(1, TimeUnit.SECONDS)
           .serverReady(ServerReadyRequest.getDefaultInstance()).getReady();
     });
-  }
-
-  private static String lastLines(Path log) {
-    try {
-      List<String> lines = Files.readAllLines(log);
-      return String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-    } catch (IOException e) {
-      return "(unreadable: " + e.getMessage() + ")";
-    }
   }
 
   /** How a node that was expected not to start ended: its exit code and everything it printed. */
@@ -80,7 +71,8 @@ public final class NodeProcess implements AutoCloseable {
         "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         "io.densemesh.cli.Main", "serve", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpcPort), "--rest-port", Integer.toString(freePort()),
-        "--metrics-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
+        "--metrics-port", Integer.toString(freePort()),
+        "--internal-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
     command.addAll(List.of(flags));
     if (!command.contains("--model-roots")) {
       // Tests write their models beside the node's data directory, in their temp dir.
@@ -93,6 +85,29 @@ public final class NodeProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** The node's operating-system process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The node's gRPC channel (inference, ModelMesh API). */
+  public ManagedChannel channel() {
+    return channel;
   }
 
   /** SIGKILL: no drain, no lease revoke, connections just drop. */

@@ -33,7 +33,7 @@ public final class TestNode implements AutoCloseable {
 
   public TestNode(Path dataDir, String... extraFlags) {
     List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
-        "--rest-port", "0", "--metrics-port", "0", "--data-dir", dataDir.toString(),
+        "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0", "--data-dir", dataDir.toString(),
         "--instance-id", "test-node"));
     flags.addAll(List.of(extraFlags));
     if (!flags.contains("--model-roots")) {
@@ -73,11 +73,16 @@ public final class TestNode implements AutoCloseable {
     return send(HttpRequest.newBuilder(uri(node.metricsPort(), "/metrics")).GET().build()).body();
   }
 
+  /** The REST URI of a path on this node. */
+  public URI rest(String path) {
+    return uri(node.restPort(), path);
+  }
+
   private static URI uri(int port, String path) {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
-  private HttpResponse<String> send(HttpRequest request) {
+  public HttpResponse<String> send(HttpRequest request) {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {

@@ -40,7 +40,7 @@ import java.util.Set;
  * runtime, its owner object and the operator's settings.
  *
  * <p>Pods run the DenseMesh node (container {@value #NODE_CONTAINER}) with the KServe ports
- * (gRPC 8033, REST 8008, metrics 2112), the etcd connection from a Secret, and the runtime's
+ * (gRPC 8033, REST 8008, metrics 2112; node-to-node 8080 on the pod IP only), the etcd connection from a Secret, and the runtime's
  * model formats as placement labels ({@code DM_LABELS=format:onnx,...}). A runtime container
  * named {@value #NODE_CONTAINER} tunes the node container (image, resources, env, args, mounts);
  * the runtime's other containers run beside it unchanged (remote model servers). The Deployment
@@ -53,6 +53,8 @@ public final class RuntimeWorkload {
   public static final int GRPC_PORT = 8033;
   public static final int REST_PORT = 8008;
   public static final int METRICS_PORT = 2112;
+  /** Node-to-node port (forwarding, peer control): reached by pod IP, never via the Service. */
+  public static final int INTERNAL_PORT = 8080;
   public static final String SPEC_HASH = "densemesh.io/spec-hash";
   public static final String RUNTIME_LABEL = "densemesh.io/runtime";
   public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -210,6 +212,10 @@ public final class RuntimeWorkload {
     env.add(literal("DM_GRPC_PORT", GRPC_PORT));
     env.add(literal("DM_REST_PORT", REST_PORT));
     env.add(literal("DM_METRICS_PORT", METRICS_PORT));
+    env.add(literal("DM_INTERNAL_PORT", INTERNAL_PORT));
+    // Pods must be reachable on their pod IP. Until the operator hands nodes credentials, the
+    // node runs without client authentication, which it only allows beyond loopback when told.
+    env.add(literal("DM_INSECURE", "true"));
     env.add(literal("DM_DATA_DIR", DATA_DIR));
     env.add(new EnvVarBuilder().withName("DM_INSTANCE_ID").withNewValueFrom()
         .withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
@@ -251,7 +257,8 @@ public final class RuntimeWorkload {
       mounts.addAll(tuned.getVolumeMounts());
     }
     List<ContainerPort> ports = List.of(
-        port("grpc", GRPC_PORT), port("http", REST_PORT), port("metrics", METRICS_PORT));
+        port("grpc", GRPC_PORT), port("http", REST_PORT), port("metrics", METRICS_PORT),
+        port("internal", INTERNAL_PORT));
     String image = tuned.getImage() == null || tuned.getImage().isBlank()
         ? settings.nodeImage() : tuned.getImage();
     return new ContainerBuilder()

@@ -97,8 +97,10 @@ class RuntimeWorkloadTest {
     assertThat(node.getImage()).isEqualTo("densemesh/node:test");
     assertThat(node.getArgs()).containsExactly("serve");
     assertThat(node.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
-        .containsExactly("grpc=8033", "http=8008", "metrics=2112");
+        .containsExactly("grpc=8033", "http=8008", "metrics=2112", "internal=8080");
     assertThat(env(node, "DM_GRPC_PORT")).as("the runtime cannot rewire ports").isEqualTo("8033");
+    assertThat(env(node, "DM_INTERNAL_PORT")).isEqualTo("8080");
+    assertThat(env(node, "DM_INSECURE")).as("pods listen on their pod IP").isEqualTo("true");
     assertThat(env(node, "DM_CAPACITY")).isEqualTo("1g");
     assertThat(env(node, "DM_LABELS")).isEqualTo("format:onnx");
     assertThat(env(node, "DM_ETCD_SECRET_DIR")).isEqualTo("/etc/densemesh/etcd");

@@ -109,7 +109,7 @@ public final class LatencyBenchmark {
     }
     // (c) DenseMesh node, local hit
     MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
-        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0",
+        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("registry").toString(), "--model-roots", dir.toString()),
         Map.of()), Clock.systemUTC());
     try {
@@ -134,7 +134,7 @@ public final class LatencyBenchmark {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  private static Result measure(String target, int concurrency, int warmup, int seconds,
+  static Result measure(String target, int concurrency, int warmup, int seconds,
       Call call) throws Exception {
     Recorder recorder = new Recorder(3);
     LongAdder done = new LongAdder();

@@ -102,8 +102,15 @@ public final class MeshBenchmark {
     // One copy only: otherwise the copy scaler rightly adds a second copy on the forwarding node.
     MeshAdminGrpc.newBlockingStub(a.channel).setModelPolicy(SetModelPolicyRequest.newBuilder()
         .setModelId("hop").setMaxCopies(1).build());
-    PeerControlGrpc.newBlockingStub(b.channel).loadCopy(LoadCopyRequest.newBuilder()
-        .setModelId("hop").setSync(true).build());
+    // Peer control lives on the internal (node-to-node) port only.
+    var internal = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1",
+        b.node.internalPort()).usePlaintext().build();
+    try {
+      PeerControlGrpc.newBlockingStub(internal).loadCopy(LoadCopyRequest.newBuilder()
+          .setModelId("hop").setSync(true).build());
+    } finally {
+      internal.shutdownNow();
+    }
     while (a.node.registry().view().loadedOn("hop").isEmpty()) {
       Thread.onSpinWait();
     }

@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Draws ranks 0..n-1 with probability proportional to {@code 1/(rank+1)^exponent}. */
-final class ZipfSampler {
+public final class ZipfSampler {
 
   private final double[] cdf;
 
-  ZipfSampler(int n, double exponent) {
+  public ZipfSampler(int n, double exponent) {
     cdf = new double[n];
     double sum = 0;
     for (int k = 0; k < n; k++) {
@@ -20,7 +20,7 @@ final class ZipfSampler {
     }
   }
 
-  int sample(SplittableRandom random) {
+  public int sample(SplittableRandom random) {
     int i = Arrays.binarySearch(cdf, random.nextDouble());
     return Math.min(cdf.length - 1, i >= 0 ? i : -i - 1);
   }

@@ -90,7 +90,7 @@ public final class StorageBenchmark {
         SampleModels.linearClassifier(1, HOT_FEATURES, 8));
 
     MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
-        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0",
+        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("data").toString(), "--capacity", "4g",
         "--load-timeout", "300s", "--storage-config", storageConfig.toString(),
         "--artifact-cache-size", "4g", "--max-artifact-size", "1g"), Map.of()),

@@ -12,7 +12,10 @@ public abstract sealed class MeshException extends RuntimeException
         ConflictException,
         PreconditionFailedException,
         UnavailableException,
-        DeadlineExceededException {
+        DeadlineExceededException,
+        UnauthenticatedException,
+        PermissionDeniedException,
+        TenantLimitException {
 
   private static final long serialVersionUID = 1L;
 

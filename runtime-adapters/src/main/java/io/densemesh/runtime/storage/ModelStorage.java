@@ -145,5 +145,8 @@ public final class ModelStorage implements AutoCloseable {
   @Override
   public void close() {
     s3Clients.close();
+    if (cache != null) {
+      cache.close();
+    }
   }
 }

@@ -10,8 +10,6 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
@@ -27,7 +25,8 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * One AWS SDK {@link S3Client} per storage-config entry (endpoint, region, credentials,
- * certificate), built on first use and kept. The SDK runs on the JDK's URL connection client, so
+ * certificate), built on first use and kept for reuse, at most {@link #MAX_KEPT} of them (entries
+ * can come from registrations' {@code storage_params}, so there is no natural bound). The SDK runs on the JDK's URL connection client, so
  * the node carries no second Netty; path-style addressing is used whenever an endpoint is given
  * (MinIO, Ceph, IBM COS and other S3-compatible stores expect it).
  */
@@ -35,15 +34,20 @@ final class S3Clients implements AutoCloseable {
 
   private static final String DEFAULT_REGION = "us-east-1";
 
+  /** Distinct storage configurations in use at once are few; a build costs milliseconds. */
+  static final int MAX_KEPT = 32;
+
   private final Duration timeout;
-  private final Map<StorageConfigEntry, S3Client> clients = new ConcurrentHashMap<>();
+  private final LeasedClients<StorageConfigEntry, S3Client> clients =
+      new LeasedClients<>(MAX_KEPT, this::build);
 
   S3Clients(Duration timeout) {
     this.timeout = timeout;
   }
 
-  S3Client forEntry(StorageConfigEntry entry) {
-    return clients.computeIfAbsent(entry, this::build);
+  /** The entry's client, leased until the download is done. */
+  LeasedClients.Lease<S3Client> forEntry(StorageConfigEntry entry) {
+    return clients.lease(entry);
   }
 
   private S3Client build(StorageConfigEntry entry) {
@@ -118,7 +122,6 @@ final class S3Clients implements AutoCloseable {
 
   @Override
   public void close() {
-    clients.values().forEach(S3Client::close);
-    clients.clear();
+    clients.close();
   }
 }

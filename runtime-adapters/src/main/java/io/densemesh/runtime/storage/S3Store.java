@@ -35,8 +35,8 @@ final class S3Store implements RemoteStore<ArtifactLocation.S3> {
 
   @Override
   public Fetched fetch(ArtifactLocation.S3 location, Path dir, TransferBudget budget) {
-    S3Client s3 = clients.forEntry(location.access());
-    try {
+    try (LeasedClients.Lease<S3Client> lease = clients.forEntry(location.access())) {
+      S3Client s3 = lease.client();
       List<S3Object> objects = list(s3, location);
       S3Object exact = objects.stream()
           .filter(o -> o.key().equals(location.objectPath())).findFirst().orElse(null);

@@ -17,6 +17,9 @@ public interface StorageListener {
   /** A download failed (the reason went to the load's error). */
   default void artifactDownloadFailed() {}
 
+  /** A cached artifact failed its size or digest check and was dropped (it is fetched again). */
+  default void artifactCacheDamaged() {}
+
   /** An artifact left the disk cache to keep it within its bound. */
   default void artifactEvicted(long bytes) {}
 }

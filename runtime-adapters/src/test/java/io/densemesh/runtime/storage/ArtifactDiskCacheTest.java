@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,12 @@ class ArtifactDiskCacheTest {
     final AtomicInteger hits = new AtomicInteger();
     final AtomicInteger misses = new AtomicInteger();
     final List<Long> evicted = new ArrayList<>();
+    final AtomicInteger damaged = new AtomicInteger();
+
+    @Override
+    public void artifactCacheDamaged() {
+      damaged.incrementAndGet();
+    }
 
     @Override
     public void artifactCacheHit() {
@@ -70,15 +77,33 @@ class ArtifactDiskCacheTest {
   private final Counting listener = new Counting();
   private final AtomicInteger fills = new AtomicInteger();
 
+  private ArtifactDiskCache open;
+
+  /** Opens the cache on {@code root}; the one opened before is closed first (a restart). */
   private ArtifactDiskCache cache(long maxBytes) {
-    return new ArtifactDiskCache(root, maxBytes, listener, clock);
+    if (open != null) {
+      open.close();
+    }
+    open = new ArtifactDiskCache(root, maxBytes, listener, clock);
+    return open;
+  }
+
+  @AfterEach
+  void closeCache() {
+    if (open != null) {
+      open.close();
+    }
   }
 
   private ArtifactDiskCache.Filler file(String name, int bytes) {
     return dir -> {
       fills.incrementAndGet();
       try {
-        Files.write(dir.resolve(name), new byte[bytes]);
+        byte[] content = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+          content[i] = (byte) (name.hashCode() + i * 31);
+        }
+        Files.write(dir.resolve(name), content);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -218,5 +243,83 @@ class ArtifactDiskCacheTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private Path artifactOf(String identity) {
+    return root.resolve("entries").resolve(ArtifactDiskCache.idOf(identity)).resolve("data")
+        .resolve(identity + ".onnx");
+  }
+
+  @Test
+  void anEntryRecordsItsSizeAndDigestWhenItIsPublished() throws IOException {
+    ArtifactDiskCache cache = cache(10_000);
+    load(cache, "m", 300);
+    String manifest = Files.readString(artifactOf("m").getParent().getParent()
+        .resolve("manifest.properties"));
+    assertThat(manifest).contains("bytes=300").contains("files=1")
+        .containsPattern("sha256=[0-9a-f]{64}");
+  }
+
+  @Test
+  void aTruncatedEntryIsDroppedAtStartAndFetchedAgainNotLoaded() throws IOException {
+    load(cache(10_000), "m", 300);
+    try (var f = new java.io.RandomAccessFile(artifactOf("m").toFile(), "rw")) {
+      f.setLength(120); // a crash before the data reached the disk
+    }
+    ArtifactDiskCache restarted = cache(10_000);
+    assertThat(restarted.contains("m")).isFalse();
+    assertThat(listener.damaged).hasValue(1);
+    try (StagedArtifact a = restarted.get("m", file("m.onnx", 300))) {
+      assertThat(Files.size(a.path())).isEqualTo(300);
+    }
+    assertThat(fills).hasValue(2);
+  }
+
+  @Test
+  void damagedContentOfTheSameSizeIsCaughtByTheDigestBeforeTheFirstHit() throws IOException {
+    load(cache(10_000), "m", 300);
+    byte[] bytes = Files.readAllBytes(artifactOf("m"));
+    bytes[150] ^= 0x01;
+    Files.write(artifactOf("m"), bytes);
+    ArtifactDiskCache restarted = cache(10_000);
+    assertThat(restarted.contains("m")).as("sizes match at start").isTrue();
+    try (StagedArtifact a = restarted.get("m", file("m.onnx", 300))) {
+      assertThat(Files.readAllBytes(a.path())).isNotEqualTo(bytes);
+    }
+    assertThat(fills).as("fetched again").hasValue(2);
+    assertThat(listener.damaged).hasValue(1);
+    assertThat(listener.hits).hasValue(0);
+  }
+
+  @Test
+  void anEntryShortenedWhileTheNodeRunsIsFetchedAgainOnItsNextHit() throws IOException {
+    ArtifactDiskCache cache = cache(10_000);
+    load(cache, "m", 300);
+    Files.write(artifactOf("m"), new byte[10]);
+    load(cache, "m", 300);
+    assertThat(fills).hasValue(2);
+    assertThat(cache.usedBytes()).isEqualTo(300);
+    assertThat(Files.size(artifactOf("m"))).isEqualTo(300);
+  }
+
+  @Test
+  void aSecondCacheOnTheSameDirectoryIsRefused() {
+    cache(10_000);
+    assertThatThrownBy(() -> new ArtifactDiskCache(root, 10_000, listener, clock))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("in use by another node");
+  }
+
+  /** Each failed fill touches the disk; KeyedLocksTest shows the structure bounded at 100k keys. */
+  @Test
+  void noFillLockOutlivesItsFillAfterManyDistinctFailedIdentities() {
+    ArtifactDiskCache cache = cache(10_000);
+    for (int i = 0; i < 1_000; i++) {
+      int n = i;
+      assertThatThrownBy(() -> cache.get("s3://bucket/missing-" + n, dir -> {
+        throw new ModelLoadException("no such key");
+      })).isInstanceOf(ModelLoadException.class);
+    }
+    assertThat(cache.fillLocksInUse()).isZero();
   }
 }
