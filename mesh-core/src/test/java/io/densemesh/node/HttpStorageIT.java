@@ -159,7 +159,7 @@ class HttpStorageIT {
   void aCacheEntryTruncatedOnDiskIsFetchedAgainNotLoaded() throws IOException {
     Path data = dir.resolve("damaged-entry");
     String path = "/models/good.onnx?entry";
-    try (TestNode node = new TestNode(data)) {
+    try (TestNode node = new TestNode(data, ALLOW_LOOPBACK)) {
       node.register("web", url(path), "");
       assertLogits(node.inference.modelInfer(rawRequest("web", ROW)), 21, ROW);
     }
@@ -170,7 +170,7 @@ class HttpStorageIT {
     try (var file = new java.io.RandomAccessFile(cached.toFile(), "rw")) {
       file.setLength(MODEL.length / 3); // as a crash before the data reached the disk leaves it
     }
-    try (TestNode restarted = new TestNode(data)) {
+    try (TestNode restarted = new TestNode(data, ALLOW_LOOPBACK)) {
       assertLogits(restarted.inference.modelInfer(rawRequest("web", ROW)), 21, ROW);
       assertThat(served(path)).as("downloaded again").isEqualTo(2);
       assertThat(restarted.scrapeMetrics())
