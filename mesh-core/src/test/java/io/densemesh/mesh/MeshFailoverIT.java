@@ -169,6 +169,12 @@ class MeshFailoverIT {
       a.register("m" + i, Inference.writeModel(dir.resolve("models"), i));
       b.inference.modelInfer(Inference.request("m" + i, Inference.row(i)));
     }
+    // Nodes keep model records lazily: a model loaded anywhere is read into every node's cache
+    // in the background when its copy appears. Routing through etcd's absence relies on that.
+    await().atMost(Duration.ofSeconds(30)).until(() -> List.of(a, b, c).stream().allMatch(n ->
+        java.util.stream.IntStream.range(0, models).allMatch(i ->
+            ((io.densemesh.registry.EtcdRegistry) n.node.registry()).cachedModel("m" + i)
+                .isPresent())));
     try (Load load = new Load(List.of(a, b, c), models, 1)) {
       load.marked = true;
       etcd.stop();

@@ -68,7 +68,8 @@ public final class ScaleBenchmark {
     try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"))) {
       for (String id : List.of("n1", "n2", "n3")) {
         nodes.add(new ScaleNode(dir.resolve(id), id, o.get("heap"), "--etcd", etcd.endpoint(),
-            "--etcd-prefix", "/scale/", "--capacity", "1g", "--loading-slots", "4"));
+            "--etcd-prefix", "/scale/", "--capacity", "1g", "--loading-slots", "4",
+            "--etcd-timeout", "30s"));
       }
       // Idle registered models are not loaded ahead of demand: the cold phase measures misses.
       MeshAdminGrpc.newBlockingStub(nodes.get(0).channel).setPlacementConfig(
