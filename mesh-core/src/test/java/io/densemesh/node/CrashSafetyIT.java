@@ -113,7 +113,7 @@ class CrashSafetyIT {
 
   private static String[] etcdFlags(EtcdProcess etcd, String instanceId) {
     return new String[] {"--instance-id", instanceId, "--etcd", etcd.endpoint(), "--etcd-prefix",
-        "/densemesh/crash/", "--etcd-timeout", "15s"};
+        "/densemesh/crash/", "--etcd-timeout", "30s"};
   }
 
   /** A node that registered m0..m4 and was then killed; its journal's path. */

@@ -90,7 +90,7 @@ public final class SoakBenchmark {
   private String[] flags(String id) {
     return new String[] {"--instance-id", id, "--etcd", etcd.endpoint(), "--etcd-prefix",
         "/soak/", "--lease-ttl", LEASE_TTL.toSeconds() + "s", "--capacity", capacity,
-        "--drain-timeout", "2s"};
+        "--drain-timeout", "2s", "--etcd-timeout", "30s"};
   }
 
   private NodeProcess start(String id) {
