@@ -80,6 +80,9 @@ final class ClientSecurity {
           auth.apiKeysFile().map(f -> (auth.jwksFile().isPresent() ? ", " : "")
               + "API keys from " + f).orElse(""),
           meshSecret ? "the mesh secret" : "nothing");
+    } else if (config.bindHost().equals(config.host()) && !config.loopbackOnly()
+        && config.bindHost().startsWith("127.")) {
+      log.info("client authentication is off; listening on loopback ({}) only", config.host());
     } else if (config.loopbackOnly()) {
       log.warn("client authentication is OFF: listening on 127.0.0.1 only (not {}); configure"
           + " --jwks-file or --api-keys-file, or pass --insecure to listen on {} without it",

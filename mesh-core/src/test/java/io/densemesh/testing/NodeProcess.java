@@ -70,9 +70,10 @@ public final class NodeProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-cp", System.getProperty("java.class.path"),
         "io.densemesh.cli.Main", "serve", "--host", "127.0.0.1",
-        "--grpc-port", Integer.toString(grpcPort), "--rest-port", Integer.toString(freePort()),
-        "--metrics-port", Integer.toString(freePort()),
-        "--internal-port", Integer.toString(freePort()), "--data-dir", dir.toString()));
+        // Only the gRPC port must be known here; the node picks the others itself, so two
+        // separately probed free ports can never collide (a start-up error, exit code 2).
+        "--grpc-port", Integer.toString(grpcPort), "--rest-port", "0", "--metrics-port", "0",
+        "--internal-port", "0", "--data-dir", dir.toString()));
     command.addAll(List.of(flags));
     if (!command.contains("--model-roots")) {
       // Tests write their models beside the node's data directory, in their temp dir.
