@@ -2,7 +2,7 @@ package io.densemesh.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.densemesh.config.ByteSize;
+import io.densemesh.errors.FatalErrors;
 import io.densemesh.placement.EvictionPlan;
 import io.densemesh.placement.EvictionPolicy;
 import io.densemesh.placement.ResidentCopy;
@@ -16,6 +16,7 @@ import io.densemesh.runtime.error.ModelLoadException;
 import io.densemesh.runtime.error.UnavailableException;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.runtime.storage.StagedArtifact;
+import io.densemesh.units.ByteSizes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -237,8 +238,8 @@ public final class ModelCache implements AutoCloseable {
       long onDisk = staged.sizeBytes();
       if (onDisk > capacityBytes) {
         throw new ModelLoadException(
-            "model '" + id + "' needs at least " + ByteSize.format(onDisk)
-                + ", more than this node's whole capacity of " + ByteSize.format(capacityBytes));
+            "model '" + id + "' needs at least " + ByteSizes.format(onDisk)
+                + ", more than this node's whole capacity of " + ByteSizes.format(capacityBytes));
       }
       Long measuredBefore = measuredSizes.get(id);
       long predicted = measuredBefore != null ? measuredBefore
@@ -250,15 +251,15 @@ public final class ModelCache implements AutoCloseable {
       long measured = model.sizeBytes();
       if (measured > capacityBytes) {
         throw new ModelLoadException(
-            "model '" + id + "' measures " + ByteSize.format(measured)
+            "model '" + id + "' measures " + ByteSizes.format(measured)
                 + " loaded, more than this node's whole capacity of "
-                + ByteSize.format(capacityBytes));
+                + ByteSizes.format(capacityBytes));
       }
       long gpu = model.gpuBytes();
       if (gpu > gpuCapacityBytes) {
         throw new ModelLoadException(
-            "model '" + id + "' measures " + ByteSize.format(gpu) + " of GPU memory loaded, more"
-                + " than this node's whole GPU capacity of " + ByteSize.format(gpuCapacityBytes));
+            "model '" + id + "' measures " + ByteSizes.format(gpu) + " of GPU memory loaded, more"
+                + " than this node's whole GPU capacity of " + ByteSizes.format(gpuCapacityBytes));
       }
       measuredSizes.put(id, measured);
       sizes.observe(entry.spec.type(), onDisk, measured);
@@ -267,7 +268,7 @@ public final class ModelCache implements AutoCloseable {
       entry.stateChanged(clock.millis());
       entry.ready.complete(model);
       log.debug("loaded {} in {} ms, {} resident ({} on disk)", id, model.loadMillis(),
-          ByteSize.format(measured), ByteSize.format(onDisk));
+          ByteSizes.format(measured), ByteSizes.format(onDisk));
       listener.loaded(id, measured, model.loadMillis());
       if (entry.unloadWhenIdle || closed) {
         unloadEntry(entry);
@@ -285,6 +286,9 @@ public final class ModelCache implements AutoCloseable {
         listener.loadFailed(id, t.getMessage());
       }
       entry.ready.completeExceptionally(t);
+      if (t instanceof Error fatal) {
+        FatalErrors.exit(fatal);
+      }
     } finally {
       if (staged != null) {
         staged.close();
@@ -328,7 +332,7 @@ public final class ModelCache implements AutoCloseable {
             throw exhausted(0, gpuGrowth);
           }
           log.warn("node is {} over its capacity until models in use are released",
-              ByteSize.format(chargedBytes + growth - limitBytes()));
+              ByteSizes.format(chargedBytes + growth - limitBytes()));
         }
         chargedBytes += growth;
         entry.chargedBytes = measured;
@@ -343,13 +347,13 @@ public final class ModelCache implements AutoCloseable {
   private CapacityExhaustedException exhausted(long bytes, long gpuBytes) {
     if (chargedGpuBytes + gpuBytes > gpuCapacityBytes) {
       return new CapacityExhaustedException(
-          "no GPU room to load a model of " + ByteSize.format(gpuBytes) + ": "
-              + ByteSize.format(chargedGpuBytes) + " of " + ByteSize.format(gpuCapacityBytes)
+          "no GPU room to load a model of " + ByteSizes.format(gpuBytes) + ": "
+              + ByteSizes.format(chargedGpuBytes) + " of " + ByteSizes.format(gpuCapacityBytes)
               + " GPU memory is held by models serving requests or loading");
     }
     return new CapacityExhaustedException(
-        "no room to load a model of " + ByteSize.format(bytes) + ": "
-            + ByteSize.format(chargedBytes) + " of " + ByteSize.format(limitBytes())
+        "no room to load a model of " + ByteSizes.format(bytes) + ": "
+            + ByteSizes.format(chargedBytes) + " of " + ByteSizes.format(limitBytes())
             + " is held by models serving requests or loading");
   }
 

@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and prints byte sizes: {@code 512m}, {@code 2g}, {@code 2Gi}, {@code 64KiB},
- * {@code 1048576}. Suffixes are binary (k = 1024).
+ * Parses byte sizes given as options: {@code 512m}, {@code 2g}, {@code 2Gi}, {@code 64KiB},
+ * {@code 1048576}. Suffixes are binary (k = 1024). Printing is {@link io.densemesh.units.ByteSizes}.
  */
 public final class ByteSize {
 
@@ -36,20 +36,5 @@ public final class ByteSize {
       throw new ConfigException(option + ": '" + text + "' is too large");
     }
     return (long) bytes;
-  }
-
-  /** Human-readable form, e.g. {@code 512.0 MiB}. */
-  public static String format(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    double value = bytes;
-    int unit = -1;
-    while (value >= 1024 && unit < units.length - 1) {
-      value /= 1024;
-      unit++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
   }
 }

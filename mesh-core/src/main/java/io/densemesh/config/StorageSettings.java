@@ -1,5 +1,6 @@
 package io.densemesh.config;
 
+import io.densemesh.units.ByteSizes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -47,8 +48,8 @@ public record StorageSettings(
         "--artifact-cache-size must be at least 1m, got " + artifactCacheBytes);
     require(maxArtifactBytes >= 1, "--max-artifact-size must be >= 1");
     require(maxArtifactBytes <= artifactCacheBytes,
-        "--max-artifact-size (" + ByteSize.format(maxArtifactBytes)
-            + ") must not exceed --artifact-cache-size (" + ByteSize.format(artifactCacheBytes)
+        "--max-artifact-size (" + ByteSizes.format(maxArtifactBytes)
+            + ") must not exceed --artifact-cache-size (" + ByteSizes.format(artifactCacheBytes)
             + "): downloads land in the cache");
     require(!downloadTimeout.isNegative() && !downloadTimeout.isZero(),
         "--download-timeout must be > 0");

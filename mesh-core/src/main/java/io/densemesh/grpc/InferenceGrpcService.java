@@ -17,22 +17,64 @@ import io.densemesh.node.NodeState;
 import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
+import io.densemesh.serving.ModelReadiness;
 import io.densemesh.serving.ModelResolver;
-import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
-/** KServe V2 gRPC endpoint. */
-public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+/**
+ * The KServe V2 gRPC endpoint, for the node and for the runtime server alike: the protocol
+ * mapping lives here once; what differs is how a request names its model ({@link Naming}), who
+ * serves it ({@link Serving}) and what the server says about itself ({@link ServerInfo}).
+ */
+public final class InferenceGrpcService
+    extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
-  private final ModelResolver resolver;
-  private final ModelServing serving;
-  private final NodeState state;
+  /** Turns a request's model name and version into the model to serve (or throws). */
+  @FunctionalInterface
+  public interface Naming {
+    ModelSpec resolve(String name, String version);
+  }
 
-  public InferenceGrpcService(ModelResolver resolver, ModelServing serving, NodeState state) {
-    this.resolver = resolver;
+  /**
+   * @param name {@code ServerMetadata} name
+   * @param version {@code ServerMetadata} version
+   * @param ready {@code ServerReady}
+   */
+  public record ServerInfo(String name, String version, BooleanSupplier ready) {}
+
+  private final Naming naming;
+  private final Serving serving;
+  private final Predicate<ModelSpec> modelReady;
+  private final ServerInfo server;
+
+  /** @param modelReady the {@code ModelReady} answer for a resolved model */
+  public InferenceGrpcService(Naming naming, Serving serving, Predicate<ModelSpec> modelReady,
+      ServerInfo server) {
+    this.naming = naming;
     this.serving = serving;
-    this.state = state;
+    this.modelReady = modelReady;
+    this.server = server;
+  }
+
+  /**
+   * The node's endpoint: models resolved through the registry (vmodel and model headers first),
+   * served on this node (routing happens before, in {@link InferenceRouting}), ready in the
+   * sense of {@link ModelReadiness} (as on REST), refused while the node shuts down.
+   */
+  public static InferenceGrpcService forNode(ModelResolver resolver, Serving serving,
+      ModelReadiness readiness, NodeState state) {
+    return new InferenceGrpcService((name, version) -> {
+      // Authorised before any routing: a model of another tenant fails exactly like a model
+      // that is not registered.
+      state.requireServing();
+      return resolver.resolveFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
+          MeshHeaders.MODEL_ID.get(), version);
+    }, serving, readiness::ready,
+        new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready));
   }
 
   @Override
@@ -43,21 +85,22 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
   @Override
   public void serverReady(ServerReadyRequest request,
       StreamObserver<ServerReadyResponse> observer) {
-    Unary.run(observer, () -> ServerReadyResponse.newBuilder().setReady(state.ready()).build());
+    Unary.run(observer, () -> ServerReadyResponse.newBuilder()
+        .setReady(server.ready().getAsBoolean()).build());
   }
 
   @Override
   public void serverMetadata(ServerMetadataRequest request,
       StreamObserver<ServerMetadataResponse> observer) {
     Unary.run(observer, () -> ServerMetadataResponse.newBuilder()
-        .setName(NodeState.SERVER_NAME).setVersion(state.version()).build());
+        .setName(server.name()).setVersion(server.version()).build());
   }
 
   @Override
   public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> observer) {
     Unary.run(observer, () -> {
       ModelSpec model = resolve(request.getName(), request.getVersion());
-      return ModelReadyResponse.newBuilder().setReady(serving.ready(model)).build();
+      return ModelReadyResponse.newBuilder().setReady(modelReady.test(model)).build();
     });
   }
 
@@ -68,13 +111,12 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         request.getVersion())));
   }
 
-  /** Answers a metadata request on this node for an already resolved model. */
+  /** Answers a metadata request for an already resolved model. */
   ModelMetadataResponse metadata(ModelMetadataRequest request, ModelSpec model) {
     String name = request.getName().isEmpty() ? model.modelId() : request.getName();
     return ProtoTensorCodec.metadataResponse(name, ModelResolver.VERSION,
         serving.metadata(model, Unary.remaining()));
   }
-
 
   @Override
   public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> observer) {
@@ -82,7 +124,7 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
         infer(request, resolve(request.getModelName(), request.getModelVersion())));
   }
 
-  /** Runs a request on this node for an already resolved model. */
+  /** Runs a request for an already resolved model. */
   ModelInferResponse infer(ModelInferRequest request, ModelSpec model) {
     List<Tensor> inputs = ProtoTensorCodec.inputs(request);
     List<Tensor> outputs = serving.infer(model, inputs,
@@ -96,13 +138,8 @@ public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInf
     return response.build();
   }
 
-  /**
-   * Resolves what the request names and authorises the caller for it (before any routing): a
-   * model of another tenant fails exactly like a model that is not registered.
-   */
+  /** Resolves what the request names (for the node: and authorises the caller for it). */
   ModelSpec resolve(String name, String version) {
-    state.requireServing();
-    return resolver.resolveFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
-        MeshHeaders.MODEL_ID.get(), version);
+    return naming.resolve(name, version);
   }
 }

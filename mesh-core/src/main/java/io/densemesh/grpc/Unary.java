@@ -1,6 +1,7 @@
 package io.densemesh.grpc;
 
 import io.densemesh.errors.ErrorMapping;
+import io.densemesh.errors.FatalErrors;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.stub.StreamObserver;
@@ -10,7 +11,10 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs a unary handler and maps whatever it throws through {@link ErrorMapping}. */
+/**
+ * Runs a unary handler and maps what it throws through {@link ErrorMapping}; a JVM {@link Error}
+ * ends the process ({@link FatalErrors}) instead of becoming an INTERNAL answer.
+ */
 public final class Unary {
 
   private static final Logger log = LoggerFactory.getLogger(Unary.class);
@@ -21,12 +25,15 @@ public final class Unary {
     T response;
     try {
       response = handler.get();
-    } catch (RuntimeException | Error e) {
+    } catch (RuntimeException e) {
       if (ErrorMapping.internal(e)) {
         log.error("internal error", e);
       }
       observer.onError(ErrorMapping.grpcError(e));
       return;
+    } catch (Error e) {
+      FatalErrors.exit(e);
+      throw e; // reached only where a test replaced the exit
     }
     observer.onNext(response);
     observer.onCompleted();

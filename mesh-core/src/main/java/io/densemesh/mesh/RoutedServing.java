@@ -10,6 +10,7 @@ import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.UnavailableException;
+import io.densemesh.serving.ModelReadiness;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
 import io.grpc.CallOptions;
@@ -21,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -34,17 +34,17 @@ public final class RoutedServing implements Serving {
 
   private final ModelServing local;
   private final PeerForwarding forwarding;
-  private final Predicate<String> loadedInMesh;
+  private final ModelReadiness readiness;
   private final Duration defaultTimeout;
   private final Executor retries;
 
   /** @param retries where a retry after an UNAVAILABLE peer runs (not the transport thread) */
   public RoutedServing(ModelServing local, PeerForwarding forwarding,
-      Predicate<String> loadedInMesh, Duration defaultTimeout, Executor retries) {
+      ModelReadiness readiness, Duration defaultTimeout, Executor retries) {
     this.local = local;
     this.retries = retries;
     this.forwarding = forwarding;
-    this.loadedInMesh = loadedInMesh;
+    this.readiness = readiness;
     this.defaultTimeout = defaultTimeout;
   }
 
@@ -106,6 +106,6 @@ public final class RoutedServing implements Serving {
 
   @Override
   public boolean ready(ModelSpec model) {
-    return local.ready(model) || loadedInMesh.test(model.modelId());
+    return readiness.ready(model);
   }
 }

@@ -57,6 +57,7 @@ import io.densemesh.runtime.storage.StorageOptions;
 import io.densemesh.runtime.storage.TransferLimits;
 import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
+import io.densemesh.serving.ModelReadiness;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
@@ -179,7 +180,9 @@ public final class MeshNode implements AutoCloseable {
     vmodelHook.vmodels = vmodels;
 
     this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
-    InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
+    ModelReadiness readiness = new ModelReadiness(cache, registry);
+    InferenceGrpcService inference =
+        InferenceGrpcService.forNode(resolver, serving, readiness, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
@@ -241,8 +244,7 @@ public final class MeshNode implements AutoCloseable {
         10, 10, TimeUnit.SECONDS);
 
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
-        new RoutedServing(serving, forwarding,
-            id -> !registry.view().loadedOn(id).isEmpty(), config.loadTimeout(), retries),
+        new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         state, metrics, config.maxMessageBytes(), gate);
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();

@@ -7,11 +7,12 @@ import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ByteSize;
 import io.densemesh.config.ConfigParser;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
+import io.densemesh.units.ByteSizes;
+import io.densemesh.workload.ZipfSampler;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
@@ -70,7 +71,7 @@ public final class Quickstart {
     Path modelDir = dataDir.resolve("models");
     out.printf("DenseMesh quickstart: %d tenant models, %d clients, %s of traffic, capacity %s%n",
         options.models(), options.clients(), options.duration().toSeconds() + "s",
-        ByteSize.format(options.capacityBytes()));
+        ByteSizes.format(options.capacityBytes()));
     generateModels(modelDir);
     String port = options.keepRunning() ? null : "0";
     NodeConfig config = ConfigParser.parse(List.of(
@@ -245,7 +246,7 @@ public final class Quickstart {
     lines.add(String.format("cache         %.1f%% hits, %.0f loads, %.0f evictions",
         100 * hits / Math.max(1, hits + misses), loads, evictions));
     lines.add(String.format("resident      %d models, %s of %s", node.cache().loadedCount(),
-        ByteSize.format(node.cache().usedBytes()), ByteSize.format(node.cache().capacityBytes())));
+        ByteSizes.format(node.cache().usedBytes()), ByteSizes.format(node.cache().capacityBytes())));
     out.println();
     lines.forEach(l -> out.println("  " + l));
   }

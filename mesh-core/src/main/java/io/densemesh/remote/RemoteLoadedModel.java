@@ -4,8 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.protocol.ProtoTensorCodec;
-import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelMetadata;
+import io.densemesh.runtime.ResidentModel;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.CapacityExhaustedException;
 import io.densemesh.runtime.error.DeadlineExceededException;
@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * the copy is evicted from the node at once and the request fails UNAVAILABLE, which a client
  * may retry safely (the runtime did not run it); the retry loads the model again.
  */
-final class RemoteLoadedModel implements LoadedModel {
+final class RemoteLoadedModel extends ResidentModel {
 
   private static final io.grpc.MethodDescriptor<byte[], byte[]> INFER =
       RawCalls.method(RemoteModelRuntime.MODEL_INFER);
@@ -37,9 +37,6 @@ final class RemoteLoadedModel implements LoadedModel {
   private final RemoteModelRuntime runtime;
   private final String modelId;
   private final long generation;
-  private final ModelMetadata metadata;
-  private final long sizeBytes;
-  private final long loadMillis;
   private final Semaphore concurrency;
   private final int[] injectionPath;
   private volatile boolean lost;
@@ -47,12 +44,10 @@ final class RemoteLoadedModel implements LoadedModel {
   RemoteLoadedModel(RemoteModelRuntime runtime, String modelId, long generation,
       ModelMetadata metadata, long sizeBytes, long loadMillis, int maxConcurrency,
       RuntimeParameters parameters) {
+    super(metadata, sizeBytes, 0, loadMillis);
     this.runtime = runtime;
     this.modelId = modelId;
     this.generation = generation;
-    this.metadata = metadata;
-    this.sizeBytes = sizeBytes;
-    this.loadMillis = loadMillis;
     this.concurrency = maxConcurrency > 0 ? new Semaphore(maxConcurrency, true) : null;
     this.injectionPath = parameters.injectionPath(RemoteModelRuntime.MODEL_INFER);
   }
@@ -71,21 +66,6 @@ final class RemoteLoadedModel implements LoadedModel {
 
   void markLost() {
     lost = true;
-  }
-
-  @Override
-  public ModelMetadata metadata() {
-    return metadata;
-  }
-
-  @Override
-  public long sizeBytes() {
-    return sizeBytes;
-  }
-
-  @Override
-  public long loadMillis() {
-    return loadMillis;
   }
 
   @Override
@@ -155,7 +135,7 @@ final class RemoteLoadedModel implements LoadedModel {
   }
 
   @Override
-  public void close() {
+  protected void release() {
     runtime.unload(this);
   }
 }

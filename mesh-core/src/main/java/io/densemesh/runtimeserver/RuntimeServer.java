@@ -2,6 +2,7 @@ package io.densemesh.runtimeserver;
 
 import io.densemesh.cache.RuntimeRegistry;
 import io.densemesh.config.GrpcAddress;
+import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.remote.Channels;
 import io.densemesh.runtime.InputValidator;
@@ -57,13 +58,21 @@ public final class RuntimeServer implements AutoCloseable {
             new ModelRuntimeService(options, this.runtimes, models, version),
             runtimeInterceptors))
         .addService(ServerInterceptors.intercept(
-            new RuntimeInferenceService(models, new InputValidator(options.maxTensorElements()),
-                version), dataInterceptors))
+            inference(models, options, version), dataInterceptors))
         .build()
         .start();
     log.info("runtime serving {} on {} (capacity {} bytes, {} loading slots, load timeout {})",
         types(), address(), options.capacityBytes(), options.loadingSlots(),
         options.loadTimeout());
+  }
+
+  /** The V2 data endpoint: loaded models only, ready when loaded here. */
+  private static InferenceGrpcService inference(HostedModels models,
+      RuntimeServerOptions options, String version) {
+    HostedServing serving =
+        new HostedServing(models, new InputValidator(options.maxTensorElements()));
+    return new InferenceGrpcService(HostedServing::named, serving, serving::ready,
+        new InferenceGrpcService.ServerInfo("densemesh-runtime", version, () -> true));
   }
 
   /** Starts over the embedded ONNX and text runtimes. */

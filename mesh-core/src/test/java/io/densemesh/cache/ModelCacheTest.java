@@ -168,4 +168,21 @@ class ModelCacheTest {
     assertThat(runtime.open).doesNotContain("a");
     assertThat(cache.usedBytes()).isZero();
   }
+
+  @Test
+  void anErrorDuringALoadEndsTheProcess() {
+    java.util.List<Error> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var previous = io.densemesh.errors.FatalErrors.replaceEnd(ended::add);
+    try {
+      OutOfMemoryError oom = new OutOfMemoryError("Direct buffer memory");
+      runtime.errors.put("a", oom);
+
+      assertThatThrownBy(() -> cache.acquire(spec("a"), WAIT)).isInstanceOf(ModelLoadException.class);
+
+      await().atMost(WAIT).until(() -> ended.contains(oom));
+      assertThat(cache.usedBytes()).as("the reservation is returned first").isZero();
+    } finally {
+      io.densemesh.errors.FatalErrors.replaceEnd(previous);
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.densemesh.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.densemesh.units.ByteSizes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -90,6 +91,6 @@ class ConfigParserTest {
     assertThat(ByteSize.parse("x", "64k")).isEqualTo(64L << 10);
     assertThat(ByteSize.parse("x", "2Gi")).isEqualTo(2L << 30);
     assertThat(ByteSize.parse("x", "1.5GB")).isEqualTo(3L << 29);
-    assertThat(ByteSize.format(3L << 29)).isEqualTo("1.5 GiB");
+    assertThat(ByteSizes.format(3L << 29)).isEqualTo("1.5 GiB");
   }
 }

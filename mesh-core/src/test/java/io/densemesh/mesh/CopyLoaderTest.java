@@ -35,8 +35,8 @@ class CopyLoaderTest {
 
   @Test
   void aFirstCopyIsLoadedOnceOnTheNodeTheRouterChoosesAndSyncWaitsForIt() {
-    SimNode a = mesh.node("a", 1000, "format:other"); // placement cannot choose a
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000, "format:other"); // placement cannot choose a
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
 
     a.loader.ensureCopy(a.spec("m"), true);
@@ -48,8 +48,8 @@ class CopyLoaderTest {
 
   @Test
   void aModelLoadedElsewhereGetsNoNewCopy() {
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     b.load("m");
 
@@ -61,8 +61,8 @@ class CopyLoaderTest {
 
   @Test
   void aLocalCopyIsWaitedForHereEvenWhenAnotherNodeHasOne() {
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     b.load("m");
     a.cache.ensureLoading(a.spec("m"));
@@ -74,22 +74,22 @@ class CopyLoaderTest {
 
   @Test
   void anExtraCopyGoesToANodeThatNeitherHoldsOneNorIsExcluded() {
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
-    SimNode c = mesh.node("c", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
+    SimulatedNode c = mesh.node("c", 1000);
     mesh.register("m");
     a.load("m");
 
     assertThat(a.loader.addCopy(a.spec("m"), Set.of("b"))).isTrue();
 
-    await().atMost(SimNode.WAIT).until(() -> c.cache.isLoaded("m"));
+    await().atMost(SimulatedNode.WAIT).until(() -> c.cache.isLoaded("m"));
     assertThat(b.cache.copyState("m")).isEmpty();
   }
 
   @Test
   void noExtraCopyWhenEveryNodeHoldsOneOrIsExcluded() {
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     a.load("m");
 
@@ -99,7 +99,7 @@ class CopyLoaderTest {
 
   @Test
   void aClaimHeldByALiveNodeIsRespectedAndNothingLoadsHere() {
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.node("b", 1000);
     mesh.register("m");
     mesh.registry.claimLoad("m", "b");
@@ -110,7 +110,7 @@ class CopyLoaderTest {
 
   @Test
   void aClaimLeftByAVanishedNodeDoesNotStopTheLoad() {
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m");
     mesh.registry.claimLoad("m", "vanished"); // no instance record: its node is gone
 
@@ -120,7 +120,7 @@ class CopyLoaderTest {
 
   @Test
   void whenTheRegistryCannotTakeTheClaimTheNodeLoadsAnyway() {
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m");
     mesh.registry.unreachable(true);
 
@@ -130,8 +130,8 @@ class CopyLoaderTest {
 
   @Test
   void aPeersFailedLoadComesBackAsALoadFailure() {
-    SimNode a = mesh.node("a", 1000, "format:other");
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000, "format:other");
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     b.runtime.failures.put("m", "corrupt artifact");
 
@@ -141,8 +141,8 @@ class CopyLoaderTest {
 
   @Test
   void aPeerThatDoesNotAnswerIsReportedUnavailable() {
-    SimNode a = mesh.node("a", 1000, "format:other");
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000, "format:other");
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     b.crash();
 
@@ -152,8 +152,8 @@ class CopyLoaderTest {
 
   @Test
   void waitingForACopyElsewhereEndsAtTheLoadTimeout() {
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m");
     mesh.registry.claimLoad("m", "b");
     b.runtime.gate = new CountDownLatch(1);
@@ -168,7 +168,7 @@ class CopyLoaderTest {
 
   @Test
   void aCopyOnANodeThatVanishedDoesNotCountAsLoaded() {
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m");
     mesh.registry.putInstance(InstanceRecord.newBuilder().setInstanceId("gone")
         .setAddress("nowhere").build());

@@ -22,8 +22,8 @@ class CopyScalerTest {
 
   @TempDir Path dir;
   private SimulatedMesh mesh;
-  private SimNode a;
-  private SimNode b;
+  private SimulatedNode a;
+  private SimulatedNode b;
 
   @BeforeEach
   void setUp() {
@@ -37,7 +37,7 @@ class CopyScalerTest {
     mesh.close();
   }
 
-  private CopyScaler scaler(SimNode node) {
+  private CopyScaler scaler(SimulatedNode node) {
     return new CopyScaler(node.id, node.cache, mesh.registry, node.policies, node.loader,
         mesh.clock, PERIOD);
   }
@@ -58,7 +58,7 @@ class CopyScalerTest {
 
     scaler.tick();
 
-    await().atMost(SimNode.WAIT).until(() -> b.cache.isLoaded("m"));
+    await().atMost(SimulatedNode.WAIT).until(() -> b.cache.isLoaded("m"));
   }
 
   @Test
@@ -76,7 +76,7 @@ class CopyScalerTest {
 
   @Test
   void aScaleUpIsNotRepeatedWithinTwoPeriodsWhileTheFirstMayNotBeVisible() {
-    SimNode c = mesh.node("c", 1000);
+    SimulatedNode c = mesh.node("c", 1000);
     mesh.register("m");
     a.load("m");
     b.runtime.gate = new CountDownLatch(1);
@@ -85,7 +85,7 @@ class CopyScalerTest {
     requests(scaler, "m", 5000);
     mesh.clock.advance(PERIOD);
     scaler.tick();
-    await().atMost(SimNode.WAIT).until(() ->
+    await().atMost(SimulatedNode.WAIT).until(() ->
         b.runtime.loadsOf("m") + c.runtime.loadsOf("m") == 1);
 
     requests(scaler, "m", 5000);
@@ -96,7 +96,7 @@ class CopyScalerTest {
     requests(scaler, "m", 5000);
     mesh.clock.advance(PERIOD);
     scaler.tick();
-    await().atMost(SimNode.WAIT).until(() ->
+    await().atMost(SimulatedNode.WAIT).until(() ->
         b.runtime.loadsOf("m") + c.runtime.loadsOf("m") == 2);
     b.runtime.gate.countDown();
     c.runtime.gate.countDown();
@@ -161,7 +161,7 @@ class CopyScalerTest {
 
   @Test
   void theLastCopiesOfAMinCopiesModelAreProtectedFromEviction() {
-    SimNode c = mesh.node("c", 1000);
+    SimulatedNode c = mesh.node("c", 1000);
     mesh.register("kept", 2, 0);
     mesh.register("free");
     a.load("kept");

@@ -15,8 +15,8 @@ class DrainerTest {
 
   @TempDir Path dir;
   private SimulatedMesh mesh;
-  private SimNode a;
-  private SimNode b;
+  private SimulatedNode a;
+  private SimulatedNode b;
 
   @BeforeEach
   void setUp() {
@@ -36,7 +36,7 @@ class DrainerTest {
     mesh.register("m");
     a.load("m");
 
-    int moved = a.drainer.drain(SimNode.WAIT);
+    int moved = a.drainer.drain(SimulatedNode.WAIT);
 
     assertThat(moved).isEqualTo(1);
     assertThat(b.cache.isLoaded("m")).isTrue();
@@ -50,7 +50,7 @@ class DrainerTest {
     a.load("m");
     b.load("m");
 
-    assertThat(a.drainer.drain(SimNode.WAIT)).isZero();
+    assertThat(a.drainer.drain(SimulatedNode.WAIT)).isZero();
   }
 
   @Test
@@ -61,7 +61,7 @@ class DrainerTest {
     a.load("kept");
     mesh.clock.advance(Drainer.RECENT_USE.plusSeconds(1));
 
-    int moved = a.drainer.drain(SimNode.WAIT);
+    int moved = a.drainer.drain(SimulatedNode.WAIT);
 
     assertThat(moved).isEqualTo(1);
     assertThat(b.cache.isLoaded("kept")).isTrue();
@@ -74,7 +74,7 @@ class DrainerTest {
     a.load("m");
     mesh.registry.deleteModel("m", mesh.registry.model("m").orElseThrow().version());
 
-    assertThat(a.drainer.drain(SimNode.WAIT)).isZero();
+    assertThat(a.drainer.drain(SimulatedNode.WAIT)).isZero();
     assertThat(b.cache.copyState("m")).isEmpty();
   }
 
@@ -84,7 +84,7 @@ class DrainerTest {
     mesh.register("m");
     a.load("m");
 
-    assertThat(a.drainer.drain(SimNode.WAIT)).isZero();
+    assertThat(a.drainer.drain(SimulatedNode.WAIT)).isZero();
     assertThat(a.drainer.draining()).isTrue();
   }
 
@@ -92,9 +92,9 @@ class DrainerTest {
   void aSecondDrainDoesNothing() {
     mesh.register("m");
     a.load("m");
-    a.drainer.drain(SimNode.WAIT);
+    a.drainer.drain(SimulatedNode.WAIT);
 
-    assertThat(a.drainer.drain(SimNode.WAIT)).isZero();
+    assertThat(a.drainer.drain(SimulatedNode.WAIT)).isZero();
   }
 
   @Test

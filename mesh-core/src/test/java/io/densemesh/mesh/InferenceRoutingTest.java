@@ -8,6 +8,7 @@ import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
+import io.densemesh.api.inference.ModelReadyRequest;
 import io.densemesh.protocol.ProtoTensorCodec;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -26,8 +27,8 @@ class InferenceRoutingTest {
 
   @TempDir Path dir;
   private SimulatedMesh mesh;
-  private SimNode a;
-  private SimNode b;
+  private SimulatedNode a;
+  private SimulatedNode b;
   private ManagedChannel channel;
   private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub clientOfA;
 
@@ -93,9 +94,9 @@ class InferenceRoutingTest {
 
   @Test
   void afterThreeUnavailablePeersTheRequestFailsUnavailable() {
-    SimNode c = mesh.node("c", 1000);
-    SimNode d = mesh.node("d", 1000);
-    for (SimNode n : List.of(b, c, d)) {
+    SimulatedNode c = mesh.node("c", 1000);
+    SimulatedNode d = mesh.node("d", 1000);
+    for (SimulatedNode n : List.of(b, c, d)) {
       n.load("m");
       n.crash();
     }
@@ -110,7 +111,7 @@ class InferenceRoutingTest {
 
   @Test
   void aPeersOtherErrorsPassThroughWithoutARetry() {
-    SimNode c = mesh.node("c", 1000);
+    SimulatedNode c = mesh.node("c", 1000);
     b.load("m");
     c.load("m");
     ModelInferRequest wrong = ProtoTensorCodec.request("m", ForwardingFixture.wrongType(),
@@ -132,5 +133,16 @@ class InferenceRoutingTest {
         .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
     assertThat(a.forwards("ok") + a.forwards("failed")).isZero();
+  }
+
+  @Test
+  void modelReadyMeansServedWithoutALoadHereOrOnAPeerAsOnRest() {
+    ModelReadyRequest ready = ModelReadyRequest.newBuilder().setName("m").build();
+    assertThat(clientOfA.modelReady(ready).getReady()).as("registered, loaded nowhere").isFalse();
+
+    b.load("m");
+
+    assertThat(clientOfA.modelReady(ready).getReady()).isTrue();
+    assertThat(a.cache.copyState("m")).as("asking does not load").isEmpty();
   }
 }

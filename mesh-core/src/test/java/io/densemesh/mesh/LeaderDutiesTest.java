@@ -30,9 +30,9 @@ class LeaderDutiesTest {
     return mesh;
   }
 
-  private LeaderDuties duties(SimNode node, boolean proactive) {
+  private LeaderDuties duties(SimulatedNode node, boolean proactive) {
     return new LeaderDuties(node.id, mesh.registry, node.loader, node.vmodels, mesh.clock,
-        SimNode.FAILURE_EXPIRY, proactive, () -> true);
+        SimulatedNode.FAILURE_EXPIRY, proactive, () -> true);
   }
 
   private void addFailure(String modelId, String onInstance, long atMillis) {
@@ -74,7 +74,7 @@ class LeaderDutiesTest {
   @Test
   void aLeaderWhoseNodeVanishedButWhoseKeyRemainsBlocksTheChoresUntilItExpires() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("held", 2, 0);
     mesh.node("b", 1000).load("held");
     mesh.registry.tryLead("ghost"); // the key outlives its node's instance record for a moment
@@ -89,34 +89,34 @@ class LeaderDutiesTest {
   @Test
   void minCopiesAddsTheMissingCopyOnANodeThatHoldsNone() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("m", 2, 0);
     b.load("m");
 
     duties(a, false).tick();
 
-    await().atMost(SimNode.WAIT).until(() -> a.cache.isLoaded("m"));
+    await().atMost(SimulatedNode.WAIT).until(() -> a.cache.isLoaded("m"));
     assertThat(b.runtime.loadsOf("m")).as("the holder is not asked again").isEqualTo(1);
   }
 
   @Test
   void aCopyOnANodeThatIsGoneDoesNotCountTowardsMinCopies() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m", 1, 0);
     mesh.registry.putCopy(CopyRecord.newBuilder().setModelId("m").setInstanceId("gone")
         .setState(CopyRecord.State.LOADED).build());
 
     duties(a, false).tick();
 
-    await().atMost(SimNode.WAIT).until(() -> a.cache.isLoaded("m"));
+    await().atMost(SimulatedNode.WAIT).until(() -> a.cache.isLoaded("m"));
   }
 
   @Test
   void aModelThatFailedRecentlyIsNotReloadedForItsMinCopies() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m", 1, 0);
     addFailure("m", "b", mesh.clock.millis() - 1000);
 
@@ -129,10 +129,10 @@ class LeaderDutiesTest {
   @Test
   void expiredLoadFailuresArePrunedAndRecentOnesKept() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("m");
     long now = mesh.clock.millis();
-    addFailure("m", "old", now - SimNode.FAILURE_EXPIRY.toMillis() - 1);
+    addFailure("m", "old", now - SimulatedNode.FAILURE_EXPIRY.toMillis() - 1);
     addFailure("m", "recent", now - 1000);
 
     duties(a, false).tick();
@@ -144,8 +144,8 @@ class LeaderDutiesTest {
   @Test
   void aVModelSwitchesToItsTargetOnceTheTargetIsLoadedAnywhere() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
-    SimNode b = mesh.node("b", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
+    SimulatedNode b = mesh.node("b", 1000);
     mesh.register("old");
     mesh.register("new");
     mesh.registry.putVModel(VModelRecord.newBuilder().setVmodelId("v").setActiveModelId("old")
@@ -161,7 +161,7 @@ class LeaderDutiesTest {
   @Test
   void aVModelTargetNobodyLoadsIsLoadedAndATargetThatFailedMarksTheTransitionFailed() {
     mesh();
-    SimNode a = mesh.node("a", 1000);
+    SimulatedNode a = mesh.node("a", 1000);
     mesh.register("old");
     mesh.register("new");
     mesh.register("broken");
@@ -173,7 +173,7 @@ class LeaderDutiesTest {
 
     duties(a, false).tick();
 
-    await().atMost(SimNode.WAIT).until(() -> a.cache.isLoaded("new"));
+    await().atMost(SimulatedNode.WAIT).until(() -> a.cache.isLoaded("new"));
     assertThat(a.cache.copyState("broken")).isEmpty();
     assertThat(mesh.registry.vmodel("w").orElseThrow().value().getTransitionFailed()).isTrue();
   }
@@ -181,7 +181,7 @@ class LeaderDutiesTest {
   @Test
   void proactiveLoadingFillsAnEmptyMeshWithTheMostRecentlyUsedModelsTwoPerPass() {
     mesh();
-    SimNode a = mesh.node("a", 10_000);
+    SimulatedNode a = mesh.node("a", 10_000);
     for (String id : new String[] {"x", "y", "z"}) {
       mesh.register(id);
       mesh.clock.advance(Duration.ofSeconds(1)); // z is the most recently used
@@ -195,7 +195,7 @@ class LeaderDutiesTest {
   @Test
   void proactiveLoadingStopsOnceHalfTheMeshIsUsed() {
     mesh();
-    SimNode a = mesh.node("a", 300);
+    SimulatedNode a = mesh.node("a", 300);
     mesh.register("big");
     a.load("big");
     a.runtime.sizes.put("unused", 100L);

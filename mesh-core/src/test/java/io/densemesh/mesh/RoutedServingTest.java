@@ -22,8 +22,8 @@ class RoutedServingTest {
 
   @TempDir Path dir;
   private SimulatedMesh mesh;
-  private SimNode a;
-  private SimNode b;
+  private SimulatedNode a;
+  private SimulatedNode b;
 
   @BeforeEach
   void setUp() {
@@ -38,12 +38,12 @@ class RoutedServingTest {
     mesh.close();
   }
 
-  private RoutedServing routed(SimNode node) {
-    return new RoutedServing(node.serving, node.forwarding,
-        id -> !mesh.registry.view().loadedOn(id).isEmpty(), SimNode.WAIT, node.retries);
+  private RoutedServing routed(SimulatedNode node) {
+    return new RoutedServing(node.serving, node.forwarding, node.readiness, SimulatedNode.WAIT,
+        node.retries);
   }
 
-  private List<Tensor> infer(SimNode node, List<Tensor> inputs) {
+  private List<Tensor> infer(SimulatedNode node, List<Tensor> inputs) {
     return routed(node).infer(node.spec("m"), inputs, Set.of(), null);
   }
 
@@ -84,9 +84,9 @@ class RoutedServingTest {
 
   @Test
   void afterThreeUnavailablePeersTheRequestFailsUnavailable() {
-    SimNode c = mesh.node("c", 1000);
-    SimNode d = mesh.node("d", 1000);
-    for (SimNode n : List.of(b, c, d)) {
+    SimulatedNode c = mesh.node("c", 1000);
+    SimulatedNode d = mesh.node("d", 1000);
+    for (SimulatedNode n : List.of(b, c, d)) {
       n.load("m");
       n.crash();
     }
@@ -101,7 +101,7 @@ class RoutedServingTest {
 
   @Test
   void aPeersOtherErrorsPassThroughWithoutARetry() {
-    SimNode c = mesh.node("c", 1000);
+    SimulatedNode c = mesh.node("c", 1000);
     b.load("m");
     c.load("m");
 

@@ -18,7 +18,7 @@ class SelfPublisherTest {
 
   @TempDir Path dir;
   private SimulatedMesh mesh;
-  private SimNode a;
+  private SimulatedNode a;
 
   @BeforeEach
   void setUp() {
@@ -59,7 +59,7 @@ class SelfPublisherTest {
     assertThat(mesh.registry.view().claims()).containsEntry("m", "a");
 
     a.runtime.gate.countDown();
-    await().atMost(SimNode.WAIT).until(() -> a.cache.isLoaded("m"));
+    await().atMost(SimulatedNode.WAIT).until(() -> a.cache.isLoaded("m"));
     a.publish();
     assertThat(copyOfA("m").getState()).isEqualTo(CopyRecord.State.LOADED);
     assertThat(mesh.registry.view().claims()).doesNotContainKey("m");
@@ -108,7 +108,7 @@ class SelfPublisherTest {
     mesh.registry.claimLoad("m", "a");
     a.runtime.failures.put("m", "corrupt artifact");
     a.cache.ensureLoading(a.spec("m"));
-    await().atMost(SimNode.WAIT).until(() -> a.cache.copyState("m")
+    await().atMost(SimulatedNode.WAIT).until(() -> a.cache.copyState("m")
         .map(c -> c.phase() == io.densemesh.cache.CopyState.Phase.FAILED).orElse(false));
 
     a.publish();
@@ -143,10 +143,8 @@ class SelfPublisherTest {
 
   @Test
   void usageIsRepublishedAtMostOnceASecond() {
-    mesh.register("m");
-    mesh.clock.advance(Duration.ofSeconds(1));
-    a.publish();
-    a.cache.awaitLoaded(a.spec("m"), SimNode.WAIT);
+    mesh.register("m"); // the node's record was published at this clock time, when it joined
+    a.cache.awaitLoaded(a.spec("m"), SimulatedNode.WAIT);
 
     a.publish();
     assertThat(mesh.registry.view().instances().get("a").getUsedBytes()).isZero();
@@ -164,7 +162,7 @@ class SelfPublisherTest {
     mesh.clock.advance(Duration.ofSeconds(1));
     a.publish();
 
-    a.drainer.drain(SimNode.WAIT);
+    a.drainer.drain(SimulatedNode.WAIT);
 
     assertThat(mesh.registry.view().instances().get("a").getDraining()).isTrue();
   }

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Several mesh nodes in one test process, without sockets or etcd: each {@link SimNode} has a
+ * Several mesh nodes in one test process, without sockets or etcd: each {@link SimulatedNode} has a
  * real model cache (over {@link io.densemesh.testing.FakeRuntime}), router, copy loader and
  * publisher, and serves peer control and inference on an in-process gRPC server named by its
  * address; all share one {@link SharedMemoryRegistry} and one fake clock. Decision classes
@@ -23,7 +23,7 @@ final class SimulatedMesh implements AutoCloseable {
   final SharedMemoryRegistry registry = new SharedMemoryRegistry();
   final FakeClock clock = new FakeClock(1_000_000);
   private final Path artifact;
-  private final List<SimNode> nodes = new ArrayList<>();
+  private final List<SimulatedNode> nodes = new ArrayList<>();
 
   SimulatedMesh(Path dir) {
     try {
@@ -37,8 +37,8 @@ final class SimulatedMesh implements AutoCloseable {
    * A node with room for {@code capacityBytes} (a fake model is 100 bytes) and instance labels
    * (say {@code format:other} to keep placement away from it), published.
    */
-  SimNode node(String id, long capacityBytes, String... labels) {
-    SimNode node = new SimNode(id, this, capacityBytes);
+  SimulatedNode node(String id, long capacityBytes, String... labels) {
+    SimulatedNode node = new SimulatedNode(id, this, capacityBytes);
     for (String label : labels) {
       node.labels.put(label, "");
     }
@@ -62,11 +62,11 @@ final class SimulatedMesh implements AutoCloseable {
 
   /** Brings every node's registry records up to date with its cache. */
   void publishAll() {
-    nodes.forEach(SimNode::publish);
+    nodes.forEach(SimulatedNode::publish);
   }
 
   @Override
   public void close() {
-    nodes.forEach(SimNode::close);
+    nodes.forEach(SimulatedNode::close);
   }
 }

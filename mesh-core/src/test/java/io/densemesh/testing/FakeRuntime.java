@@ -27,6 +27,8 @@ public final class FakeRuntime implements ModelRuntime {
   public final Map<String, Long> sizes = new ConcurrentHashMap<>();
   public final Map<String, Long> gpuSizes = new ConcurrentHashMap<>();
   public final Map<String, String> failures = new ConcurrentHashMap<>();
+  /** A JVM Error the load of a model throws (out of memory, say). */
+  public final Map<String, Error> errors = new ConcurrentHashMap<>();
   public final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
   public final Set<String> open = ConcurrentHashMap.newKeySet();
   public volatile CountDownLatch gate = new CountDownLatch(0);
@@ -53,6 +55,10 @@ public final class FakeRuntime implements ModelRuntime {
       gate.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    Error error = errors.get(spec.modelId());
+    if (error != null) {
+      throw error;
     }
     String failure = failures.get(spec.modelId());
     if (failure != null) {

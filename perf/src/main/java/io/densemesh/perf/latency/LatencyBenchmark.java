@@ -12,6 +12,8 @@ import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
 import io.densemesh.config.ConfigParser;
 import io.densemesh.node.MeshNode;
+import io.densemesh.runtime.onnx.ExecutionDevice;
+import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -21,45 +23,69 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Usage: {@code ./densemesh bench [--seconds 5] [--warmup 2] [--concurrency 1,8,32]}.
+ * Usage: {@code ./densemesh bench [--rounds 3] [--seconds 3] [--warmup 1]
+ * [--concurrency 1,8,32] [--intra-op-threads 1]}.
  *
- * <p>Closed-loop clients, each sending its next request when the previous answer arrived;
- * latency in microseconds from HdrHistogram. The client runs in the same JVM as the servers (one
- * 2-core machine), which is the same for (b) and (c), so the ratios compare like with like.
+ * <p>One small model served three ways, every one with the node's own ONNX Runtime session
+ * options ({@link OnnxModelRuntime#sessionOptions}): (a) {@code OrtSession.run} in-process, (b)
+ * a bare grpc-java server calling ORT ({@link BareGrpcServer}), (c) a DenseMesh node, model
+ * resident. All three are started first. Then, per concurrency, the targets run in rounds: each
+ * round runs every target once (its own warm-up, then the measured window), in an order rotated
+ * by one each round, so none always runs first or last or collects more JIT warm-up than the
+ * others. Each round gives p50, p99 and throughput per target, and the node/bare ratios of that
+ * round (same minute, same machine load); reported are the medians over rounds with their
+ * min–max spread. Closed-loop clients run in the same JVM as the servers, alike for (b) and (c).
  */
 public final class LatencyBenchmark {
 
   private static final int FEATURES = 16;
   private static final int CLASSES = 8;
+  static final List<String> TARGETS = List.of(
+      "a: OrtSession in-process", "b: bare grpc-java + ORT", "c: DenseMesh node (hit)");
 
   interface Call {
     void run() throws Exception;
   }
 
+  /** One target's figures in one round. */
+  record Sample(double p50, double p99, double throughput) {}
+
+  /** A named target's figures (for AuthBenchmark, which runs its own rounds). */
   record Result(String target, int concurrency, double p50, double p99, double throughput) {}
 
   public static void main(String[] args) throws Exception {
-    int seconds = 5;
-    int warmup = 2;
+    int rounds = 3;
+    int seconds = 3;
+    int warmup = 1;
+    int intraOp = 1;
     int[] concurrency = {1, 8, 32};
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
+        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
         case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--concurrency" -> concurrency = java.util.Arrays.stream(args[i + 1].split(","))
+        case "--intra-op-threads" -> intraOp = Integer.parseInt(args[i + 1]);
+        case "--concurrency" -> concurrency = Arrays.stream(args[i + 1].split(","))
             .mapToInt(Integer::parseInt).toArray();
         default -> {
-          System.err.println("unknown option " + args[i]);
+          System.err.println("unknown option " + args[i] + " (options: --rounds N, --seconds S,"
+              + " --warmup S, --concurrency 1,8,32, --intra-op-threads N)");
           System.exit(2);
         }
       }
@@ -81,67 +107,84 @@ public final class LatencyBenchmark {
         .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("logits"))
         .addRawInputContents(ByteString.copyFrom(raw.array())).build();
 
-    Engine.getEngine("OnnxRuntime");
+    Engine.getEngine("OnnxRuntime"); // loads the native library as the node's runtime does
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-    options.setIntraOpNumThreads(1);
-    OrtSession session = env.createSession(model.toString(), options);
-
-    List<Result> results = new ArrayList<>();
-    // (a) plain OrtSession in-process
-    for (int c : concurrency) {
-      results.add(measure("a: OrtSession in-process", c, warmup, seconds, () -> {
+    OrtSession session;
+    try (OrtSession.SessionOptions options =
+        OnnxModelRuntime.sessionOptions(intraOp, ExecutionDevice.CPU)) {
+      session = env.createSession(model.toString(), options);
+    }
+    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
+        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
+        "--intra-op-threads", Integer.toString(intraOp),
+        "--data-dir", dir.resolve("registry").toString(), "--model-roots", dir.toString()),
+        Map.of()), Clock.systemUTC());
+    Map<String, Map<Integer, List<Sample>>> samples = new LinkedHashMap<>();
+    try (BareGrpcServer bare = new BareGrpcServer(env, session)) {
+      ManagedChannel bareChannel = channel(bare.port());
+      ManagedChannel nodeChannel = channel(node.grpcPort());
+      ModelMeshGrpc.newBlockingStub(nodeChannel).registerModel(RegisterModelRequest.newBuilder()
+          .setModelId("bench").setLoadNow(true).setSync(true)
+          .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(model.toString()))
+          .build());
+      var bareStub = GRPCInferenceServiceGrpc.newBlockingStub(bareChannel);
+      var nodeStub = GRPCInferenceServiceGrpc.newBlockingStub(nodeChannel);
+      Map<String, Call> calls = new LinkedHashMap<>();
+      calls.put(TARGETS.get(0), () -> {
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(row),
             new long[] {1, FEATURES}); OrtSession.Result r = session.run(Map.of("input", t))) {
           r.get(0);
         }
-      }));
-    }
-    // (b) bare grpc-java server calling ORT directly
-    try (BareGrpcServer bare = new BareGrpcServer(env, session)) {
-      ManagedChannel ch = channel(bare.port());
-      var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+      });
+      calls.put(TARGETS.get(1), () -> bareStub.modelInfer(request));
+      calls.put(TARGETS.get(2), () -> nodeStub.modelInfer(request));
       for (int c : concurrency) {
-        results.add(measure("b: bare grpc-java + ORT", c, warmup, seconds,
-            () -> stub.modelInfer(request)));
+        for (int round = 0; round < rounds; round++) {
+          for (String target : rotated(TARGETS, round)) {
+            Sample s = measure(calls.get(target), c, warmup, seconds);
+            System.err.printf(Locale.ROOT,
+                "round %d %-26s c=%-3d p50 %7.1f us  p99 %7.1f us  %9.0f req/s%n",
+                round + 1, target, c, s.p50, s.p99, s.throughput);
+            samples.computeIfAbsent(target, k -> new LinkedHashMap<>())
+                .computeIfAbsent(c, k -> new ArrayList<>()).add(s);
+          }
+        }
       }
-      ch.shutdownNow();
-    }
-    // (c) DenseMesh node, local hit
-    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
-        "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
-        "--data-dir", dir.resolve("registry").toString(), "--model-roots", dir.toString()),
-        Map.of()), Clock.systemUTC());
-    try {
-      ManagedChannel ch = channel(node.grpcPort());
-      ModelMeshGrpc.newBlockingStub(ch).registerModel(RegisterModelRequest.newBuilder()
-          .setModelId("bench").setLoadNow(true).setSync(true)
-          .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(model.toString()))
-          .build());
-      var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
-      for (int c : concurrency) {
-        results.add(measure("c: DenseMesh node (hit)", c, warmup, seconds,
-            () -> stub.modelInfer(request)));
-      }
-      ch.shutdownNow();
+      bareChannel.shutdownNow();
+      nodeChannel.shutdownNow();
     } finally {
       node.close();
+      session.close();
     }
-    report(results, concurrency);
+    report(samples, concurrency, rounds, seconds, warmup, intraOp);
+  }
+
+  /** The targets in round {@code round}'s order: the list rotated left by {@code round}. */
+  static List<String> rotated(List<String> targets, int round) {
+    List<String> order = new ArrayList<>(targets);
+    Collections.rotate(order, -(round % targets.size()));
+    return order;
   }
 
   private static ManagedChannel channel(int port) {
     return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
   }
 
-  static Result measure(String target, int concurrency, int warmup, int seconds,
-      Call call) throws Exception {
+  /** One target's figures over one window, for benchmarks built on this harness. */
+  static Result measure(String target, int concurrency, int warmup, int seconds, Call call)
+      throws Exception {
+    Sample s = measure(call, concurrency, warmup, seconds);
+    return new Result(target, concurrency, s.p50, s.p99, s.throughput);
+  }
+
+  private static Sample measure(Call call, int concurrency, int warmup, int seconds)
+      throws Exception {
     Recorder recorder = new Recorder(3);
     LongAdder done = new LongAdder();
     long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
     long end = warmEnd + seconds * 1_000_000_000L;
     CountDownLatch finished = new CountDownLatch(concurrency);
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
     for (int t = 0; t < concurrency; t++) {
       Thread thread = new Thread(() -> {
         try {
@@ -168,45 +211,67 @@ public final class LatencyBenchmark {
     }
     finished.await();
     if (!failures.isEmpty()) {
-      throw new IllegalStateException(target + " failed", failures.get(0));
+      throw new IllegalStateException("benchmark call failed", failures.get(0));
     }
     Histogram h = recorder.getIntervalHistogram();
-    Result r = new Result(target, concurrency, h.getValueAtPercentile(50),
-        h.getValueAtPercentile(99), done.sum() / (double) seconds);
-    System.err.printf(Locale.ROOT, "%-26s c=%-3d p50 %7.1f us  p99 %7.1f us  %9.0f req/s%n",
-        target, concurrency, r.p50, r.p99, r.throughput);
-    return r;
+    return new Sample(h.getValueAtPercentile(50), h.getValueAtPercentile(99),
+        done.sum() / (double) seconds);
   }
 
-  private static void report(List<Result> results, int[] concurrency) {
+  /** Median over rounds with its min–max, e.g. {@code 172 [160–190]}. */
+  static String spread(List<Double> values, String format) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    double median = n % 2 == 1 ? sorted.get(n / 2)
+        : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    return String.format(Locale.ROOT, format + " [" + format + "–" + format + "]", median,
+        sorted.get(0), sorted.get(n - 1));
+  }
+
+  private static List<Double> each(List<Sample> samples, ToDoubleFunction<Sample> f) {
+    return samples.stream().map(s -> f.applyAsDouble(s)).toList();
+  }
+
+  /** Per-round ratios or differences of target x to target y, in round order. */
+  private static List<Double> perRound(List<Sample> x, List<Sample> y,
+      java.util.function.BinaryOperator<Double> f, ToDoubleFunction<Sample> field) {
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < x.size(); i++) {
+      out.add(f.apply(field.applyAsDouble(x.get(i)), field.applyAsDouble(y.get(i))));
+    }
+    return out;
+  }
+
+  private static void report(Map<String, Map<Integer, List<Sample>>> samples, int[] concurrency,
+      int rounds, int seconds, int warmup, int intraOp) {
     System.out.println();
+    System.out.printf(Locale.ROOT, "%s, %d rounds (order rotated each round), %d s measured"
+        + " after %d s warm-up per target and round, --intra-op-threads %d, %d cores;"
+        + " medians over rounds [min–max]%n%n", LocalDate.now(ZoneOffset.UTC), rounds, seconds,
+        warmup, intraOp, Runtime.getRuntime().availableProcessors());
     System.out.println("| target | concurrency | p50 (µs) | p99 (µs) | throughput (req/s) |");
     System.out.println("|---|---:|---:|---:|---:|");
-    for (Result r : results) {
-      System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.0f |%n", r.target,
-          r.concurrency, r.p50, r.p99, r.throughput);
+    for (String target : TARGETS) {
+      for (int c : concurrency) {
+        List<Sample> s = samples.get(target).get(c);
+        System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", target, c,
+            spread(each(s, Sample::p50), "%.0f"), spread(each(s, Sample::p99), "%.0f"),
+            spread(each(s, Sample::throughput), "%.0f"));
+      }
     }
     System.out.println();
     System.out.println("| concurrency | node p50 − bare p50 (µs) | node p50 / bare p50 |"
-        + " node p50 / ORT p50 | node throughput / bare |");
+        + " node throughput / bare | node p50 / ORT p50 |");
     System.out.println("|---:|---:|---:|---:|---:|");
-    double bestBare = 0;
-    double bestNode = 0;
     for (int c : concurrency) {
-      Result a = find(results, "a:", c);
-      Result b = find(results, "b:", c);
-      Result n = find(results, "c:", c);
-      bestBare = Math.max(bestBare, b.throughput);
-      bestNode = Math.max(bestNode, n.throughput);
-      System.out.printf(Locale.ROOT, "| %d | %+.1f | %.2f | %.2f | %.2f |%n", c, n.p50 - b.p50,
-          n.p50 / b.p50, n.p50 / a.p50, n.throughput / b.throughput);
+      List<Sample> ort = samples.get(TARGETS.get(0)).get(c);
+      List<Sample> bare = samples.get(TARGETS.get(1)).get(c);
+      List<Sample> node = samples.get(TARGETS.get(2)).get(c);
+      System.out.printf(Locale.ROOT, "| %d | %s | %s | %s | %s |%n", c,
+          spread(perRound(node, bare, (x, y) -> x - y, Sample::p50), "%+.0f"),
+          spread(perRound(node, bare, (x, y) -> x / y, Sample::p50), "%.2f"),
+          spread(perRound(node, bare, (x, y) -> x / y, Sample::throughput), "%.2f"),
+          spread(perRound(node, ort, (x, y) -> x / y, Sample::p50), "%.1f"));
     }
-    System.out.printf(Locale.ROOT, "%npeak throughput: node %.0f req/s, bare %.0f req/s"
-        + " (ratio %.2f)%n", bestNode, bestBare, bestNode / bestBare);
-  }
-
-  private static Result find(List<Result> results, String prefix, int c) {
-    return results.stream().filter(r -> r.target.startsWith(prefix) && r.concurrency == c)
-        .findFirst().orElseThrow();
   }
 }

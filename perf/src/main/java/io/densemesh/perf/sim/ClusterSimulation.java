@@ -54,14 +54,14 @@ public final class ClusterSimulation {
   private final String policyName;
   private final boolean seesOthersLoads;
   private final SimNode[] nodes;
-  private final CopyState[][] copiesOf;
+  private final SimulatedCopy[][] copiesOf;
   private final int[] copyCount;
   private final SplittableRandom random;
   private final SplittableRandom entry;
   private final int[][] pendingLoads;
   private final long[][] pendingBytes;
   private int decider;
-  private final CopyScaler scaler;
+  private final SimulatedCopyScaling scaler;
   private final WaitRecorder waits = new WaitRecorder();
   private final HerdMeter herd;
   private ClusterSnapshot snapshot;
@@ -93,14 +93,14 @@ public final class ClusterSimulation {
     for (int n = 0; n < nodes.length; n++) {
       nodes[n] = new SimNode(n, spec.capacityBytesPerNode(), spec.loadingSlots(), catalog.tenantCount());
     }
-    this.copiesOf = new CopyState[catalog.size()][];
+    this.copiesOf = new SimulatedCopy[catalog.size()][];
     this.copyCount = new int[catalog.size()];
     this.random = new SplittableRandom(seed);
     this.entry = new SplittableRandom(seed ^ 0x5DEECE66DL);
     this.pendingLoads = new int[spec.nodes()][spec.nodes()];
     this.pendingBytes = new long[spec.nodes()][spec.nodes()];
     this.herd = new HerdMeter(spec.nodes(), spec.herdWindowMillis());
-    this.scaler = new CopyScaler(this, catalog, policies.copies(), spec.refreshMillis(),
+    this.scaler = new SimulatedCopyScaling(this, catalog, policies.copies(), spec.refreshMillis(),
         policies.config().idleTtlMillis());
   }
 
@@ -136,7 +136,7 @@ public final class ClusterSimulation {
   private void request(int model, long now) {
     decider = entry.nextInt(nodes.length);
     scaler.recordUse(model, now);
-    CopyState copy = bestCopy(model, now);
+    SimulatedCopy copy = bestCopy(model, now);
     long wait;
     if (copy == null) {
       copy = load(model, now, false);
@@ -158,10 +158,10 @@ public final class ClusterSimulation {
   }
 
   /** A ready copy, the least busy; else the copy that will be ready first. */
-  private CopyState bestCopy(int model, long now) {
-    CopyState best = null;
+  private SimulatedCopy bestCopy(int model, long now) {
+    SimulatedCopy best = null;
     for (int i = 0; i < copyCount[model]; i++) {
-      CopyState c = copiesOf[model][i];
+      SimulatedCopy c = copiesOf[model][i];
       if (best == null || rank(c, now) < rank(best, now)) {
         best = c;
       }
@@ -169,11 +169,11 @@ public final class ClusterSimulation {
     return best;
   }
 
-  private static long rank(CopyState c, long now) {
+  private static long rank(SimulatedCopy c, long now) {
     return c.readyAtMillis <= now ? Math.max(now, c.busyUntilMillis) : c.readyAtMillis + (1L << 40);
   }
 
-  private void use(CopyState copy, long now, long wait) {
+  private void use(SimulatedCopy copy, long now, long wait) {
     copy.node.byRetention.remove(copy);
     copy.lastUsedMillis = now;
     copy.useCount++;
@@ -188,7 +188,7 @@ public final class ClusterSimulation {
    * cannot make room (everything on it in use) is excluded and placement asked again, as a mesh
    * retries a failed load elsewhere.
    */
-  CopyState load(int model, long now, boolean extraCopy) {
+  SimulatedCopy load(int model, long now, boolean extraCopy) {
     ModelDemand demand = catalog.demand(model);
     Set<String> excluded = holders(model);
     long size = catalog.sizeBytes(model);
@@ -254,17 +254,17 @@ public final class ClusterSimulation {
     throw new IllegalStateException("placement chose an unknown instance " + id);
   }
 
-  private CopyState startLoad(int model, SimNode node, long now, boolean extraCopy) {
+  private SimulatedCopy startLoad(int model, SimNode node, long now, boolean extraCopy) {
     long size = catalog.sizeBytes(model);
     long readyAt = node.startLoad(now, catalog.loadMillis(model));
-    CopyState copy = new CopyState(model, catalog.idRank(model), node, readyAt, now);
+    SimulatedCopy copy = new SimulatedCopy(model, catalog.idRank(model), node, readyAt, now);
     copy.retention = policies.eviction().retention(resident(copy, now));
     node.byRetention.add(copy);
     node.touched(copy);
     node.usedBytes += size;
     node.tenantBytes[catalog.tenant(model)] += size;
     if (copiesOf[model] == null || copiesOf[model].length == copyCount[model]) {
-      CopyState[] grown = new CopyState[copyCount[model] + 1];
+      SimulatedCopy[] grown = new SimulatedCopy[copyCount[model] + 1];
       if (copiesOf[model] != null) {
         System.arraycopy(copiesOf[model], 0, grown, 0, copyCount[model]);
       }
@@ -327,7 +327,7 @@ public final class ClusterSimulation {
   /** The node's copies in eviction order, converted lazily: a walk touches only what it takes. */
   private Iterable<ResidentCopy> inEvictionOrder(SimNode node, long now) {
     return () -> {
-      Iterator<CopyState> it = node.byRetention.iterator();
+      Iterator<SimulatedCopy> it = node.byRetention.iterator();
       return new Iterator<>() {
         @Override
         public boolean hasNext() {
@@ -342,21 +342,21 @@ public final class ClusterSimulation {
     };
   }
 
-  ResidentCopy resident(CopyState c, long now) {
+  ResidentCopy resident(SimulatedCopy c, long now) {
     ModelDemand demand = catalog.demand(c.model);
     boolean protectedCopy = copyCount[c.model] <= demand.floorCopies();
     return new ResidentCopy(catalog.id(c.model), catalog.sizeBytes(c.model), c.lastUsedMillis,
         c.inUse(now) ? 1 : 0, protectedCopy, c.useCount, catalog.loadMillis(c.model));
   }
 
-  void unload(CopyState copy) {
+  void unload(SimulatedCopy copy) {
     SimNode node = copy.node;
     node.byRetention.remove(copy);
     node.unlinkUse(copy);
     long size = catalog.sizeBytes(copy.model);
     node.usedBytes -= size;
     node.tenantBytes[catalog.tenant(copy.model)] -= size;
-    CopyState[] list = copiesOf[copy.model];
+    SimulatedCopy[] list = copiesOf[copy.model];
     int n = copyCount[copy.model];
     for (int i = 0; i < n; i++) {
       if (list[i] == copy) {
@@ -377,7 +377,7 @@ public final class ClusterSimulation {
     return copyCount[model];
   }
 
-  CopyState copy(int model, int i) {
+  SimulatedCopy copy(int model, int i) {
     return copiesOf[model][i];
   }
 
@@ -385,7 +385,7 @@ public final class ClusterSimulation {
     return nodes;
   }
 
-  private CopyState copyOn(int model, SimNode node) {
+  private SimulatedCopy copyOn(int model, SimNode node) {
     for (int i = 0; i < copyCount[model]; i++) {
       if (copiesOf[model][i].node == node) {
         return copiesOf[model][i];

@@ -23,6 +23,9 @@ public final class PolicyPresets {
         "baseline with power-of-two placement over the view plus the decider's own pending loads");
     put("cost-aware-global", lru.withEviction("cost-aware"),
         "baseline with cost-aware (GDSF-style) eviction only");
+    put("lru-p2c-rate", lru.withPlacement("p2c").withCopies("rate"),
+        "baseline with power-of-two placement and rate-based copies: the recommended policy"
+            + " minus cost-aware eviction");
     put("cost-aware", recommended,
         "recommended: cost-aware eviction, power-of-two placement, rate-based copies");
     put("cost-aware-quota", recommended.withTenantQuotaFraction(0.25),
@@ -41,7 +44,34 @@ public final class PolicyPresets {
     MESH_VIEW.add("cost-aware-mesh");
   }
 
+  /** A preset's like-for-like baseline: the preset that differs from it in one change only. */
+  public record OneChange(String baseline, String change) {}
+
+  private static final Map<String, OneChange> ONE_CHANGE = new LinkedHashMap<>();
+
+  static {
+    ONE_CHANGE.put("lru-p2c", new OneChange("lru", "placement: power of two"));
+    ONE_CHANGE.put("lru-p2c-pending",
+        new OneChange("lru-p2c", "placement: + the decider's own pending loads"));
+    ONE_CHANGE.put("lru-p2c-mesh",
+        new OneChange("lru-p2c-pending", "placement: + the other deciders' loads"));
+    ONE_CHANGE.put("cost-aware-global", new OneChange("lru", "eviction: cost-aware"));
+    ONE_CHANGE.put("lru-p2c-rate", new OneChange("lru-p2c", "copies: by request rate"));
+    ONE_CHANGE.put("cost-aware", new OneChange("lru-p2c-rate", "eviction: cost-aware"));
+    ONE_CHANGE.put("cost-aware-quota", new OneChange("cost-aware", "tenant quota 25%"));
+    ONE_CHANGE.put("cost-aware-pending",
+        new OneChange("cost-aware", "placement: + the decider's own pending loads"));
+    ONE_CHANGE.put("cost-aware-ttl", new OneChange("cost-aware", "idle TTL 30 min"));
+    ONE_CHANGE.put("cost-aware-mesh",
+        new OneChange("cost-aware-pending", "placement: + the other deciders' loads"));
+  }
+
   private PolicyPresets() {}
+
+  /** The preset one change away from {@code name}, if it has one. */
+  public static java.util.Optional<OneChange> oneChange(String name) {
+    return java.util.Optional.ofNullable(ONE_CHANGE.get(name));
+  }
 
   private static void put(String name, PolicyConfig config, String description) {
     PRESETS.put(name, config);

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -23,9 +25,39 @@ public final class ReportTable {
     return base == 0 ? (value == 0 ? 1.0 : Double.POSITIVE_INFINITY) : value / base;
   }
 
+  /**
+   * One change at a time: each policy against the preset that differs from it in one change
+   * only (when both ran), so no ratio mixes an eviction change with a placement change.
+   */
+  public static String oneChangeTable(List<SimReport> reports) {
+    Map<String, SimReport> byName = new LinkedHashMap<>();
+    reports.forEach(r -> byName.put(r.policy(), r));
+    StringBuilder s = new StringBuilder();
+    s.append(String.format(Locale.ROOT, "%-18s %-18s %-44s %7s %7s %7s %7s%n", "policy",
+        "against", "the one change", "loads x", "wait x", "p99 x", "herd x"));
+    for (SimReport r : reports) {
+      PolicyPresets.oneChange(r.policy()).ifPresent(one -> {
+        SimReport base = byName.get(one.baseline());
+        if (base != null) {
+          s.append(String.format(Locale.ROOT, "%-18s %-18s %-44s %7.3f %7.3f %7.3f %7.3f%n",
+              r.policy(), one.baseline(), one.change(), ratio(r.loads(), base.loads()),
+              ratio(r.totalWaitMillis(), base.totalWaitMillis()),
+              ratio(r.p99WaitMillis(), base.p99WaitMillis()),
+              ratio(r.herdFactor(), base.herdFactor())));
+        }
+      });
+    }
+    return s.toString();
+  }
+
   public static String table(List<SimReport> reports) {
     SimReport base = baseline(reports);
     StringBuilder s = new StringBuilder();
+    String oneChange = oneChangeTable(reports);
+    if (oneChange.lines().count() > 1) {
+      s.append("One change at a time (each against the preset it differs from in one change):\n")
+          .append(oneChange).append("\nCombined, against ").append(base.policy()).append(":\n");
+    }
     s.append(String.format(Locale.ROOT, "%-18s %8s %9s %9s %9s %8s %11s %7s %8s %7s %6s %6s%n",
         "policy", "hit", "loads", "GiB", "evicted", "copies+", "wait s", "xLRU", "p99 ms", "xLRU",
         "herd", "xLRU"));

@@ -14,11 +14,11 @@ final class SimNode {
   final String id;
   final long capacityBytes;
   final long[] tenantBytes;
-  final TreeSet<CopyState> byRetention = new TreeSet<>(CopyState.EVICTION_ORDER);
+  final TreeSet<SimulatedCopy> byRetention = new TreeSet<>(SimulatedCopy.EVICTION_ORDER);
   private final long[] slotFreeAtMillis;
   long usedBytes;
-  private CopyState oldestUse;
-  private CopyState newestUse;
+  private SimulatedCopy oldestUse;
+  private SimulatedCopy newestUse;
 
   SimNode(int index, long capacityBytes, int loadingSlots, int tenants) {
     this.index = index;
@@ -52,7 +52,7 @@ final class SimNode {
   }
 
   /** Adds a copy, or moves it, to the newest end of the last-use list. O(1). */
-  void touched(CopyState c) {
+  void touched(SimulatedCopy c) {
     if (c == newestUse) {
       return;
     }
@@ -70,7 +70,7 @@ final class SimNode {
     }
   }
 
-  void unlinkUse(CopyState c) {
+  void unlinkUse(SimulatedCopy c) {
     if (c.olderUse != null) {
       c.olderUse.newerUse = c.newerUse;
     } else {

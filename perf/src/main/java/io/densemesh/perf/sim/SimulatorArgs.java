@@ -24,7 +24,8 @@ public record SimulatorArgs(
     int repeat,
     boolean help) {
 
-  public static final String DEFAULT_POLICIES = "lru,lru-p2c,cost-aware-global,cost-aware";
+  public static final String DEFAULT_POLICIES =
+      "lru,lru-p2c,cost-aware-global,lru-p2c-rate,cost-aware";
 
   public static SimulatorArgs parse(String... argv) {
     String scenario = "zipf";

@@ -1,5 +1,6 @@
 package io.densemesh.perf.sim;
 
+import io.densemesh.workload.ZipfSampler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,12 +31,12 @@ public final class SyntheticTraces {
     int tenants = Math.max(1, base / 20);
     ZipfSampler tenantSizes = new ZipfSampler(tenants, 1.0);
     for (int m = 0; m < base; m++) {
-      catalog.add("m" + m, "tenant-" + tenantSizes.sample(random));
+      catalog.add("m" + m, "tenant-" + tenantSizes.next(random));
     }
     int bigModel = -1;
     if (scenario == Scenario.NEW_MODELS) {
       for (int m = 0; m < extra; m++) {
-        catalog.add("new" + m, "tenant-" + tenantSizes.sample(random));
+        catalog.add("new" + m, "tenant-" + tenantSizes.next(random));
       }
     } else if (scenario == Scenario.BIG_MODEL) {
       // Half of one node's memory: node = f * (baseBytes + big) / nodes, solved for big.
@@ -66,9 +67,9 @@ public final class SyntheticTraces {
       if (special >= 0) {
         picks[i] = special;
       } else if (alternate != null && random.nextDouble() > diurnalWeight(t, duration)) {
-        picks[i] = alternate[zipf.sample(random)];
+        picks[i] = alternate[zipf.next(random)];
       } else {
-        picks[i] = popularity[zipf.sample(random)];
+        picks[i] = popularity[zipf.next(random)];
       }
     }
     return new Trace(models, times, picks);

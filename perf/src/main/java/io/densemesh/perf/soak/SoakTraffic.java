@@ -2,8 +2,8 @@ package io.densemesh.perf.soak;
 
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferResponse;
-import io.densemesh.perf.sim.ZipfSampler;
 import io.densemesh.testing.Inference;
+import io.densemesh.workload.ZipfSampler;
 import io.grpc.StatusRuntimeException;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -40,7 +40,7 @@ final class SoakTraffic implements AutoCloseable {
       SplittableRandom random = new SplittableRandom(seed + c);
       threads.execute(() -> {
         while (running.get()) {
-          int m = zipfSampler.sample(random);
+          int m = zipfSampler.next(random);
           try {
             ModelInferResponse r = GRPCInferenceServiceGrpc.newBlockingStub(
                     rotation.pick(random).channel())

@@ -12,6 +12,7 @@ import io.densemesh.api.mmesh.UnregisterModelRequest;
 import io.densemesh.config.ConfigParser;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
+import io.densemesh.testing.S3TestServer;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.nio.ByteBuffer;
@@ -72,14 +73,14 @@ public final class StorageBenchmark {
       }
     }
     Path dir = Files.createTempDirectory("densemesh-bench-storage");
-    try (LoopbackS3 s3 = new LoopbackS3(ACCESS, SECRET)) {
+    try (S3TestServer s3 = new S3TestServer(ACCESS, SECRET)) {
       run(dir, s3, sizes, repeats, clients, quietSeconds);
     } finally {
       deleteTree(dir);
     }
   }
 
-  private static void run(Path dir, LoopbackS3 s3, int[] sizes, int repeats, int clients,
+  private static void run(Path dir, S3TestServer s3, int[] sizes, int repeats, int clients,
       int quietSeconds) throws Exception {
     s3.createBucket("models");
     Path storageConfig = Files.createDirectories(dir.resolve("storage-config"));

@@ -5,8 +5,8 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelMetadata;
+import io.densemesh.runtime.ResidentModel;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.InvalidInputException;
@@ -21,14 +21,10 @@ import java.util.Set;
  * One ORT session. Every native tensor created for a request is closed in a finally block, so an
  * error on any path leaks no native memory.
  */
-final class OnnxLoadedModel implements LoadedModel {
+final class OnnxLoadedModel extends ResidentModel {
 
   private final OrtEnvironment env;
   private final OrtSession session;
-  private final ModelMetadata metadata;
-  private final long sizeBytes;
-  private final long gpuBytes;
-  private final long loadMillis;
   private final Set<String> allOutputs;
 
   OnnxLoadedModel(
@@ -38,37 +34,14 @@ final class OnnxLoadedModel implements LoadedModel {
       long sizeBytes,
       long gpuBytes,
       long loadMillis) {
+    super(metadata, sizeBytes, gpuBytes, loadMillis);
     this.env = env;
     this.session = session;
-    this.metadata = metadata;
-    this.sizeBytes = sizeBytes;
-    this.gpuBytes = gpuBytes;
-    this.loadMillis = loadMillis;
     Set<String> outputs = new LinkedHashSet<>();
     for (TensorSpec spec : metadata.outputs()) {
       outputs.add(spec.name());
     }
     this.allOutputs = Set.copyOf(outputs);
-  }
-
-  @Override
-  public ModelMetadata metadata() {
-    return metadata;
-  }
-
-  @Override
-  public long sizeBytes() {
-    return sizeBytes;
-  }
-
-  @Override
-  public long gpuBytes() {
-    return gpuBytes;
-  }
-
-  @Override
-  public long loadMillis() {
-    return loadMillis;
   }
 
   @Override
@@ -103,7 +76,7 @@ final class OnnxLoadedModel implements LoadedModel {
 
   private List<String> outputOrder(Set<String> requested) {
     if (requested.isEmpty()) {
-      return metadata.outputs().stream().map(TensorSpec::name).toList();
+      return metadata().outputs().stream().map(TensorSpec::name).toList();
     }
     for (String name : requested) {
       if (!allOutputs.contains(name)) {
@@ -114,7 +87,7 @@ final class OnnxLoadedModel implements LoadedModel {
   }
 
   @Override
-  public void close() {
+  protected void release() {
     try {
       session.close();
     } catch (OrtException e) {

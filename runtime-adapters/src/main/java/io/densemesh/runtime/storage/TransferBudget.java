@@ -1,6 +1,7 @@
 package io.densemesh.runtime.storage;
 
 import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.units.ByteSizes;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -26,8 +27,8 @@ final class TransferBudget {
   /** Fails before a transfer whose announced size alone breaks the limit. */
   void require(long announcedBytes) {
     if (announcedBytes > limits.maxBytes()) {
-      throw new ModelLoadException(what + " is " + SizeText.of(announcedBytes)
-          + ", more than the largest artifact allowed (" + SizeText.of(limits.maxBytes())
+      throw new ModelLoadException(what + " is " + ByteSizes.format(announcedBytes)
+          + ", more than the largest artifact allowed (" + ByteSizes.format(limits.maxBytes())
           + ", --max-artifact-size)");
     }
   }
@@ -37,7 +38,7 @@ final class TransferBudget {
     bytes += n;
     if (bytes > limits.maxBytes()) {
       throw new ModelLoadException(what + " exceeds the largest artifact allowed ("
-          + SizeText.of(limits.maxBytes()) + ", --max-artifact-size); download stopped");
+          + ByteSizes.format(limits.maxBytes()) + ", --max-artifact-size); download stopped");
     }
     checkDeadline();
   }

@@ -3,6 +3,7 @@ package io.densemesh.runtime.text;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelMetadata;
+import io.densemesh.runtime.ResidentModel;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.TensorSpec;
 import io.densemesh.runtime.error.InvalidInputException;
@@ -20,7 +21,7 @@ import java.util.Set;
  * shaped by {@link TextOutputs}. Holds the ONNX session and the native tokenizer; closing
  * releases both.
  */
-final class TextLoadedModel implements LoadedModel {
+final class TextLoadedModel extends ResidentModel {
 
   /** The one input a text model shows its clients. */
   static final String TEXT = "text";
@@ -30,35 +31,16 @@ final class TextLoadedModel implements LoadedModel {
   private final TextTokenizer tokenizer;
   private final TextInputs inputs;
   private final TextOutputs outputs;
-  private final ModelMetadata metadata;
-  private final long sizeBytes;
-  private final long loadMillis;
 
   TextLoadedModel(LoadedModel onnx, TextTokenizer tokenizer, TextInputs inputs,
       TextOutputs outputs, long sizeBytes, long loadMillis) {
+    super(new ModelMetadata(PLATFORM,
+        List.of(new TensorSpec(TEXT, DataType.BYTES, List.of(-1L))), outputs.specs()),
+        sizeBytes, 0, loadMillis);
     this.onnx = onnx;
     this.tokenizer = tokenizer;
     this.inputs = inputs;
     this.outputs = outputs;
-    this.metadata = new ModelMetadata(PLATFORM,
-        List.of(new TensorSpec(TEXT, DataType.BYTES, List.of(-1L))), outputs.specs());
-    this.sizeBytes = sizeBytes;
-    this.loadMillis = loadMillis;
-  }
-
-  @Override
-  public ModelMetadata metadata() {
-    return metadata;
-  }
-
-  @Override
-  public long sizeBytes() {
-    return sizeBytes;
-  }
-
-  @Override
-  public long loadMillis() {
-    return loadMillis;
   }
 
   int maxLength() {
@@ -110,7 +92,7 @@ final class TextLoadedModel implements LoadedModel {
   }
 
   @Override
-  public void close() {
+  protected void release() {
     try {
       onnx.close();
     } finally {

@@ -15,9 +15,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -166,6 +174,45 @@ class OnnxModelRuntimeIT {
               List.of(new Tensor("input", DataType.FP32, new long[] {2, 4}, floats(new float[8]))),
               Set.of());
       assertThat(out).hasSize(2);
+    }
+  }
+
+  @Test
+  void loadsCreateTheirSessionsInParallelAndASharedWindowTakesThePrediction() throws Exception {
+    // Regression: one lock around every session creation serialised all loads, whatever
+    // --loading-slots said. Each load waits inside its creation window until all four are in
+    // theirs, which only parallel creations can reach.
+    int n = 4;
+    CountDownLatch inside = new CountDownLatch(n);
+    AtomicInteger waitedOut = new AtomicInteger();
+    OnnxModelRuntime parallel = new OnnxModelRuntime(1);
+    parallel.creationProbe = () -> {
+      inside.countDown();
+      try {
+        if (!inside.await(20, TimeUnit.SECONDS)) {
+          waitedOut.incrementAndGet();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      Map<Path, Future<LoadedModel>> loads = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        Path file = write("parallel-" + i + ".onnx", SampleModels.linearClassifier(i, 8, 4));
+        loads.put(file, pool.submit(() -> parallel.load(
+            new ModelSpec(file.getFileName().toString(), "onnx", file.toString(), ""), file)));
+      }
+      for (Map.Entry<Path, Future<LoadedModel>> load : loads.entrySet()) {
+        try (LoadedModel model = load.getValue().get()) {
+          assertThat(model.sizeBytes()).as("a shared window cannot be measured")
+              .isEqualTo(OnnxModelRuntime.predictedSize(Files.size(load.getKey())));
+        }
+      }
+      assertThat(waitedOut.get()).as("every creation was inside its window at once").isZero();
+    } finally {
+      pool.shutdownNow();
     }
   }
 }

@@ -18,6 +18,7 @@ import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.serving.ModelManagement;
+import io.densemesh.serving.ModelReadiness;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
@@ -36,7 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /** One node of a {@link SimulatedMesh}: the parts MeshNode wires, minus sockets and timers. */
-final class SimNode implements AutoCloseable {
+final class SimulatedNode implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(10);
   static final Duration FAILURE_EXPIRY = Duration.ofMinutes(5);
@@ -54,6 +55,7 @@ final class SimNode implements AutoCloseable {
   final CopyLoader loader;
   final ModelResolver resolver;
   final ModelServing serving;
+  final ModelReadiness readiness;
   final ModelManagement models;
   final VModelManagement vmodels;
   final SelfPublisher publisher;
@@ -67,7 +69,7 @@ final class SimNode implements AutoCloseable {
   final PeerForwarding forwarding;
   private final Server server;
 
-  SimNode(String id, SimulatedMesh mesh, long capacityBytes) {
+  SimulatedNode(String id, SimulatedMesh mesh, long capacityBytes) {
     this.id = id;
     this.address = "sim-node-" + id + "-" + System.identityHashCode(mesh);
     this.mesh = mesh;
@@ -82,6 +84,7 @@ final class SimNode implements AutoCloseable {
     this.loader = new CopyLoader(id, cache, mesh.registry, router, peers, events, WAIT);
     this.resolver = new ModelResolver(mesh.registry);
     this.serving = new ModelServing(cache, new InputValidator(1 << 20), WAIT);
+    this.readiness = new ModelReadiness(cache, mesh.registry);
     this.models = new ModelManagement(mesh.registry, cache, mesh.clock, id, FAILURE_EXPIRY,
         loader::ensureCopy);
     this.vmodels = new VModelManagement(mesh.registry, models, mesh.clock, WAIT);
@@ -121,8 +124,8 @@ final class SimNode implements AutoCloseable {
           .addService(ServerInterceptors.intercept(
               new PeerControlGrpcService(resolver, loader, cache, state), peersOnly))
           .addService(ServerInterceptors.intercept(new InferenceRouting(
-              new InferenceGrpcService(resolver, serving, state), forwarding, retries)
-              .bindService(), new MeshHeaders(), peersOnly))
+              InferenceGrpcService.forNode(resolver, serving, readiness, state), forwarding,
+              retries).bindService(), new MeshHeaders(), peersOnly))
           .build()
           .start();
     } catch (IOException e) {

@@ -14,7 +14,7 @@ import java.util.List;
  * <p>Only models used since the previous tick or holding more than one copy are examined, so a
  * tick costs the active set, not the catalog. The TTL sweep walks resident copies.
  */
-final class CopyScaler {
+final class SimulatedCopyScaling {
 
   private final ClusterSimulation sim;
   private final ModelCatalog catalog;
@@ -28,7 +28,7 @@ final class CopyScaler {
   private int[] active = new int[256];
   private int activeCount;
 
-  CopyScaler(ClusterSimulation sim, ModelCatalog catalog, CopyPolicy policy, long intervalMillis,
+  SimulatedCopyScaling(ClusterSimulation sim, ModelCatalog catalog, CopyPolicy policy, long intervalMillis,
       long idleTtlMillis) {
     this.sim = sim;
     this.catalog = catalog;
@@ -84,9 +84,9 @@ final class CopyScaler {
       }
     }
     while (sim.copyCount(model) > target) {
-      CopyState idlest = null;
+      SimulatedCopy idlest = null;
       for (int i = 0; i < sim.copyCount(model); i++) {
-        CopyState c = sim.copy(model, i);
+        SimulatedCopy c = sim.copy(model, i);
         if (!c.inUse(now) && (idlest == null || c.lastUsedMillis < idlest.lastUsedMillis)) {
           idlest = c;
         }
@@ -100,15 +100,15 @@ final class CopyScaler {
   }
 
   private void sweepIdle(long now) {
-    List<CopyState> idle = new ArrayList<>();
+    List<SimulatedCopy> idle = new ArrayList<>();
     for (SimNode node : sim.nodes()) {
-      for (CopyState c : node.byRetention) {
+      for (SimulatedCopy c : node.byRetention) {
         if (now - c.lastUsedMillis >= idleTtlMillis && !c.inUse(now)) {
           idle.add(c);
         }
       }
     }
-    for (CopyState c : idle) {
+    for (SimulatedCopy c : idle) {
       if (sim.copyCount(c.model) > catalog.demand(c.model).floorCopies()) {
         sim.unload(c);
         sim.countUnload();

@@ -3,10 +3,10 @@ package io.densemesh.perf.sim;
 import java.util.Comparator;
 
 /** One simulated copy of a model on a node. Mutable; owned by the simulation loop. */
-final class CopyState {
+final class SimulatedCopy {
 
   /** The node's eviction index order: the policy's retention, then model id (as its rank). */
-  static final Comparator<CopyState> EVICTION_ORDER =
+  static final Comparator<SimulatedCopy> EVICTION_ORDER =
       (a, b) -> {
         int byRetention = Double.compare(a.retention, b.retention);
         return byRetention != 0 ? byRetention : Integer.compare(a.idRank, b.idRank);
@@ -22,10 +22,10 @@ final class CopyState {
   /** Cached {@code RankedEvictionPolicy.retention}; only changed while out of the node's index. */
   double retention;
   /** Neighbours in the node's last-use list (oldest first), for the snapshot's LRU age. */
-  CopyState olderUse;
-  CopyState newerUse;
+  SimulatedCopy olderUse;
+  SimulatedCopy newerUse;
 
-  CopyState(int model, int idRank, SimNode node, long readyAtMillis, long nowMillis) {
+  SimulatedCopy(int model, int idRank, SimNode node, long readyAtMillis, long nowMillis) {
     this.model = model;
     this.idRank = idRank;
     this.node = node;
