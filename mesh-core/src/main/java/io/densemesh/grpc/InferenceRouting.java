@@ -123,6 +123,16 @@ public final class InferenceRouting {
   record NameAndVersion(String name, String version) {
 
     static NameAndVersion peek(byte[] body) {
+      NameAndVersion scanned = scan(body);
+      return scanned != null ? scanned : parsed(body);
+    }
+
+    /**
+     * The fast path: walks the tags, skipping other fields. Null where the walk cannot finish
+     * cleanly (a malformed or unusual encoding, such as a varint longer than ten bytes, which
+     * protobuf's own parser may still accept), so the caller falls back to the parser itself.
+     */
+    private static NameAndVersion scan(byte[] body) {
       CodedInputStream in = CodedInputStream.newInstance(body);
       String name = "";
       String version = "";
@@ -130,7 +140,7 @@ public final class InferenceRouting {
         while (true) {
           int tag = in.readTag();
           if (tag == 0) {
-            break;
+            return new NameAndVersion(name, version);
           }
           int field = tag >>> 3;
           if (field == 1 && (tag & 7) == 2) {
@@ -138,13 +148,23 @@ public final class InferenceRouting {
           } else if (field == 2 && (tag & 7) == 2) {
             version = in.readStringRequireUtf8();
           } else if (!in.skipField(tag)) {
-            break;
+            return null; // an end-group tag at the top level
           }
         }
       } catch (IOException e) {
+        return null;
+      }
+    }
+
+    /** The slow path for odd encodings: whatever the serving node's parser would read. */
+    private static NameAndVersion parsed(byte[] body) {
+      try {
+        ModelInferRequest request = ModelInferRequest.parseFrom(body);
+        return new NameAndVersion(request.getModelName(), request.getModelVersion());
+      } catch (InvalidProtocolBufferException e) {
         throw new InvalidInputException("malformed request: " + e.getMessage());
       }
-      return new NameAndVersion(name, version);
+    }
     }
   }
 }
