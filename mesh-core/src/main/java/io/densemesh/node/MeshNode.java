@@ -20,6 +20,8 @@ import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
 import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.grpc.ServiceDiscovery;
+import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
@@ -62,6 +64,7 @@ import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -102,6 +105,7 @@ public final class MeshNode implements AutoCloseable {
   private final Server internal;
   private final TenantRates rates;
   private final Optional<Authenticator> authenticator;
+  private final ServingHealth health;
   private final RestServer rest;
   private final MetricsServer metricsServer;
   private final Clock clock;
@@ -183,23 +187,27 @@ public final class MeshNode implements AutoCloseable {
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
-    // before any routing. No node-to-node service is registered here.
+    // before any routing. No node-to-node service is registered here. Health and reflection
+    // (for probes and stock tools) answer without credentials and list only this port's services.
     ClientGate gate = new ClientGate(authenticator, rates);
     ClientEdge edge = new ClientEdge(gate);
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(),
-            config.grpcPort()))
-        .maxInboundMessageSize(config.maxMessageBytes())
-        .sslContext(tls.map(NodeTls::grpcServer).orElse(null))
-        .addService(ServerInterceptors.intercept(routing.bindService(),
-            new MeshHeaders(), edge, new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(
+    List<ServerServiceDefinition> clientServices = List.of(
+        ServerInterceptors.intercept(routing.bindService(),
+            new MeshHeaders(), edge, new CallMetrics(metrics)),
+        ServerInterceptors.intercept(
             new ModelMeshGrpcService(models, vmodels, guard, rates), edge,
-            new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(
+            new CallMetrics(metrics)),
+        ServerInterceptors.intercept(
             new MeshAdminGrpcService(registry, policies, models, guard), edge,
-            new CallMetrics(metrics)))
-        .build()
-        .start();
+            new CallMetrics(metrics)));
+    this.health = new ServingHealth(clientServices.stream()
+        .map(d -> d.getServiceDescriptor().getName()).toList());
+    NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.bindHost(), config.grpcPort()))
+        .maxInboundMessageSize(config.maxMessageBytes())
+        .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
+    clientServices.forEach(clientServer::addService);
+    this.grpc = ServiceDiscovery.addTo(clientServer, health).build().start();
     // Internal port: forwarded inference (with its dm-* routing hints) and peer control, for
     // mesh peers only; what arrives here was authorised where it entered the mesh.
     InternalEdge internalEdge = new InternalEdge(meshSecret);
@@ -246,6 +254,7 @@ public final class MeshNode implements AutoCloseable {
         state, metrics, config.maxMessageBytes(), gate);
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
+    health.serving();
     ClientSecurity.announce(config, meshSecret.isPresent());
     log.info("node {} ready: gRPC {}:{}, internal {}, REST :{}, metrics :{}, capacity {} bytes,"
         + " device {} (GPU capacity {} bytes), registry {}",
@@ -411,6 +420,7 @@ public final class MeshNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    health.stopServing();
     if (config.mesh().usesEtcd()) {
       try {
         drainer.drain(config.mesh().drainTimeout());
