@@ -14,6 +14,8 @@ import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
 import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.grpc.ServiceDiscovery;
+import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
@@ -53,6 +55,7 @@ import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,6 +93,7 @@ public final class MeshNode implements AutoCloseable {
   private final ModelCache cache;
   private final RuntimeRegistry runtimes;
   private final Server grpc;
+  private final ServingHealth health;
   private final RestServer rest;
   private final MetricsServer metricsServer;
   private final Clock clock;
@@ -158,19 +162,22 @@ public final class MeshNode implements AutoCloseable {
     this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
     InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(),
-            config.grpcPort()))
-        .maxInboundMessageSize(config.maxMessageBytes())
-        .addService(ServerInterceptors.intercept(
+    List<ServerServiceDefinition> services = List.of(
+        ServerInterceptors.intercept(
             new InferenceRouting(inference, forwarding, retries).bindService(),
-            new MeshHeaders(), new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
-            new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies, models),
-            new CallMetrics(metrics)))
-        .addService(new PeerControlGrpcService(resolver, loader, cache, state))
-        .build()
-        .start();
+            new MeshHeaders(), new CallMetrics(metrics)),
+        ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
+            new CallMetrics(metrics)),
+        ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies, models),
+            new CallMetrics(metrics)),
+        new PeerControlGrpcService(resolver, loader, cache, state).bindService());
+    this.health = new ServingHealth(services.stream()
+        .map(d -> d.getServiceDescriptor().getName()).toList());
+    NettyServerBuilder grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.host(), config.grpcPort()))
+        .maxInboundMessageSize(config.maxMessageBytes());
+    services.forEach(grpcServer::addService);
+    this.grpc = ServiceDiscovery.addTo(grpcServer, health).build().start();
     this.address = advertisedHost(config) + ":" + grpc.getPort();
 
     this.publisher = new SelfPublisher(self, registry, cache, clock, this::instanceRecord);
@@ -201,6 +208,7 @@ public final class MeshNode implements AutoCloseable {
         state, metrics, config.maxMessageBytes());
     this.metricsServer = new MetricsServer(config.host(), config.metricsPort(), metrics);
     state.markReady();
+    health.serving();
     log.info("node {} ready: gRPC {}, REST :{}, metrics :{}, capacity {} bytes, device {}"
         + " (GPU capacity {} bytes), registry {}",
         self, address, restPort(), metricsPort(), cache.capacityBytes(), device, gpuCapacity,
@@ -347,6 +355,7 @@ public final class MeshNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    health.stopServing();
     if (config.mesh().usesEtcd()) {
       try {
         drainer.drain(config.mesh().drainTimeout());
