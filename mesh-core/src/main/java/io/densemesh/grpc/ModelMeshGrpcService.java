@@ -55,7 +55,7 @@ public final class ModelMeshGrpcService extends ModelMeshGrpc.ModelMeshImplBase 
 
   @Override
   public void setVModel(SetVModelRequest request, StreamObserver<VModelStatusInfo> observer) {
-    Unary.run(observer, () -> vmodels.set(request));
+    Unary.run(observer, () -> vmodels.set(request, Unary.remaining()));
   }
 
   @Override

@@ -37,6 +37,7 @@ import io.densemesh.registry.EtcdSettings;
 import io.densemesh.registry.LocalRegistry;
 import io.densemesh.registry.Registry;
 import io.densemesh.remote.RemoteModelRuntime;
+import io.densemesh.remote.RuntimeHeaders;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.ModelRuntime;
@@ -54,6 +55,7 @@ import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
@@ -165,7 +167,7 @@ public final class MeshNode implements AutoCloseable {
     List<ServerServiceDefinition> services = List.of(
         ServerInterceptors.intercept(
             new InferenceRouting(inference, forwarding, retries).bindService(),
-            new MeshHeaders(), new CallMetrics(metrics)),
+            inferenceInterceptors(remote.isPresent(), metrics)),
         ServerInterceptors.intercept(new ModelMeshGrpcService(models, vmodels),
             new CallMetrics(metrics)),
         ServerInterceptors.intercept(new MeshAdminGrpcService(registry, policies, models),
@@ -261,6 +263,18 @@ public final class MeshNode implements AutoCloseable {
         .setLoadedModels(cache.loadedCount())
         .setGpuCapacityBytes(cache.gpuCapacityBytes())
         .setGpuUsedBytes(cache.gpuUsedBytes());
+  }
+
+  /** Routing headers and metrics; with a remote runtime, its header exchange with clients. */
+  private static List<ServerInterceptor> inferenceInterceptors(boolean remoteRuntime,
+      NodeMetrics metrics) {
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    if (remoteRuntime) {
+      interceptors.add(new RuntimeHeaders()); // innermost: runs where the model is served
+    }
+    interceptors.add(new MeshHeaders());
+    interceptors.add(new CallMetrics(metrics));
+    return interceptors;
   }
 
   private static ThreadFactory daemon(String name) {
