@@ -53,6 +53,7 @@ public final class ConfigParser {
     DEFAULTS.put("remote-runtime", "");
     DEFAULTS.put("device", "cpu");
     DEFAULTS.put("gpu-capacity", "");
+    ObservabilitySettings.defaults(DEFAULTS);
   }
 
   private ConfigParser() {}
@@ -114,7 +115,8 @@ public final class ConfigParser {
         storage(values),
         values.get("remote-runtime").isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(values.get("remote-runtime"))),
-        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")));
+        DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")),
+        ObservabilitySettings.parse(values));
   }
 
   private static List<String> list(String text) {

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param storage where model artifacts come from and are cached
  * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
  * @param device where the embedded ONNX runtime runs models (CPU or a CUDA device)
+ * @param observability metric labels, logs and traces
  */
 public record NodeConfig(
     String host,
@@ -46,7 +47,8 @@ public record NodeConfig(
     MeshConfig mesh,
     StorageSettings storage,
     Optional<RemoteRuntimeOption> remoteRuntime,
-    DeviceSettings device) {
+    DeviceSettings device,
+    ObservabilitySettings observability) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -60,6 +62,7 @@ public record NodeConfig(
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(remoteRuntime, "remoteRuntime");
     Objects.requireNonNull(device, "device");
+    Objects.requireNonNull(observability, "observability");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -29,7 +29,9 @@ import io.densemesh.mesh.RoutedServing;
 import io.densemesh.mesh.SelfPublisher;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.grpc.ModelMeshGrpcService;
+import io.densemesh.metrics.MeteredServing;
 import io.densemesh.metrics.MetricsServer;
+import io.densemesh.metrics.ModelLabels;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.placement.EvictionPolicies;
 import io.densemesh.registry.EtcdRegistry;
@@ -53,6 +55,7 @@ import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
 import io.densemesh.serving.VModelManagement;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -75,6 +78,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,8 +144,9 @@ public final class MeshNode implements AutoCloseable {
     remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
-    this.policies = new LivePolicies(cache, config.evictionPolicy(),
-        id -> registry.model(id).map(m -> m.value().getTenant()).orElse(""));
+    Function<String, String> tenantOf =
+        id -> registry.model(id).map(m -> m.value().getTenant()).orElse("");
+    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf);
     registry.addListener(() -> policies.onSettings(registry.view().config()));
     policies.onSettings(registry.view().config());
 
@@ -153,8 +158,10 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
-    ModelServing serving = new ModelServing(cache,
-        new InputValidator(config.maxTensorElements()), config.loadTimeout());
+    Serving serving = new MeteredServing(new ModelServing(cache,
+        new InputValidator(config.maxTensorElements()), config.loadTimeout()), metrics,
+        new ModelLabels(config.observability().perModelMetrics(),
+            config.observability().maxMetricSeries(), tenantOf));
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
         config.failureBackoff(), loader::ensureCopy);
     VModelManagement vmodels = new VModelManagement(registry, models, clock,
@@ -177,7 +184,8 @@ public final class MeshNode implements AutoCloseable {
         .map(d -> d.getServiceDescriptor().getName()).toList());
     NettyServerBuilder grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.host(), config.grpcPort()))
-        .maxInboundMessageSize(config.maxMessageBytes());
+        .maxInboundMessageSize(config.maxMessageBytes())
+        .intercept(metrics.grpcServerMetrics());
     services.forEach(grpcServer::addService);
     this.grpc = ServiceDiscovery.addTo(grpcServer, health).build().start();
     this.address = advertisedHost(config) + ":" + grpc.getPort();
@@ -396,6 +404,7 @@ public final class MeshNode implements AutoCloseable {
     storage.close();
     runtimes.close();
     metricsServer.close();
+    metrics.close();
     registry.close();
     log.info("node {} stopped", config.instanceId());
   }
