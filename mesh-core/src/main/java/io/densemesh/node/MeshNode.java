@@ -33,6 +33,8 @@ import io.densemesh.metrics.MeteredServing;
 import io.densemesh.metrics.MetricsServer;
 import io.densemesh.metrics.ModelLabels;
 import io.densemesh.metrics.NodeMetrics;
+import io.densemesh.observability.NodeTelemetry;
+import io.densemesh.observability.RequestIds;
 import io.densemesh.placement.EvictionPolicies;
 import io.densemesh.registry.EtcdRegistry;
 import io.densemesh.registry.EtcdSettings;
@@ -100,6 +102,7 @@ public final class MeshNode implements AutoCloseable {
   private final RuntimeRegistry runtimes;
   private final Server grpc;
   private final ServingHealth health;
+  private final NodeTelemetry telemetry;
   private final RestServer rest;
   private final MetricsServer metricsServer;
   private final Clock clock;
@@ -114,9 +117,10 @@ public final class MeshNode implements AutoCloseable {
   private final Drainer drainer;
   private final ScheduledExecutorService chores;
 
-  private MeshNode(NodeConfig config, Clock clock) throws IOException {
+  private MeshNode(NodeConfig config, Clock clock, NodeTelemetry telemetry) throws IOException {
     this.config = config;
     this.clock = clock;
+    this.telemetry = telemetry;
     String version = MeshNode.class.getPackage().getImplementationVersion();
     this.state = new NodeState(version == null ? "dev" : version);
     this.startedAt = clock.millis();
@@ -168,7 +172,9 @@ public final class MeshNode implements AutoCloseable {
         config.loadTimeout());
     vmodelHook.vmodels = vmodels;
 
-    this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
+    // Retries run off the call's thread: the trace context goes with each task.
+    this.retries = io.opentelemetry.context.Context.taskWrapping(
+        Executors.newCachedThreadPool(daemon("forward-retry")));
     InferenceGrpcService inference = new InferenceGrpcService(resolver, serving, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     List<ServerServiceDefinition> services = List.of(
@@ -185,7 +191,9 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.host(), config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
-        .intercept(metrics.grpcServerMetrics());
+        .intercept(new RequestIds());
+    telemetry.serverInterceptor().ifPresent(grpcServer::intercept); // runs before RequestIds
+    grpcServer.intercept(metrics.grpcServerMetrics());
     services.forEach(grpcServer::addService);
     this.grpc = ServiceDiscovery.addTo(grpcServer, health).build().start();
     this.address = advertisedHost(config) + ":" + grpc.getPort();
@@ -325,8 +333,14 @@ public final class MeshNode implements AutoCloseable {
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
   public static MeshNode start(NodeConfig config, Clock clock) {
+    return start(config, clock,
+        NodeTelemetry.create(config.observability(), config.instanceId()));
+  }
+
+  /** Starts a node that traces with the given telemetry (closed with the node). */
+  public static MeshNode start(NodeConfig config, Clock clock, NodeTelemetry telemetry) {
     try {
-      return new MeshNode(config, clock);
+      return new MeshNode(config, clock, telemetry);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start node: " + e.getMessage(), e);
     }
@@ -406,6 +420,7 @@ public final class MeshNode implements AutoCloseable {
     metricsServer.close();
     metrics.close();
     registry.close();
+    telemetry.close();
     log.info("node {} stopped", config.instanceId());
   }
 

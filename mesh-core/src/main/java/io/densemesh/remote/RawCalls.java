@@ -1,6 +1,7 @@
 package io.densemesh.remote;
 
 import io.densemesh.mesh.Peers;
+import io.densemesh.observability.TraceHeaders;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -45,6 +46,7 @@ final class RawCalls {
     if (exchange != null) {
       headers.merge(exchange.toRuntime);
     }
+    TraceHeaders.inject(headers); // the runtime's spans join the request's trace
     headers.put(MODEL_ID_BIN, modelId.getBytes(StandardCharsets.UTF_8));
     if (StandardCharsets.US_ASCII.newEncoder().canEncode(modelId)) {
       headers.put(MODEL_ID, modelId);
