@@ -18,7 +18,7 @@ import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.serving.ModelResolver;
-import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 
@@ -26,10 +26,10 @@ import java.util.List;
 public final class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
 
   private final ModelResolver resolver;
-  private final ModelServing serving;
+  private final Serving serving;
   private final NodeState state;
 
-  public InferenceGrpcService(ModelResolver resolver, ModelServing serving, NodeState state) {
+  public InferenceGrpcService(ModelResolver resolver, Serving serving, NodeState state) {
     this.resolver = resolver;
     this.serving = serving;
     this.state = state;
