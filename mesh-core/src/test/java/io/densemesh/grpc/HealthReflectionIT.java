@@ -216,7 +216,8 @@ class HealthReflectionIT {
     Path etcdDir = Files.createDirectories(dir.resolve("etcd"));
     try (EtcdProcess etcd = new EtcdProcess(etcdDir)) {
       String[] mesh = {"--etcd", etcd.endpoint(), "--etcd-prefix", "/health-it/",
-          "--lease-ttl", "3s", "--etcd-timeout", "10s", "--drain-timeout", "30s"};
+          "--lease-ttl", "3s", "--etcd-timeout", "10s", "--drain-timeout", "30s",
+          "--storage-allow-hosts", "127.0.0.1"};
       TestNode a = new TestNode(dir.resolve("a"), with(mesh, "--instance-id", "a"));
       try (TestNode b = new TestNode(dir.resolve("b"), with(mesh, "--instance-id", "b"))) {
         await().atMost(Duration.ofSeconds(10))

@@ -50,7 +50,7 @@ class ModelMeshSemanticsIT {
   @BeforeAll
   static void start() throws Exception {
     node = new TestNode(dir.resolve("registry"), "--load-timeout", "2s",
-        "--download-timeout", "5m");
+        "--download-timeout", "5m", "--storage-allow-hosts", "127.0.0.1");
     stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     stalling.setExecutor(Executors.newCachedThreadPool());
     stalling.createContext("/", exchange -> {
@@ -151,8 +151,9 @@ class ModelMeshSemanticsIT {
         .setAutoDeleteTargetModel(true).build()), Status.Code.NOT_FOUND);
     assertThat(registered("missing__v1")).as("updateOnly refused: no orphan").isFalse();
 
+    // The owner must match exactly here (an empty owner no longer matches any vmodel).
     assertCode(() -> node.mesh.setVModel(SetVModelRequest.newBuilder().setVModelId("owned")
-        .setTargetModelId("owned__v2").setExpectedTargetModelId("owned__v0")
+        .setOwner("alice").setTargetModelId("owned__v2").setExpectedTargetModelId("owned__v0")
         .setModelInfo(onnx(13)).setAutoDeleteTargetModel(true).build()),
         Status.Code.FAILED_PRECONDITION);
     assertThat(registered("owned__v2")).as("expected target refused: no orphan").isFalse();
