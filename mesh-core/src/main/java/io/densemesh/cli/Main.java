@@ -4,6 +4,7 @@ import io.densemesh.config.ConfigException;
 import io.densemesh.config.ConfigParser;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
+import io.densemesh.observability.LogSetup;
 import io.densemesh.quickstart.Quickstart;
 import io.densemesh.runtimeserver.RuntimeServer;
 import io.densemesh.runtimeserver.RuntimeServerOptions;
@@ -67,6 +68,7 @@ public final class Main {
   }
 
   private static int serve(NodeConfig config) {
+    LogSetup.apply(config.observability());
     MeshNode node = MeshNode.start(config, Clock.systemUTC());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -79,6 +79,7 @@ public final class ConfigParser {
     DEFAULTS.put("jwt-role-claim", "role");
     DEFAULTS.put("mesh-secret-file", "");
     DEFAULTS.put("insecure", "false");
+    ObservabilitySettings.defaults(DEFAULTS);
   }
 
   /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
@@ -153,7 +154,8 @@ public final class ConfigParser {
         DeviceSettings.parse(values.get("device"), values.get("gpu-capacity")),
         integer("--internal-port", values.get("internal-port")),
         auth(values),
-        tls(values));
+        tls(values),
+        ObservabilitySettings.parse(values));
   }
 
   private static TlsSettings tls(Map<String, String> values) {

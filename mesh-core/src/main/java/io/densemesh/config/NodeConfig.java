@@ -30,6 +30,7 @@ import java.util.Optional;
  * @param internalPort node-to-node gRPC port: forwarding and peer control (0 picks a free port)
  * @param auth client authentication, the mesh secret and whether to listen beyond loopback
  * @param tls TLS for the gRPC and REST ports and the links to peers
+ * @param observability metric labels, logs and traces
  */
 public record NodeConfig(
     String host,
@@ -52,7 +53,8 @@ public record NodeConfig(
     DeviceSettings device,
     int internalPort,
     AuthSettings auth,
-    TlsSettings tls) {
+    TlsSettings tls,
+    ObservabilitySettings observability) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -72,6 +74,7 @@ public record NodeConfig(
     require(!tls.enabled() || !mesh.usesEtcd() || tls.peerCa().isPresent(),
         "TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): peers verify each other "
             + "against it");
+    Objects.requireNonNull(observability, "observability");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -122,6 +122,30 @@ public final class ErrorMapping {
     };
   }
 
+  /**
+   * The gRPC code an HTTP status stands for, so metrics speak one status vocabulary whatever
+   * the protocol: the inverse of {@link #httpStatus} (2xx is OK; other codes by their meaning).
+   */
+  public static Status.Code grpcCode(int httpStatus) {
+    if (httpStatus >= 200 && httpStatus < 300) {
+      return Status.Code.OK;
+    }
+    return switch (httpStatus) {
+      case 400, 422 -> Status.Code.INVALID_ARGUMENT;
+      case 401 -> Status.Code.UNAUTHENTICATED;
+      case 403 -> Status.Code.PERMISSION_DENIED;
+      case 404 -> Status.Code.NOT_FOUND;
+      case 405, 501 -> Status.Code.UNIMPLEMENTED;
+      case 409 -> Status.Code.ALREADY_EXISTS;
+      case 412 -> Status.Code.FAILED_PRECONDITION;
+      case 413, 429 -> Status.Code.RESOURCE_EXHAUSTED;
+      case 499 -> Status.Code.CANCELLED;
+      case 503 -> Status.Code.UNAVAILABLE;
+      case 504 -> Status.Code.DEADLINE_EXCEEDED;
+      default -> Status.Code.INTERNAL;
+    };
+  }
+
   /** Whether the error is the server's fault (worth a stack trace in the log). */
   public static boolean internal(Throwable error) {
     return code(error).getCode() == Status.Code.INTERNAL

@@ -18,10 +18,13 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
 
@@ -50,15 +53,24 @@ public final class InferenceRouting {
   public ServerServiceDefinition bindService() {
     ServerServiceDefinition generated = local.bindService();
     MethodDescriptor<byte[], byte[]> metadataBytes = Peers.MODEL_METADATA_BYTES;
-    ServerServiceDefinition.Builder builder =
-        ServerServiceDefinition.builder(GRPCInferenceServiceGrpc.SERVICE_NAME);
+    // The same schema as the generated service (server reflection lists it and its protos),
+    // with the two byte-level methods in place of the generated ones.
+    ServiceDescriptor.Builder schema = ServiceDescriptor.newBuilder(
+            GRPCInferenceServiceGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+        .addMethod(Peers.MODEL_INFER_BYTES)
+        .addMethod(metadataBytes);
+    List<ServerMethodDefinition<?, ?>> kept = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
       String name = method.getMethodDescriptor().getFullMethodName();
       if (!name.equals(Peers.MODEL_INFER_BYTES.getFullMethodName())
           && !name.equals(metadataBytes.getFullMethodName())) {
-        builder.addMethod(method);
+        schema.addMethod(method.getMethodDescriptor());
+        kept.add(method);
       }
     }
+    ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(schema.build());
+    kept.forEach(builder::addMethod);
     builder.addMethod(Peers.MODEL_INFER_BYTES, ServerCalls.asyncUnaryCall(
         (body, out) -> handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out,
             local::infer)));

@@ -1,7 +1,9 @@
 package io.densemesh.grpc;
 
+import io.densemesh.errors.ErrorMapping;
 import io.densemesh.mesh.ForwardHeaders;
 import io.densemesh.mesh.RouteHints;
+import io.densemesh.runtime.error.InvalidInputException;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -13,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Captures ModelMesh's routing headers ({@code mm-vmodel-id}, {@code mm-model-id}, and their
- * binary {@code -bin} variants holding UTF-8 bytes) into the call's context.
+ * binary {@code -bin} variants holding UTF-8 bytes) into the call's context. As ModelMesh, a call
+ * naming both a model and a vmodel, or sending one of them empty, is INVALID_ARGUMENT.
  */
 public final class MeshHeaders implements ServerInterceptor {
 
@@ -39,8 +42,18 @@ public final class MeshHeaders implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    String vmodel = value(headers, VMODEL, VMODEL_BIN);
-    String model = value(headers, MODEL, MODEL_BIN);
+    String vmodel;
+    String model;
+    try {
+      vmodel = value(headers, VMODEL, VMODEL_BIN);
+      model = value(headers, MODEL, MODEL_BIN);
+      if (vmodel != null && model != null) {
+        throw new InvalidInputException("must include only one of model id and vmodel id");
+      }
+    } catch (InvalidInputException e) {
+      call.close(ErrorMapping.grpcStatus(e), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
     RouteHints hints = ForwardHeaders.parse(headers);
     if (vmodel == null && model == null && hints == RouteHints.NONE) {
       return next.startCall(call, headers);
@@ -55,13 +68,21 @@ public final class MeshHeaders implements ServerInterceptor {
     return hints == null ? RouteHints.NONE : hints;
   }
 
+  /**
+   * The header's value (the text form first, as ModelMesh), or null when neither form is sent.
+   *
+   * @throws InvalidInputException when the header is sent empty
+   */
   private static String value(Metadata headers, Metadata.Key<String> text,
       Metadata.Key<byte[]> binary) {
     String v = headers.get(text);
-    if (v != null && !v.isEmpty()) {
-      return v;
+    if (v == null) {
+      byte[] b = headers.get(binary);
+      v = b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
-    byte[] b = headers.get(binary);
-    return b == null || b.length == 0 ? null : new String(b, StandardCharsets.UTF_8);
+    if (v != null && v.isEmpty()) {
+      throw new InvalidInputException(text.name() + " header must not be empty");
+    }
+    return v;
   }
 }

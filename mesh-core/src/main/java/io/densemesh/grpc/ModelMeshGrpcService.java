@@ -95,7 +95,8 @@ public final class ModelMeshGrpcService extends ModelMeshGrpc.ModelMeshImplBase 
 
   @Override
   public void setVModel(SetVModelRequest request, StreamObserver<VModelStatusInfo> observer) {
-    Unary.run(observer, () -> vmodels.set(request, scope(caller(Action.MANAGE))));
+    Unary.run(observer, () -> vmodels.set(request, scope(caller(Action.MANAGE)),
+        Unary.remaining()));
   }
 
   @Override

@@ -12,6 +12,8 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.handler.ssl.SslContext;
+import io.densemesh.observability.RequestIds;
+import io.densemesh.observability.TraceHeaders;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
@@ -144,6 +146,11 @@ public final class Peers implements AutoCloseable {
   /** Forwards a request's bytes; the future completes with the peer's response bytes. */
   public ListenableFuture<byte[]> forward(Peer peer, MethodDescriptor<byte[], byte[]> method,
       byte[] request, Metadata headers, CallOptions options) {
+    TraceHeaders.inject(headers);
+    String requestId = RequestIds.current();
+    if (requestId != null) {
+      headers.put(RequestIds.HEADER, requestId);
+    }
     ClientCall<byte[], byte[]> call = ClientInterceptors.intercept(peer.channel,
         MetadataUtils.newAttachHeadersInterceptor(headers)).newCall(method, options);
     peer.inFlight.incrementAndGet();

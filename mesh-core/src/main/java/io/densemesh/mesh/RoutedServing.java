@@ -11,7 +11,6 @@ import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.UnavailableException;
 import io.densemesh.serving.ModelReadiness;
-import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -32,14 +31,14 @@ import java.util.function.Supplier;
  */
 public final class RoutedServing implements Serving {
 
-  private final ModelServing local;
+  private final Serving local;
   private final PeerForwarding forwarding;
   private final ModelReadiness readiness;
   private final Duration defaultTimeout;
   private final Executor retries;
 
   /** @param retries where a retry after an UNAVAILABLE peer runs (not the transport thread) */
-  public RoutedServing(ModelServing local, PeerForwarding forwarding,
+  public RoutedServing(Serving local, PeerForwarding forwarding,
       ModelReadiness readiness, Duration defaultTimeout, Executor retries) {
     this.local = local;
     this.retries = retries;

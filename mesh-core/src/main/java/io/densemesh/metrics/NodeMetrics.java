@@ -7,7 +7,20 @@ import io.densemesh.runtime.storage.StorageListener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.densemesh.errors.ErrorMapping;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -15,25 +28,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The node's metrics. Names (Prometheus form): {@code densemesh_requests_total},
- * {@code densemesh_request_seconds} (by protocol, method, status), {@code densemesh_cache_hits_total},
- * {@code densemesh_cache_misses_total}, {@code densemesh_model_loads_total} (by result),
- * {@code densemesh_model_load_seconds}, {@code densemesh_model_size_bytes} (measured),
- * {@code densemesh_model_unloads_total},
- * {@code densemesh_evictions_total}, {@code densemesh_eviction_age_seconds},
- * {@code densemesh_capacity_bytes}, {@code densemesh_used_bytes},
- * {@code densemesh_gpu_capacity_bytes}, {@code densemesh_gpu_used_bytes},
- * {@code densemesh_models_loaded},
- * {@code densemesh_models_registered}, {@code densemesh_forwards_total} (requests forwarded to a
- * peer, by result: ok, retried, failed), {@code densemesh_mesh_instances}. No per-model labels: thousands of models would explode the
- * {@code densemesh_models_registered}; model storage: {@code densemesh_artifact_cache_hits_total},
- * {@code densemesh_artifact_cache_misses_total}, {@code densemesh_artifact_cache_bytes},
- * {@code densemesh_artifact_cache_evictions_total}, {@code densemesh_artifact_downloads_total}
- * (by result), {@code densemesh_artifact_download_seconds},
- * {@code densemesh_artifact_downloaded_bytes_total}. No per-model labels: thousands of models would explode the
- * series count.
+ * The node's metrics; docs/metrics.md lists every one with its nearest ModelMesh metric. DenseMesh's
+ * own: {@code densemesh_request_seconds} (every call by protocol, method and status; status is
+ * always a gRPC code name, REST included), {@code densemesh_inference_seconds} (inference served
+ * here, by tenant, status and, opted in, model; capped by {@link ModelLabels}), cache, load,
+ * eviction, memory, mesh and artifact storage metrics. Standard ones: Micrometer's gRPC server
+ * metrics ({@code grpc_server_*}) and the JVM, GC, thread, class loader, CPU, uptime and file
+ * descriptor binders ({@code jvm_*}, {@code process_*}, {@code system_*}).
  */
-public final class NodeMetrics implements CacheListener, StorageListener {
+public final class NodeMetrics implements CacheListener, StorageListener, AutoCloseable {
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -55,7 +58,17 @@ public final class NodeMetrics implements CacheListener, StorageListener {
   private final Counter downloadBytes;
   private final Timer downloadTime;
 
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
   public NodeMetrics() {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new JvmInfoMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
     hits = Counter.builder("densemesh.cache.hits").description("Requests whose model was resident")
         .register(registry);
     misses = Counter.builder("densemesh.cache.misses")
@@ -133,15 +146,44 @@ public final class NodeMetrics implements CacheListener, StorageListener {
         .description("Live nodes in the mesh as this node sees it").register(registry);
   }
 
-  /** Records one finished request. */
+  /**
+   * Records one finished request. The status is a gRPC code name; an HTTP status (all digits) is
+   * recorded as the gRPC code it stands for, so one vocabulary covers every protocol.
+   */
   public void request(String protocol, String method, String status, long nanos) {
     Timer.builder("densemesh.request")
-        .description("Request latency by protocol, method and status")
-        .tags("protocol", protocol, "method", method, "status", status)
+        .description("Request latency by protocol, method and status (a gRPC code name)")
+        .tags("protocol", protocol, "method", method, "status", statusName(status))
         .publishPercentileHistogram()
         .maximumExpectedValue(Duration.ofSeconds(60))
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  static String statusName(String status) {
+    if (!status.isEmpty() && status.chars().allMatch(Character::isDigit) && status.length() <= 3) {
+      return ErrorMapping.grpcCode(Integer.parseInt(status)).name();
+    }
+    return status;
+  }
+
+  /** Records one inference served on this node, labelled by {@link ModelLabels}. */
+  public void inference(Tags labels, Status.Code status, long nanos) {
+    Timer.builder("densemesh.inference")
+        .description("Inference served on this node by tenant, status (and model, opted in)")
+        .tags(labels).tag("status", status.name())
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Micrometer's standard gRPC server metrics ({@code grpc_server_*}), for every service. */
+  public ServerInterceptor grpcServerMetrics() {
+    return new MetricCollectingServerInterceptor(registry);
+  }
+
+  @Override
+  public void close() {
+    gc.close();
   }
 
   @Override

@@ -20,6 +20,8 @@ import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
 import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.grpc.ServiceDiscovery;
+import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
@@ -33,14 +35,19 @@ import io.densemesh.mesh.RoutedServing;
 import io.densemesh.mesh.SelfPublisher;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.grpc.ModelMeshGrpcService;
+import io.densemesh.metrics.MeteredServing;
 import io.densemesh.metrics.MetricsServer;
+import io.densemesh.metrics.ModelLabels;
 import io.densemesh.metrics.NodeMetrics;
+import io.densemesh.observability.NodeTelemetry;
+import io.densemesh.observability.RequestIds;
 import io.densemesh.placement.EvictionPolicies;
 import io.densemesh.registry.EtcdRegistry;
 import io.densemesh.registry.EtcdSettings;
 import io.densemesh.registry.LocalRegistry;
 import io.densemesh.registry.Registry;
 import io.densemesh.remote.RemoteModelRuntime;
+import io.densemesh.remote.RuntimeHeaders;
 import io.densemesh.rest.RestServer;
 import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.ModelRuntime;
@@ -60,9 +67,12 @@ import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelReadiness;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
+import io.densemesh.serving.Serving;
 import io.densemesh.serving.VModelManagement;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -80,6 +90,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -103,6 +114,8 @@ public final class MeshNode implements AutoCloseable {
   private final Server internal;
   private final TenantRates rates;
   private final Optional<Authenticator> authenticator;
+  private final ServingHealth health;
+  private final NodeTelemetry telemetry;
   private final RestServer rest;
   private final MetricsServer metricsServer;
   private final Clock clock;
@@ -118,9 +131,10 @@ public final class MeshNode implements AutoCloseable {
   private final Drainer drainer;
   private final ScheduledExecutorService chores;
 
-  private MeshNode(NodeConfig config, Clock clock) throws IOException {
+  private MeshNode(NodeConfig config, Clock clock, NodeTelemetry telemetry) throws IOException {
     this.config = config;
     this.clock = clock;
+    this.telemetry = telemetry;
     String version = MeshNode.class.getPackage().getImplementationVersion();
     this.state = new NodeState(version == null ? "dev" : version);
     this.startedAt = clock.millis();
@@ -151,8 +165,8 @@ public final class MeshNode implements AutoCloseable {
     remote.ifPresent(r -> r.onModelsLost(cache::unload));
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
-    this.policies = new LivePolicies(cache, config.evictionPolicy(),
-        id -> tenantOf(registry, id));
+    Function<String, String> tenantOf = id -> tenantOf(registry, id);
+    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf);
     this.rates = new TenantRates(clock);
     registry.addListener(() -> {
       policies.onSettings(registry.view().config());
@@ -171,48 +185,59 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
-    ModelServing serving = new ModelServing(cache,
-        new InputValidator(config.maxTensorElements()), config.loadTimeout());
+    Serving serving = new MeteredServing(new ModelServing(cache,
+        new InputValidator(config.maxTensorElements()), config.loadTimeout()), metrics,
+        new ModelLabels(config.observability().perModelMetrics(),
+            config.observability().maxMetricSeries(), tenantOf));
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
         config.failureBackoff(), loader::ensureCopy);
     VModelManagement vmodels = new VModelManagement(registry, models, clock,
         config.loadTimeout());
     vmodelHook.vmodels = vmodels;
 
-    this.retries = Executors.newCachedThreadPool(daemon("forward-retry"));
+    // Retries run off the call's thread: the trace context goes with each task.
+    this.retries = io.opentelemetry.context.Context.taskWrapping(
+        Executors.newCachedThreadPool(daemon("forward-retry")));
     ModelReadiness readiness = new ModelReadiness(cache, registry);
     InferenceGrpcService inference =
         InferenceGrpcService.forNode(resolver, serving, readiness, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
-    // before any routing. No node-to-node service is registered here.
+    // before any routing. No node-to-node service is registered here. Health and reflection
+    // (for probes and stock tools) answer without credentials and list only this port's services.
     ClientGate gate = new ClientGate(authenticator, rates);
     ClientEdge edge = new ClientEdge(gate);
-    this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(),
-            config.grpcPort()))
-        .maxInboundMessageSize(config.maxMessageBytes())
-        .sslContext(tls.map(NodeTls::grpcServer).orElse(null))
-        .addService(ServerInterceptors.intercept(routing.bindService(),
-            new MeshHeaders(), edge, new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(
+    List<ServerServiceDefinition> clientServices = List.of(
+        ServerInterceptors.intercept(routing.bindService(),
+            inferenceInterceptors(remote.isPresent(), metrics, edge)),
+        ServerInterceptors.intercept(
             new ModelMeshGrpcService(models, vmodels, guard, rates), edge,
-            new CallMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(
+            new CallMetrics(metrics)),
+        ServerInterceptors.intercept(
             new MeshAdminGrpcService(registry, policies, models, guard), edge,
-            new CallMetrics(metrics)))
-        .build()
-        .start();
+            new CallMetrics(metrics)));
+    this.health = new ServingHealth(clientServices.stream()
+        .map(d -> d.getServiceDescriptor().getName()).toList());
+    NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.bindHost(), config.grpcPort()))
+        .maxInboundMessageSize(config.maxMessageBytes())
+        .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
+    observe(clientServer, metrics);
+    clientServices.forEach(clientServer::addService);
+    this.grpc = ServiceDiscovery.addTo(clientServer, health).build().start();
     // Internal port: forwarded inference (with its dm-* routing hints) and peer control, for
     // mesh peers only; what arrives here was authorised where it entered the mesh.
     InternalEdge internalEdge = new InternalEdge(meshSecret);
-    this.internal = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost(),
-            config.internalPort()))
+    NettyServerBuilder internalServer = NettyServerBuilder.forAddress(new InetSocketAddress(
+            config.bindHost(), config.internalPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
         // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
-        .sslContext(tls.map(NodeTls::internalServer).orElse(null))
+        .sslContext(tls.map(NodeTls::internalServer).orElse(null));
+    observe(internalServer, metrics);
+    this.internal = internalServer
         .addService(ServerInterceptors.intercept(routing.bindService(),
-            new MeshHeaders(), internalEdge, new CallMetrics(metrics)))
+            inferenceInterceptors(remote.isPresent(), metrics, internalEdge)))
         .addService(ServerInterceptors.intercept(
             new PeerControlGrpcService(resolver, loader, cache, state), internalEdge))
         .build()
@@ -248,6 +273,7 @@ public final class MeshNode implements AutoCloseable {
         state, metrics, config.maxMessageBytes(), gate);
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
+    health.serving();
     ClientSecurity.announce(config, meshSecret.isPresent());
     log.info("node {} ready: gRPC {}:{}, internal {}, REST :{}, metrics :{}, capacity {} bytes,"
         + " device {} (GPU capacity {} bytes), registry {}",
@@ -315,6 +341,29 @@ public final class MeshNode implements AutoCloseable {
         .setGpuUsedBytes(cache.gpuUsedBytes());
   }
 
+  /**
+   * Routing headers, the port's edge and metrics (outermost); with a remote runtime, its header
+   * exchange with clients (innermost: runs where the model is served).
+   */
+  private static List<ServerInterceptor> inferenceInterceptors(boolean remoteRuntime,
+      NodeMetrics metrics, ServerInterceptor edge) {
+    List<ServerInterceptor> interceptors = new ArrayList<>();
+    if (remoteRuntime) {
+      interceptors.add(new RuntimeHeaders());
+    }
+    interceptors.add(new MeshHeaders());
+    interceptors.add(edge);
+    interceptors.add(new CallMetrics(metrics));
+    return interceptors;
+  }
+
+  /** Every call on a port: request ids, then (when tracing) its span, outermost gRPC metrics. */
+  private void observe(NettyServerBuilder server, NodeMetrics metrics) {
+    server.intercept(new RequestIds());
+    telemetry.serverInterceptor().ifPresent(server::intercept); // runs before RequestIds
+    server.intercept(metrics.grpcServerMetrics());
+  }
+
   private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -356,8 +405,14 @@ public final class MeshNode implements AutoCloseable {
 
   /** Starts a node; ports of 0 are chosen by the OS (see the port accessors). */
   public static MeshNode start(NodeConfig config, Clock clock) {
+    return start(config, clock,
+        NodeTelemetry.create(config.observability(), config.instanceId()));
+  }
+
+  /** Starts a node that traces with the given telemetry (closed with the node). */
+  public static MeshNode start(NodeConfig config, Clock clock, NodeTelemetry telemetry) {
     try {
-      return new MeshNode(config, clock);
+      return new MeshNode(config, clock, telemetry);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start node: " + e.getMessage(), e);
     }
@@ -413,6 +468,7 @@ public final class MeshNode implements AutoCloseable {
    */
   @Override
   public void close() {
+    health.stopServing();
     if (config.mesh().usesEtcd()) {
       try {
         drainer.drain(config.mesh().drainTimeout());
@@ -435,7 +491,9 @@ public final class MeshNode implements AutoCloseable {
     tls.ifPresent(NodeTls::close);
     runtimes.close();
     metricsServer.close();
+    metrics.close();
     registry.close();
+    telemetry.close();
     log.info("node {} stopped", config.instanceId());
   }
 

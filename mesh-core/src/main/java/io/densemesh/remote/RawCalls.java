@@ -1,6 +1,7 @@
 package io.densemesh.remote;
 
 import io.densemesh.mesh.Peers;
+import io.densemesh.observability.TraceHeaders;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -10,11 +11,13 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Unary calls to a runtime's data endpoint with the request and response as bytes, so the model
  * id can be injected at any field path and the node needs no stubs of the runtime's services.
- * Every call carries the {@code mm-model-id} header (ASCII when the id is, else {@code -bin}).
+ * Every call carries the {@code mm-model-id-bin} header, and {@code mm-model-id} when the id is
+ * ASCII.
  */
 final class RawCalls {
 
@@ -31,19 +34,37 @@ final class RawCalls {
 
   /**
    * A blocking call; the caller's gRPC context deadline and cancellation apply on top of
-   * {@code timeoutMillis}.
+   * {@code timeoutMillis}. As ModelMesh, the model id always goes as {@code mm-model-id-bin}
+   * (UTF-8) and also as {@code mm-model-id} when it is ASCII. Inside a client call that
+   * {@link RuntimeHeaders} intercepted, the client's headers go along and the runtime's response
+   * headers are handed back to it.
    */
   static byte[] call(Channel channel, MethodDescriptor<byte[], byte[]> method, String modelId,
       byte[] request, long timeoutMillis) {
+    RuntimeHeaders.Exchange exchange = RuntimeHeaders.current();
     Metadata headers = new Metadata();
+    if (exchange != null) {
+      headers.merge(exchange.toRuntime);
+    }
+    TraceHeaders.inject(headers); // the runtime's spans join the request's trace
+    headers.put(MODEL_ID_BIN, modelId.getBytes(StandardCharsets.UTF_8));
     if (StandardCharsets.US_ASCII.newEncoder().canEncode(modelId)) {
       headers.put(MODEL_ID, modelId);
-    } else {
-      headers.put(MODEL_ID_BIN, modelId.getBytes(StandardCharsets.UTF_8));
     }
     Channel withHeaders =
         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-    return ClientCalls.blockingUnaryCall(withHeaders, method,
-        CallOptions.DEFAULT.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS), request);
+    AtomicReference<Metadata> answered = new AtomicReference<>();
+    if (exchange != null) {
+      withHeaders = ClientInterceptors.intercept(withHeaders,
+          MetadataUtils.newCaptureMetadataInterceptor(answered, new AtomicReference<>()));
+    }
+    try {
+      return ClientCalls.blockingUnaryCall(withHeaders, method,
+          CallOptions.DEFAULT.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS), request);
+    } finally {
+      if (exchange != null && answered.get() != null) {
+        exchange.fromRuntime = answered.get();
+      }
+    }
   }
 }

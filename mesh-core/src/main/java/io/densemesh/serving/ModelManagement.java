@@ -21,6 +21,7 @@ import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.error.ConflictException;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.MeshException;
+import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.runtime.error.PreconditionFailedException;
 import io.densemesh.runtime.error.TenantLimitException;
 import io.densemesh.runtime.error.UnavailableException;
@@ -36,6 +37,8 @@ import java.util.Optional;
 public final class ModelManagement {
 
   static final int MAX_ID_LENGTH = 512;
+  /** ModelMesh's {@code LASTUSED_AGE_ON_ADD_MS}: how far a new registration is back-dated. */
+  static final Duration LASTUSED_AGE_ON_ADD = Duration.ofHours(1);
   private static final int CAS_ATTEMPTS = 16;
   /** Registry records read per step when counting a tenant's models. */
   private static final int COUNT_PAGE = 1000;
@@ -104,6 +107,7 @@ public final class ModelManagement {
     if (info.getType().isEmpty()) {
       throw new InvalidInputException("modelInfo.type must be non-empty");
     }
+    long lastUsedAt = lastUsedOnRegistration(lastUsed, loadNow);
     ModelRecord record =
         ModelRecord.newBuilder()
             .setModelId(modelId)
@@ -111,7 +115,7 @@ public final class ModelManagement {
             .setPath(info.getPath())
             .setKey(info.getKey())
             .setRegisteredAt(clock.millis())
-            .setLastUsed(lastUsed > 0 ? lastUsed : clock.millis())
+            .setLastUsed(lastUsedAt)
             .setAutoDelete(autoDelete)
             .setMinCopies(minCopies)
             .setMaxCopies(maxCopies)
@@ -125,17 +129,26 @@ public final class ModelManagement {
           throw new ConflictException(
               "model '" + modelId + "' is already registered with different model info");
         }
-        if (scope.scoped()) {
-          break; // a tenant's re-registration is idempotent; bounds are the admin's to set
-        }
         boolean samePolicy = current.getMinCopies() == minCopies
             && current.getMaxCopies() == maxCopies && current.getTenant().equals(tenant);
-        if (samePolicy || (minCopies == 0 && maxCopies == 0 && tenant.isEmpty())) {
+        // A tenant's re-registration never changes bounds or tenant: those are the admin's to set.
+        boolean keepPolicy = scope.scoped() || samePolicy
+            || (minCopies == 0 && maxCopies == 0 && tenant.isEmpty());
+        // As ModelMesh: re-registering without loadNow moves lastUsed forward when the given
+        // time is more than the back-dating age newer than the recorded one.
+        boolean touch = !loadNow
+            && lastUsedAt > current.getLastUsed() + LASTUSED_AGE_ON_ADD.toMillis();
+        if (keepPolicy && !touch) {
           break; // idempotent; a plain mmesh re-registration leaves DenseMesh's fields alone
         }
-        if (registry.putModel(current.toBuilder().setMinCopies(minCopies)
-            .setMaxCopies(maxCopies).setTenant(tenant).build(), existing.get().version())
-            .isPresent()) {
+        ModelRecord.Builder next = current.toBuilder();
+        if (!keepPolicy) {
+          next.setMinCopies(minCopies).setMaxCopies(maxCopies).setTenant(tenant);
+        }
+        if (touch) {
+          next.setLastUsed(lastUsedAt);
+        }
+        if (registry.putModel(next.build(), existing.get().version()).isPresent()) {
           break;
         }
         continue;
@@ -176,6 +189,30 @@ public final class ModelManagement {
           + " models registered, its limit (tenantMaxModels " + scope.maxModels()
           + "); unregister one first", Optional.empty());
     }
+  }
+
+  /**
+   * ModelMesh's {@code lastUsedTime} rule: a time in the future is now; a given past time is kept;
+   * none (0) back-dates the model by {@link #LASTUSED_AGE_ON_ADD} (six times that when it is not
+   * loaded now), so a model nobody has used yet ranks behind models in use.
+   */
+  long lastUsedOnRegistration(long lastUsed, boolean loadNow) {
+    long now = clock.millis();
+    if (lastUsed >= now) {
+      return now;
+    }
+    return lastUsed > 0 ? lastUsed
+        : now - LASTUSED_AGE_ON_ADD.toMillis() * (loadNow ? 1 : 6);
+  }
+
+  /** Whether any node holds or is loading a copy of the model (this node's cache included). */
+  boolean hasCopies(String modelId) {
+    if (cache.copyState(modelId).isPresent()) {
+      return true;
+    }
+    MeshView view = registry.view();
+    return view.copiesOf(modelId).values().stream()
+        .anyMatch(c -> view.instances().containsKey(c.getInstanceId()));
   }
 
   static boolean sameInfo(ModelRecord record, ModelInfo info) {
@@ -226,11 +263,15 @@ public final class ModelManagement {
     }
   }
 
-  /** Ensures the model is loaded (waiting when {@code sync}); NOT_FOUND status when unknown. */
+  /**
+   * Ensures the model is loaded (waiting when {@code sync}).
+   *
+   * @throws ModelNotFoundException when the id is not registered (gRPC NOT_FOUND, as ModelMesh)
+   */
   public ModelStatusInfo ensureLoaded(String modelId, boolean sync) {
     requireId("modelId", modelId);
     if (registry.model(modelId).isEmpty()) {
-      return notFound();
+      throw new ModelNotFoundException("model '" + modelId + "' not found");
     }
     load(modelId, sync);
     return status(modelId);

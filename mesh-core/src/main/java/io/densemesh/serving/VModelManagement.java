@@ -1,14 +1,17 @@
 package io.densemesh.serving;
 
+import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelStatusInfo;
 import io.densemesh.api.mmesh.ModelStatusInfo.ModelStatus;
 import io.densemesh.api.mmesh.SetVModelRequest;
 import io.densemesh.api.mmesh.VModelStatusInfo;
 import io.densemesh.api.mmesh.VModelStatusInfo.VModelStatus;
+import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.api.registry.VModelRecord;
 import io.densemesh.registry.Registry;
 import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.error.ConflictException;
+import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.runtime.error.PreconditionFailedException;
 import io.densemesh.runtime.error.UnavailableException;
@@ -40,40 +43,96 @@ public final class VModelManagement {
     this.loadTimeout = loadTimeout;
   }
 
+  /** Unscoped, waiting up to the load timeout. */
   public VModelStatusInfo set(SetVModelRequest req) {
-    return set(req, TenantScope.UNSCOPED);
+    return set(req, TenantScope.UNSCOPED, null);
+  }
+
+  /** {@link #set(SetVModelRequest, TenantScope, Duration)} unscoped. */
+  public VModelStatusInfo set(SetVModelRequest req, Duration callerDeadline) {
+    return set(req, TenantScope.UNSCOPED, callerDeadline);
   }
 
   /**
-   * Creates or moves a vmodel on behalf of a scope. A tenant may only name its own target model
-   * (another tenant's answers as a missing one) and only change its own vmodel (another
+   * ModelMesh's {@code setVModel} on behalf of a scope. A tenant may only name its own target
+   * model (another tenant's answers as a missing one) and only change its own vmodel (another
    * tenant's answers as an owner conflict). The owner must match the existing vmodel's exactly:
-   * an empty owner no longer matches every vmodel.
+   * an empty owner no longer matches every vmodel. Everything that can refuse the call (owner,
+   * {@code updateOnly}, {@code expectedTargetModelId}, target model info) is checked before
+   * anything is written, so a refused call leaves no auto-delete target model behind. Setting the
+   * target that is already current changes nothing. A transition switches at once when forced,
+   * when the target is already loaded, or when the active model has no copies anywhere (nothing
+   * would be served while waiting); otherwise the target loads and the vmodel switches when it is
+   * loaded. With {@code sync} the call waits for the transition (or the load) and fails
+   * DEADLINE_EXCEEDED when it does not finish within the load timeout or the caller's deadline.
    */
-  public VModelStatusInfo set(SetVModelRequest req, TenantScope scope) {
+  public VModelStatusInfo set(SetVModelRequest req, TenantScope scope, Duration callerDeadline) {
     String id = req.getVModelId();
     ModelManagement.requireId("vModelId", id);
     ModelManagement.requireId("targetModelId", req.getTargetModelId());
     String target = req.getTargetModelId();
-    if (req.hasModelInfo()) {
-      models.register(target, req.getModelInfo(), false, false, 0,
-          req.getAutoDeleteTargetModel(), scope);
-    } else if (!registry.model(target).map(m -> scope.sees(m.value().getTenant()))
-        .orElse(false)) {
+    // ModelMesh treats an empty ModelInfo message as no ModelInfo.
+    boolean hasInfo = !req.getModelInfo().equals(ModelInfo.getDefaultInstance());
+    checkPreconditions(req, registry.vmodel(id), scope);
+    Optional<Versioned<ModelRecord>> targetRecord = registry.model(target);
+    boolean targetVisible = targetRecord.map(m -> scope.sees(m.value().getTenant()))
+        .orElse(false);
+    if (!hasInfo && !targetVisible) {
       throw new ModelNotFoundException("target model '" + target + "' is not registered");
+    }
+    boolean createdTarget = false;
+    if (hasInfo) {
+      if (targetRecord.isPresent() && (!targetVisible
+          || !ModelManagement.sameInfo(targetRecord.get().value(), req.getModelInfo()))) {
+        throw new ConflictException("target model '" + target
+            + "' already exists with different model info");
+      }
+      long lastUsed = registry.vmodel(id)
+          .flatMap(v -> registry.model(v.value().getActiveModelId()))
+          .map(m -> m.value().getLastUsed()).orElse(0L);
+      createdTarget = targetRecord.isEmpty();
+      models.register(target, req.getModelInfo(), false, false, lastUsed,
+          req.getAutoDeleteTargetModel(), scope);
     }
     String tenant = scope.scoped() ? scope.tenant()
         : registry.model(target).map(m -> m.value().getTenant()).orElse("");
-    String replacedTarget = null;
-    String replacedActive = null;
-    for (int attempt = 0; ; attempt++) {
-      if (attempt == CAS_ATTEMPTS) {
-        throw new UnavailableException("vmodel '" + id + "' kept changing; try again");
+    Change change;
+    try {
+      change = write(req, scope, tenant);
+    } catch (RuntimeException e) {
+      if (createdTarget) {
+        models.deleteIfOrphaned(target); // refused after all (a concurrent change): no orphan
       }
+      throw e;
+    }
+    if (change.written()) {
+      cleanUp(change.replacedTarget(), target);
+      cleanUp(change.replacedActive(), target);
+    }
+    VModelRecord now = registry.vmodel(id).map(Versioned::value).orElseThrow();
+    boolean transitioning = !now.getActiveModelId().equals(now.getTargetModelId());
+    if (req.getLoadNow() || transitioning) {
+      models.load(target, req.getSync() && !transitioning);
+    }
+    if (req.getSync() && transitioning) {
+      awaitSettled(id, callerDeadline);
+    }
+    return status(id, "", scope);
+  }
+
+  /** What one write of the vmodel record did. */
+  private record Change(boolean written, String replacedTarget, String replacedActive) {}
+
+  private Change write(SetVModelRequest req, TenantScope scope, String tenant) {
+    String id = req.getVModelId();
+    String target = req.getTargetModelId();
+    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       Optional<Versioned<VModelRecord>> existing = registry.vmodel(id);
       checkPreconditions(req, existing, scope);
       VModelRecord next;
       long version;
+      String replacedTarget = null;
+      String replacedActive = null;
       if (existing.isEmpty()) {
         next = VModelRecord.newBuilder().setVmodelId(id).setOwner(req.getOwner())
             .setTenant(tenant).setActiveModelId(target).setTargetModelId(target).build();
@@ -81,51 +140,56 @@ public final class VModelManagement {
       } else {
         VModelRecord current = existing.get().value();
         version = existing.get().version();
-        boolean switchNow = req.getForce() || models.status(target).getStatus()
-            == ModelStatus.LOADED || current.getActiveModelId().equals(target);
+        String active = current.getActiveModelId();
+        if (current.getTargetModelId().equals(target)
+            && (active.equals(target) || !req.getForce())) {
+          return new Change(false, null, null); // target already current: nothing to change
+        }
+        boolean switchNow = req.getForce() || active.equals(target)
+            || !models.hasCopies(active)
+            || models.status(target).getStatus() == ModelStatus.LOADED;
         next = current.toBuilder().setTargetModelId(target).setTransitionFailed(false)
-            .setActiveModelId(switchNow ? target : current.getActiveModelId()).build();
+            .setActiveModelId(switchNow ? target : active).build();
         replacedTarget = current.getTargetModelId();
-        replacedActive = current.getActiveModelId();
+        replacedActive = active;
       }
       if (registry.putVModel(next, version).isPresent()) {
-        break;
+        return new Change(true, replacedTarget, replacedActive);
       }
     }
-    cleanUp(replacedTarget, target);
-    cleanUp(replacedActive, target);
-    VModelRecord now = registry.vmodel(id).map(Versioned::value).orElseThrow();
-    boolean transitioning = !now.getActiveModelId().equals(now.getTargetModelId());
-    boolean activeLoaded = models.status(now.getActiveModelId()).getStatus() == ModelStatus.LOADED;
-    if (req.getLoadNow() || (transitioning && activeLoaded)) {
-      models.load(target, req.getSync());
-    }
-    if (req.getSync()) {
-      awaitSettled(id);
-    }
-    return status(id, "");
+    throw new UnavailableException("vmodel '" + id + "' kept changing; try again");
   }
 
+  /**
+   * ModelMesh's refusals; none of them writes anything. Another tenant's vmodel answers as a
+   * missing one to {@code updateOnly} and as an owner conflict otherwise.
+   */
   private static void checkPreconditions(SetVModelRequest req,
       Optional<Versioned<VModelRecord>> existing, TenantScope scope) {
+    String id = req.getVModelId();
+    String target = req.getTargetModelId();
     boolean visible = existing.isPresent() && scope.sees(existing.get().value().getTenant());
     if (req.getUpdateOnly() && !visible) {
-      throw new ModelNotFoundException("vmodel '" + req.getVModelId() + "' does not exist");
+      throw new ModelNotFoundException("vmodel '" + id + "' not found");
     }
     if (existing.isPresent() && (!visible
         || !req.getOwner().equals(existing.get().value().getOwner()))) {
-      throw new ConflictException("vmodel '" + req.getVModelId() + "' exists with another owner");
+      throw new ConflictException("vmodel '" + id + "' already exists with a different owner");
     }
     String expected = req.getExpectedTargetModelId();
-    if (!expected.isEmpty()) {
-      String current = existing.map(v -> v.value().getTargetModelId()).orElse(null);
-      boolean ok = expected.equals(req.getTargetModelId())
-          ? current == null || current.equals(expected)
-          : expected.equals(current);
-      if (!ok) {
-        throw new PreconditionFailedException("vmodel '" + req.getVModelId()
-            + "' target is '" + current + "', not the expected '" + expected + "'");
+    if (expected.isEmpty()) {
+      return;
+    }
+    if (existing.isEmpty()) {
+      if (!expected.equals(target)) {
+        throw new PreconditionFailedException("vmodel '" + id + "' not found");
       }
+      return; // expecting the target it is created with
+    }
+    String current = existing.get().value().getTargetModelId();
+    if (!expected.equals(current) && !target.equals(current)) {
+      throw new PreconditionFailedException("existing target model '" + current
+          + "' of vmodel '" + id + "' does not match expected '" + expected + "'");
     }
   }
 
@@ -135,16 +199,19 @@ public final class VModelManagement {
     }
   }
 
-  private void awaitSettled(String id) {
-    long deadline = clock.millis() + loadTimeout.toMillis();
-    while (clock.millis() < deadline) {
+  private void awaitSettled(String id, Duration callerDeadline) {
+    Duration wait = callerDeadline == null || callerDeadline.compareTo(loadTimeout) > 0
+        ? loadTimeout : callerDeadline;
+    long deadline = clock.millis() + wait.toMillis();
+    while (true) {
       VModelStatusInfo s = status(id, "");
-      if (s.getStatus() != VModelStatus.TRANSITIONING) {
+      if (s.getStatus() != VModelStatus.TRANSITIONING
+          || s.getTargetModelStatus().getStatus() == ModelStatus.LOADING_FAILED) {
         return;
       }
-      ModelStatus target = s.getTargetModelStatus().getStatus();
-      if (target == ModelStatus.LOADING_FAILED) {
-        return;
+      if (clock.millis() >= deadline) {
+        throw new DeadlineExceededException("vmodel '" + id + "' did not reach target '"
+            + s.getTargetModelId() + "' within " + wait.toMillis() + " ms");
       }
       try {
         TimeUnit.MILLISECONDS.sleep(10); // polling a local state change; bounded by the deadline

@@ -36,6 +36,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.densemesh.testing.Inference;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.stub.MetadataUtils;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -153,6 +162,52 @@ class RemoteRuntimeIT {
     node.mesh.unregisterModel(UnregisterModelRequest.newBuilder().setModelId("linear").build());
     await().atMost(Duration.ofSeconds(20)).until(() -> log.count("unload:linear") == 1);
     assertThat(server.modelIds()).containsExactly("sentiment");
+  }
+
+  /** As ModelMesh: the mm-model-id pair and the client's headers reach the runtime, and its
+   * response headers reach the client. */
+  @Test
+  void headersPassBetweenTheClientAndTheRuntimeBothWays() throws Exception {
+    List<Metadata> seen = new CopyOnWriteArrayList<>();
+    Metadata.Key<String> note = Metadata.Key.of("x-runtime-note", Metadata.ASCII_STRING_MARSHALLER);
+    Metadata.Key<String> tenant = Metadata.Key.of("x-tenant", Metadata.ASCII_STRING_MARSHALLER);
+    ServerInterceptor recorder = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        if (!call.getMethodDescriptor().getFullMethodName().endsWith("/ModelInfer")) {
+          return next.startCall(call, headers);
+        }
+        seen.add(headers);
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void sendHeaders(Metadata responseHeaders) {
+            responseHeaders.put(note, "from-runtime");
+            super.sendHeaders(responseHeaders);
+          }
+        }, headers);
+      }
+    };
+    RuntimeServerOptions options = RuntimeServerOptions.parse(List.of("--listen", "127.0.0.1:0",
+        "--capacity", "64m"));
+    RuntimeServer server = RuntimeServer.start(options, List.of(onnx), List.of(recorder));
+    open.add(server);
+    TestNode node = node(server.address());
+    register(node, "linear", "onnx", linear());
+    Metadata sent = new Metadata();
+    sent.put(tenant, "acme");
+    AtomicReference<Metadata> answered = new AtomicReference<>();
+    node.inference.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(sent),
+            MetadataUtils.newCaptureMetadataInterceptor(answered, new AtomicReference<>()))
+        .modelInfer(Inference.request("linear", ROW));
+    Metadata atRuntime = seen.get(seen.size() - 1);
+    assertThat(atRuntime.get(Metadata.Key.of("mm-model-id", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("linear");
+    assertThat(new String(atRuntime.get(Metadata.Key.of("mm-model-id-bin",
+        Metadata.BINARY_BYTE_MARSHALLER)), StandardCharsets.UTF_8)).isEqualTo("linear");
+    assertThat(atRuntime.get(tenant)).as("client header passed on").isEqualTo("acme");
+    assertThat(answered.get().get(note)).as("runtime header passed back")
+        .isEqualTo("from-runtime");
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.densemesh.api.mmesh.RegisterModelRequest;
 import io.densemesh.config.ConfigParser;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
+import io.densemesh.observability.NodeTelemetry;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
@@ -32,6 +33,11 @@ public final class TestNode implements AutoCloseable {
   private final HttpClient http = HttpClient.newHttpClient();
 
   public TestNode(Path dataDir, String... extraFlags) {
+    this(dataDir, null, extraFlags);
+  }
+
+  /** A node tracing with the given telemetry (null: as its flags say). */
+  public TestNode(Path dataDir, NodeTelemetry telemetry, String... extraFlags) {
     List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
         "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0", "--data-dir", dataDir.toString(),
         "--instance-id", "test-node"));
@@ -41,7 +47,8 @@ public final class TestNode implements AutoCloseable {
       flags.addAll(List.of("--model-roots", dataDir.toAbsolutePath().getParent().toString()));
     }
     NodeConfig config = ConfigParser.parse(flags, Map.of());
-    node = MeshNode.start(config, Clock.systemUTC());
+    node = telemetry == null ? MeshNode.start(config, Clock.systemUTC())
+        : MeshNode.start(config, Clock.systemUTC(), telemetry);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext()
         .build();
     inference = GRPCInferenceServiceGrpc.newBlockingStub(channel);

@@ -264,16 +264,44 @@ class DeployManifestsTest {
   }
 
   @Test
-  void dashboardUsesOnlyDocumentedMetrics() throws IOException {
+  void dashboardUsesOnlyDocumentedMetricsOverTheRateInterval() throws IOException {
     String dashboard = Files.readString(DEPLOY.resolve("grafana/densemesh-dashboard.json"));
     Map<String, Object> json = SERIALIZATION.unmarshal(dashboard, Map.class);
     assertThat((List<?>) json.get("panels")).hasSizeGreaterThanOrEqualTo(6);
-    String documented = Files.readString(ROOT.resolve("docs/api.md"));
+    String documented = Files.readString(ROOT.resolve("docs/metrics.md"));
     Set<String> used = DashboardMetrics.names(dashboard);
     assertThat(used).contains("densemesh_request_seconds", "densemesh_cache_hits_total",
-        "densemesh_used_bytes");
+        "densemesh_used_bytes", "densemesh_inference_seconds",
+        "grpc_server_processing_duration_seconds", "jvm_memory_used_bytes");
     for (String metric : used) {
-      assertThat(documented).as(metric + " documented in docs/api.md").contains(metric);
+      assertThat(documented).as(metric + " documented in docs/metrics.md").contains(metric);
+    }
+    assertThat(dashboard).as("no fixed rate windows").doesNotContainPattern("\\[[0-9]+[smh]\\]")
+        .contains("[$__rate_interval]");
+  }
+
+  @Test
+  void monitoringObjectsScrapeTheNodesMetricsPort() throws IOException {
+    assertThat(renderChart(chartValues())).as("off by default")
+        .noneMatch(d -> d.get("apiVersion").toString().startsWith("monitoring.coreos.com"));
+    Map<String, Object> values = chartValues();
+    Map<String, Object> monitoring = map(values.get("monitoring"));
+    map(monitoring.get("serviceMonitor")).put("enabled", true);
+    map(monitoring.get("podMonitor")).put("enabled", true);
+    List<Map<String, Object>> monitors = renderChart(values).stream()
+        .filter(d -> d.get("apiVersion").equals("monitoring.coreos.com/v1")).toList();
+    assertThat(monitors).extracting(d -> d.get("kind"))
+        .containsExactlyInAnyOrder("ServiceMonitor", "PodMonitor");
+    Map<String, String> nodeLabels = Map.of("app.kubernetes.io/name", "densemesh",
+        "app.kubernetes.io/component", "node"); // as RuntimeWorkload labels nodes and Services
+    for (Map<String, Object> monitor : monitors) {
+      Map<String, Object> spec = map(monitor.get("spec"));
+      assertThat(map(spec.get("selector")).get("matchLabels")).isEqualTo(nodeLabels);
+      List<?> endpoints = (List<?>) spec.getOrDefault("endpoints",
+          spec.get("podMetricsEndpoints"));
+      assertThat(map(endpoints.get(0))).containsEntry("port", "metrics")
+          .containsEntry("path", "/metrics").containsEntry("interval", "15s");
+      assertThat(map(monitor.get("metadata"))).containsEntry("namespace", "serving");
     }
   }
 
@@ -281,7 +309,8 @@ class DeployManifestsTest {
   static final class DashboardMetrics {
     static Set<String> names(String dashboard) {
       Set<String> names = new TreeSet<>();
-      Matcher m = Pattern.compile("densemesh_[a-z_]+").matcher(dashboard);
+      Matcher m = Pattern.compile("(densemesh|grpc_server|jvm|process)_[a-z_]+")
+          .matcher(dashboard);
       while (m.find()) {
         names.add(m.group().replaceAll("_(bucket|count|sum)$", ""));
       }
