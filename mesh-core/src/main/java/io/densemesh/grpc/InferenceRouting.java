@@ -177,6 +177,5 @@ public final class InferenceRouting {
         throw new InvalidInputException("malformed request: " + e.getMessage());
       }
     }
-    }
   }
 }
