@@ -177,7 +177,8 @@ public final class LatencyBenchmark {
     return new Result(target, concurrency, s.p50, s.p99, s.throughput);
   }
 
-  private static Sample measure(Call call, int concurrency, int warmup, int seconds)
+  /** One closed-loop measurement: {@code concurrency} threads calling for warm-up + seconds. */
+  static Sample measure(Call call, int concurrency, int warmup, int seconds)
       throws Exception {
     Recorder recorder = new Recorder(3);
     LongAdder done = new LongAdder();

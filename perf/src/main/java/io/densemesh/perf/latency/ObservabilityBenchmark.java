@@ -27,10 +27,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 
 /**
  * Usage: {@code ./densemesh bench-observability [--rounds 6] [--seconds 5] [--warmup 2]
@@ -49,7 +45,6 @@ public final class ObservabilityBenchmark {
   private static final int FEATURES = 16;
   private static final int CLASSES = 8;
 
-  record Sample(double throughput, double p50, double p99) {}
 
   public static void main(String[] args) throws Exception {
     int rounds = 6;
@@ -88,8 +83,8 @@ public final class ObservabilityBenchmark {
         NodeTelemetry.exportingTo(new DiscardingExporter(), 0.0, "on"));
     List<MeshNode> nodes = List.of(off, on);
     List<ManagedChannel> channels = new ArrayList<>();
-    List<Sample> offSamples = new ArrayList<>();
-    List<Sample> onSamples = new ArrayList<>();
+    List<LatencyBenchmark.Sample> offSamples = new ArrayList<>();
+    List<LatencyBenchmark.Sample> onSamples = new ArrayList<>();
     try {
       List<GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub> stubs = new ArrayList<>();
       for (MeshNode node : nodes) {
@@ -107,10 +102,11 @@ public final class ObservabilityBenchmark {
           int arm = (round + k) % 2; // rotate which arm goes first
           LogSetup.apply(arm == 0 ? offConfig.observability() : onConfig.observability());
           var stub = stubs.get(arm);
-          Sample s = measure(concurrency, warmup, seconds, () -> stub.modelInfer(request));
+          LatencyBenchmark.Sample s = LatencyBenchmark.measure(() -> stub.modelInfer(request),
+              concurrency, warmup, seconds);
           (arm == 0 ? offSamples : onSamples).add(s);
           System.err.printf(Locale.ROOT, "round %d %-3s p50 %7.1f us  p99 %7.1f us  %9.0f req/s%n",
-              round + 1, arm == 0 ? "off" : "on", s.p50, s.p99, s.throughput);
+              round + 1, arm == 0 ? "off" : "on", s.p50(), s.p99(), s.throughput());
         }
       }
     } finally {
@@ -123,17 +119,19 @@ public final class ObservabilityBenchmark {
 
   private static NodeConfig config(Path dir, String... extra) {
     List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
-        "--rest-port", "0", "--metrics-port", "0", "--data-dir", dir.toString()));
+        "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
+        "--data-dir", dir.toString(), "--model-roots", dir.getParent().toString()));
     flags.addAll(List.of(extra));
     return ConfigParser.parse(flags, Map.of());
   }
 
-  private static void report(List<Sample> off, List<Sample> on, int concurrency) {
+  private static void report(List<LatencyBenchmark.Sample> off,
+      List<LatencyBenchmark.Sample> on, int concurrency) {
     List<Double> throughputRatios = new ArrayList<>();
     List<Double> p50Ratios = new ArrayList<>();
     for (int i = 0; i < off.size(); i++) {
-      throughputRatios.add(on.get(i).throughput / off.get(i).throughput);
-      p50Ratios.add(off.get(i).p50 / on.get(i).p50);
+      throughputRatios.add(on.get(i).throughput() / off.get(i).throughput());
+      p50Ratios.add(off.get(i).p50() / on.get(i).p50());
     }
     System.out.println();
     System.out.println("| arm | concurrency | median throughput (req/s) | median p50 (µs) |"
@@ -141,9 +139,10 @@ public final class ObservabilityBenchmark {
     System.out.println("|---|---:|---:|---:|---:|");
     for (var arm : List.of(Map.entry("off", off), Map.entry("on", on))) {
       System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.1f |%n", arm.getKey(),
-          concurrency, median(arm.getValue().stream().map(Sample::throughput).toList()),
-          median(arm.getValue().stream().map(Sample::p50).toList()),
-          median(arm.getValue().stream().map(Sample::p99).toList()));
+          concurrency,
+          median(arm.getValue().stream().map(LatencyBenchmark.Sample::throughput).toList()),
+          median(arm.getValue().stream().map(LatencyBenchmark.Sample::p50).toList()),
+          median(arm.getValue().stream().map(LatencyBenchmark.Sample::p99).toList()));
     }
     System.out.println();
     System.out.printf(Locale.ROOT, "throughput on/off: median %.3f (per-round %.3f–%.3f)%n",
@@ -164,50 +163,6 @@ public final class ObservabilityBenchmark {
 
   private static double max(List<Double> values) {
     return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-  }
-
-  interface Call {
-    void run() throws Exception;
-  }
-
-  private static Sample measure(int concurrency, int warmup, int seconds, Call call)
-      throws Exception {
-    Recorder recorder = new Recorder(3);
-    LongAdder done = new LongAdder();
-    long warmEnd = System.nanoTime() + warmup * 1_000_000_000L;
-    long end = warmEnd + seconds * 1_000_000_000L;
-    CountDownLatch finished = new CountDownLatch(concurrency);
-    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    for (int t = 0; t < concurrency; t++) {
-      Thread thread = new Thread(() -> {
-        try {
-          while (true) {
-            long t0 = System.nanoTime();
-            if (t0 >= end) {
-              break;
-            }
-            call.run();
-            if (t0 >= warmEnd) {
-              recorder.recordValue((System.nanoTime() - t0) / 1000);
-              done.increment();
-            }
-          }
-        } catch (Throwable e) {
-          failures.add(e);
-        } finally {
-          finished.countDown();
-        }
-      });
-      thread.setDaemon(true);
-      thread.start();
-    }
-    finished.await();
-    if (!failures.isEmpty()) {
-      throw new IllegalStateException("benchmark call failed", failures.get(0));
-    }
-    Histogram h = recorder.getIntervalHistogram();
-    return new Sample(done.sum() / (double) seconds, h.getValueAtPercentile(50),
-        h.getValueAtPercentile(99));
   }
 
   /** Drops spans (sampling 0 records none; this only satisfies the SDK's pipeline). */
