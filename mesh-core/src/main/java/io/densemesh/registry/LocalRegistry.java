@@ -121,15 +121,7 @@ public final class LocalRegistry implements Registry {
 
   @Override
   public synchronized List<ModelRecord> models(String after, int limit) {
-    List<ModelRecord> page = new ArrayList<>(Math.min(Math.max(limit, 0), models.size()));
-    for (Versioned<ModelRecord> v : (after == null || after.isEmpty() ? models
-        : models.tailMap(after, false)).values()) {
-      if (page.size() >= limit) {
-        break;
-      }
-      page.add(v.value());
-    }
-    return page;
+    return ModelPages.after(models, after, limit);
   }
 
   @Override
