@@ -6,6 +6,8 @@ import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.ModelLoadException;
 import io.densemesh.runtime.error.ModelNotFoundException;
+import io.densemesh.runtime.error.OverloadedException;
+import io.densemesh.runtime.error.PayloadTooLargeException;
 import io.densemesh.runtime.error.PermissionDeniedException;
 import io.densemesh.runtime.error.PreconditionFailedException;
 import io.densemesh.runtime.error.TenantLimitException;
@@ -47,24 +49,32 @@ public final class ErrorMapping {
       trailers.put(WWW_AUTHENTICATE, BEARER_CHALLENGE);
     } else if (error instanceof TenantLimitException limit && limit.retryAfter().isPresent()) {
       trailers.put(RETRY_AFTER_MS_KEY, Long.toString(limit.retryAfter().get().toMillis()));
+    } else if (error instanceof OverloadedException overloaded) {
+      trailers.put(RETRY_AFTER_MS_KEY, Long.toString(overloaded.retryAfter().toMillis()));
     }
     return grpcStatus(error).asRuntimeException(trailers);
   }
 
   /**
    * Extra response headers for an error on REST: {@code WWW-Authenticate} on 401, and on a
-   * tenant limit {@code Retry-After} in whole seconds (rounded up) plus {@value #RETRY_AFTER_MS}.
+   * tenant limit or an overload {@code Retry-After} in whole seconds (rounded up) plus
+   * {@value #RETRY_AFTER_MS}.
    */
   public static Map<String, String> httpHeaders(Throwable error) {
     Map<String, String> headers = new LinkedHashMap<>();
     if (error instanceof UnauthenticatedException) {
       headers.put("WWW-Authenticate", BEARER_CHALLENGE);
     } else if (error instanceof TenantLimitException limit && limit.retryAfter().isPresent()) {
-      long millis = limit.retryAfter().get().toMillis();
-      headers.put("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
-      headers.put(RETRY_AFTER_MS, Long.toString(millis));
+      retryAfter(headers, limit.retryAfter().get().toMillis());
+    } else if (error instanceof OverloadedException overloaded) {
+      retryAfter(headers, overloaded.retryAfter().toMillis());
     }
     return headers;
+  }
+
+  private static void retryAfter(Map<String, String> headers, long millis) {
+    headers.put("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
+    headers.put(RETRY_AFTER_MS, Long.toString(millis));
   }
 
   /** The gRPC status for an error, carrying its message. */
@@ -94,7 +104,8 @@ public final class ErrorMapping {
       return Status.UNAUTHENTICATED;
     } else if (error instanceof PermissionDeniedException) {
       return Status.PERMISSION_DENIED;
-    } else if (error instanceof TenantLimitException) {
+    } else if (error instanceof TenantLimitException || error instanceof OverloadedException
+        || error instanceof PayloadTooLargeException) {
       return Status.RESOURCE_EXHAUSTED;
     }
     return Status.INTERNAL;
@@ -103,12 +114,16 @@ public final class ErrorMapping {
   /**
    * The HTTP status for an error on the REST binding: 400 for requests that cannot succeed as
    * sent (bad input, failed precondition, failed load), 401 unauthenticated, 403 role not
-   * allowed, 404 unknown model, 409 conflict, 429 a tenant over its limits, 503 when the node
-   * cannot serve now (overload, shutting down), 504 deadline, 500 otherwise.
+   * allowed, 404 unknown model, 409 conflict, 413 a body over the size limit, 429 a tenant over
+   * its limits or a node over its admission limits, 503 when the node cannot serve now (model
+   * memory full, shutting down), 504 deadline, 500 otherwise.
    */
   public static int httpStatus(Throwable error) {
-    if (error instanceof TenantLimitException) {
+    if (error instanceof TenantLimitException || error instanceof OverloadedException) {
       return 429;
+    }
+    if (error instanceof PayloadTooLargeException) {
+      return 413;
     }
     return switch (grpcStatus(error).getCode()) {
       case NOT_FOUND -> 404;

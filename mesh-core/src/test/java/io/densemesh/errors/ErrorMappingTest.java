@@ -71,4 +71,19 @@ class ErrorMappingTest {
   private static Code code(Throwable t) {
     return ErrorMapping.grpcStatus(t).getCode();
   }
+
+  @Test
+  void overloadIsRetryableResourceExhaustionAndATooLargeBodyIs413() {
+    var overloaded = new io.densemesh.runtime.error.OverloadedException("busy",
+        java.time.Duration.ofMillis(250));
+    assertThat(code(overloaded)).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(ErrorMapping.httpStatus(overloaded)).isEqualTo(429);
+    assertThat(ErrorMapping.httpHeaders(overloaded)).containsEntry("Retry-After", "1")
+        .containsEntry("retry-after-ms", "250");
+    assertThat(ErrorMapping.grpcError(overloaded).getTrailers().get(io.grpc.Metadata.Key.of(
+        "retry-after-ms", io.grpc.Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("250");
+    var tooLarge = new io.densemesh.runtime.error.PayloadTooLargeException("big");
+    assertThat(code(tooLarge)).isEqualTo(Code.RESOURCE_EXHAUSTED);
+    assertThat(ErrorMapping.httpStatus(tooLarge)).isEqualTo(413);
+  }
 }

@@ -6,6 +6,8 @@ package io.densemesh.runtime.error;
  */
 public abstract sealed class MeshException extends RuntimeException
     permits ModelNotFoundException,
+        OverloadedException,
+        PayloadTooLargeException,
         InvalidInputException,
         ModelLoadException,
         CapacityExhaustedException,
