@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class ConfigParserTest {
+class NodeOptionsTest {
 
   @Test
   void defaultsMatchTheDocumentedPorts() {
-    NodeConfig c = ConfigParser.parse(List.of(), Map.of());
+    NodeConfig c = NodeOptions.parse(List.of(), Map.of());
     assertThat(c.grpcPort()).isEqualTo(8033);
     assertThat(c.restPort()).isEqualTo(8008);
     assertThat(c.metricsPort()).isEqualTo(2112);
@@ -25,7 +25,7 @@ class ConfigParserTest {
 
   @Test
   void flagsWinOverEnvironment() {
-    NodeConfig c = ConfigParser.parse(
+    NodeConfig c = NodeOptions.parse(
         List.of("--capacity", "512m", "--grpc-port=9000", "--data-dir", "/tmp/x"),
         Map.of("DM_CAPACITY", "2g", "DM_REST_PORT", "9001", "DM_LOAD_TIMEOUT", "5s"));
     assertThat(c.capacityBytes()).isEqualTo(512L << 20);
@@ -37,52 +37,64 @@ class ConfigParserTest {
 
   @Test
   void badValuesAreOneLineErrorsNamingTheOption() {
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--capacity", "lots"), Map.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("--capacity: 'lots'");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--grpc-port", "70000"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--capacity", "lots"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("'--capacity': 'lots' is not a size");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--grpc-port", "70000"), Map.of()))
         .hasMessageContaining("--grpc-port must be 0..65535");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--nope", "1"), Map.of()))
-        .hasMessageContaining("unknown option --nope");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--grpc-port"), Map.of()))
-        .hasMessageContaining("needs a value");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of(), Map.of("DM_REST_PORT", "8033")))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--nope", "1"), Map.of()))
+        .hasMessageContaining("Unknown options: '--nope'");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--grpc-port"), Map.of()))
+        .hasMessageContaining("Missing required parameter for option '--grpc-port'");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of(), Map.of("DM_REST_PORT", "8033")))
         .hasMessageContaining("must differ");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--load-timeout", "soon"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--load-timeout", "soon"), Map.of()))
         .hasMessageContaining("not a duration");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--eviction", "fifo"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--eviction", "fifo"), Map.of()))
         .hasMessageContaining("lru or cost-aware");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("serve"), Map.of()))
-        .hasMessageContaining("unexpected argument");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("serve"), Map.of()))
+        .hasMessageContaining("Unmatched argument");
   }
 
   @Test
   void withoutAuthenticationTheNodeListensOnLoopbackUnlessInsecure() {
-    NodeConfig open = ConfigParser.parse(List.of(), Map.of());
+    NodeConfig open = NodeOptions.parse(List.of(), Map.of());
     assertThat(open.auth().enabled()).isFalse();
     assertThat(open.host()).isEqualTo("0.0.0.0");
     assertThat(open.bindHost()).isEqualTo("127.0.0.1");
     assertThat(open.loopbackOnly()).isTrue();
-    assertThat(ConfigParser.parse(List.of("--insecure"), Map.of()).bindHost())
+    assertThat(NodeOptions.parse(List.of("--insecure"), Map.of()).bindHost())
         .isEqualTo("0.0.0.0");
-    assertThat(ConfigParser.parse(List.of("--insecure", "--grpc-port", "9000"), Map.of())
+    assertThat(NodeOptions.parse(List.of("--insecure", "--grpc-port", "9000"), Map.of())
         .bindHost()).isEqualTo("0.0.0.0");
-    assertThat(ConfigParser.parse(List.of(), Map.of("DM_INSECURE", "true")).bindHost())
+    assertThat(NodeOptions.parse(List.of(), Map.of("DM_INSECURE", "true")).bindHost())
         .isEqualTo("0.0.0.0");
-    assertThat(ConfigParser.parse(List.of("--insecure=false"), Map.of()).bindHost())
+    assertThat(NodeOptions.parse(List.of("--insecure=false"), Map.of()).bindHost())
         .isEqualTo("127.0.0.1");
-    NodeConfig keyed = ConfigParser.parse(List.of("--api-keys-file", "/etc/dm/keys"), Map.of());
+    NodeConfig keyed = NodeOptions.parse(List.of("--api-keys-file", "/etc/dm/keys"), Map.of());
     assertThat(keyed.auth().enabled()).isTrue();
     assertThat(keyed.bindHost()).isEqualTo("0.0.0.0");
   }
 
   @Test
   void aKeySetNeedsItsIssuerAndAudience() {
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--jwks-file", "/k.json"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--jwks-file", "/k.json"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("--jwt-issuer and --jwt-audience");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--insecure", "maybe"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--insecure", "maybe"), Map.of()))
         .hasMessageContaining("--insecure: 'maybe'");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--internal-port", "8033"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--internal-port", "8033"), Map.of()))
         .hasMessageContaining("must differ");
+  }
+
+  @Test
+  void everyOptionHasItsDmVariable() {
+    assertThat(NodeOptions.names()).contains("grpc-port", "etcd-secret-dir", "trace-sampling")
+        .doesNotContain("help", "version");
+    NodeConfig c = NodeOptions.parse(List.of(), Map.of("DM_ETCD_PREFIX", "/x/",
+        "DM_METRICS_PER_MODEL", "true", "DM_MODEL_ROOTS", "/a,/b", "DM_GRPC_PORT", ""));
+    assertThat(c.mesh().etcdPrefix()).isEqualTo("/x/");
+    assertThat(c.observability().perModelMetrics()).isTrue();
+    assertThat(c.storage().modelRoots()).containsExactly(Path.of("/a"), Path.of("/b"));
+    assertThat(c.grpcPort()).as("an empty variable counts as unset").isEqualTo(8033);
   }
 
   @Test
