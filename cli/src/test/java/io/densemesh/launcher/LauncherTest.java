@@ -70,11 +70,16 @@ class LauncherTest {
     assertThat(command.getCommandSpec().usageMessage().description()).as(path + "").isNotEmpty();
   }
 
+  /** What commands with required arguments are given, so the bad flag is what is reported. */
+  private static final Map<String, List<String>> REQUIRED = Map.of(
+      "models make", List.of("dir"), "models register", List.of("id", "path"),
+      "runtime", List.of("--listen", "127.0.0.1:1"));
+
   @ParameterizedTest
   @MethodSource("commands")
   void everyCommandAnswersABadFlagWithOneLineAndExitCodeTwo(List<String> path) {
-    int code = run(Stream.concat(path.stream(), Stream.of("--no-such-flag"))
-        .toArray(String[]::new));
+    int code = run(Stream.of(path, REQUIRED.getOrDefault(String.join(" ", path), List.of()),
+        List.of("--no-such-flag")).flatMap(List::stream).toArray(String[]::new));
     assertThat(code).isEqualTo(2);
     String name = "densemesh " + String.join(" ", path);
     assertThat(err.toString()).isEqualTo(name + ": Unknown option: '--no-such-flag' (see '"

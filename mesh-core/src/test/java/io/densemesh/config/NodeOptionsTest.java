@@ -86,6 +86,14 @@ class NodeOptionsTest {
   }
 
   @Test
+  void aRepeatedFlagsLastValueWinsAndAtSignsAreValues() {
+    NodeConfig c = NodeOptions.parse(List.of("--grpc-port", "9000", "--zone", "@z",
+        "--grpc-port", "9001"), Map.of());
+    assertThat(c.grpcPort()).isEqualTo(9001);
+    assertThat(c.mesh().zone()).isEqualTo("@z");
+  }
+
+  @Test
   void everyOptionHasItsDmVariable() {
     assertThat(NodeOptions.names()).contains("grpc-port", "etcd-secret-dir", "trace-sampling")
         .doesNotContain("help", "version");

@@ -37,7 +37,7 @@ class OperatorCommandTest {
   @Test
   void badValuesFailWithPreciseMessages() {
     assertThatThrownBy(() -> OperatorCommand.parse(List.of("--replicas", "2"), Map.of()))
-        .hasMessage("Unknown option: '--replicas'");
+        .hasMessage("Unknown options: '--replicas', '2'");
     assertThatThrownBy(() -> OperatorCommand.parse(List.of("--namespace", "Bad_NS"),
         Map.of())).hasMessageContaining("--namespace must be a DNS label");
     assertThatThrownBy(() -> OperatorCommand.parse(List.of("--resync-period", "soon"),
@@ -62,8 +62,8 @@ class OperatorCommandTest {
     assertThat(line.execute("--help")).isZero();
     assertThat(out.toString()).contains("--namespace=NS", "--mesh-deadline=DURATION",
         "environment as DM_<OPTION>", "Default: densemesh-etcd");
-    assertThat(line.execute("--replicas", "2")).isEqualTo(2);
-    assertThat(err.toString()).isEqualTo("operator: Unknown option: '--replicas' (see 'operator"
-        + " --help')" + System.lineSeparator());
+    assertThat(line.execute("--replicas=2")).isEqualTo(2);
+    assertThat(err.toString()).isEqualTo("operator: Unknown option: '--replicas=2' (see"
+        + " 'operator --help')" + System.lineSeparator());
   }
 }

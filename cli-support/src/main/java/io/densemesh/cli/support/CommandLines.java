@@ -39,6 +39,10 @@ public final class CommandLines {
   public static CommandLine create(Object command, Map<String, String> env) {
     CommandLine line = command instanceof CommandLine c ? c : new CommandLine(command);
     configure(line);
+    // As the hand-written parsers did: a repeated flag's last value wins, and "@x" is a value,
+    // not a file of arguments to read.
+    line.setOverwrittenOptionsAllowed(true);
+    line.setExpandAtFiles(false);
     line.setDefaultValueProvider(new EnvironmentDefaults(env));
     line.setParameterExceptionHandler(CommandLines::usageError);
     line.setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd));
