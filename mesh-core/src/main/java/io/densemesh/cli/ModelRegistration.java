@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -44,7 +45,8 @@ final class ModelRegistration implements Callable<Integer> {
   @Option(names = "--type", defaultValue = "onnx", paramLabel = "TYPE",
       description = "Model type (runtime format), e.g. onnx.")
   String type;
-  @Option(names = "--key", defaultValue = "", paramLabel = "KEY",
+  @Option(names = "--key", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "KEY",
       description = "Storage key of the artifact's location, if any.")
   String key;
   @Option(names = "--node", defaultValue = "localhost:8033", paramLabel = "HOST:PORT",
@@ -52,7 +54,8 @@ final class ModelRegistration implements Callable<Integer> {
   String node;
   @Option(names = "--load", description = "Load the model now rather than on first use.")
   boolean load;
-  @Option(names = "--token", defaultValue = "", paramLabel = "TOKEN",
+  @Option(names = "--token", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "TOKEN",
       description = "Bearer token (JWT or API key) when the node authenticates clients.")
   String token;
   @Option(names = "--wait", defaultValue = "60s", paramLabel = "DURATION",
@@ -87,8 +90,8 @@ final class ModelRegistration implements Callable<Integer> {
       }
       ModelStatusInfo status = stub.registerModel(RegisterModelRequest.newBuilder()
           .setModelId(modelId).setLoadNow(load)
-          .setModelInfo(ModelInfo.newBuilder().setType(type).setPath(key.isBlank() ? localAbsolute(path) : path)
-              .setKey(key))
+          .setModelInfo(ModelInfo.newBuilder().setType(type)
+              .setPath(key.isBlank() ? localAbsolute(path) : path).setKey(key))
           .build());
       PrintWriter out = spec.commandLine().getOut();
       out.println(modelId + ": " + status.getStatus()

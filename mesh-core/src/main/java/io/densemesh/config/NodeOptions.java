@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -73,7 +74,8 @@ public class NodeOptions implements EnvironmentPrefix {
   @Option(names = "--data-dir", defaultValue = ".dm-data", paramLabel = "DIR",
       description = "Where the embedded registry journals registrations.")
   Path dataDir;
-  @Option(names = "--instance-id", defaultValue = "", paramLabel = "ID",
+  @Option(names = "--instance-id", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "ID",
       description = "This node's id in the mesh (default: generated).")
   String instanceId;
   @Option(names = "--load-timeout", defaultValue = "60s", paramLabel = "DURATION",
@@ -102,7 +104,8 @@ public class NodeOptions implements EnvironmentPrefix {
   Duration failureBackoff;
 
   // Mesh (etcd)
-  @Option(names = "--etcd", defaultValue = "", paramLabel = "URLS",
+  @Option(names = "--etcd", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "URLS",
       description = "etcd client URLs, comma-separated: join the mesh registered there"
           + " (default: embedded registry).")
   String etcd;
@@ -117,28 +120,36 @@ public class NodeOptions implements EnvironmentPrefix {
       converter = DurationConverter.class,
       description = "Longest one etcd call may take.")
   Duration etcdTimeout;
-  @Option(names = "--etcd-ca", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--etcd-ca", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "PEM CA bundle etcd's certificate must chain to (https:// endpoints).")
   String etcdCa;
-  @Option(names = "--etcd-cert", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--etcd-cert", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "Client certificate chain presented to etcd.")
   String etcdCert;
-  @Option(names = "--etcd-key", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--etcd-key", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "PKCS#8 key of --etcd-cert.")
   String etcdKey;
-  @Option(names = "--etcd-user", defaultValue = "", paramLabel = "USER",
+  @Option(names = "--etcd-user", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "USER",
       description = "etcd user (etcd auth).")
   String etcdUser;
-  @Option(names = "--etcd-password", defaultValue = "", paramLabel = "PASSWORD",
+  @Option(names = "--etcd-password", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "PASSWORD",
       description = "The etcd user's password; prefer DM_ETCD_PASSWORD or --etcd-password-file.")
   String etcdPassword;
-  @Option(names = "--etcd-password-file", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--etcd-password-file", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "File holding the etcd password.")
   String etcdPasswordFile;
-  @Option(names = "--etcd-connection", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--etcd-connection", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "ModelMesh's etcd_connection JSON file; explicit options win.")
   String etcdConnection;
-  @Option(names = "--etcd-secret-dir", defaultValue = "", paramLabel = "DIR",
+  @Option(names = "--etcd-secret-dir", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "DIR",
       description = "A mounted etcd Secret (endpoints, prefix, ca.crt, tls.crt, tls.key,"
           + " username, password, etcd_connection).")
   String etcdSecretDir;
@@ -146,14 +157,17 @@ public class NodeOptions implements EnvironmentPrefix {
       converter = ByteSizeConverter.class,
       description = "With etcd: heap bound for the model records a node keeps (at least 64KiB).")
   long modelRecordCache;
-  @Option(names = "--advertise-host", defaultValue = "", paramLabel = "HOST",
+  @Option(names = "--advertise-host", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "HOST",
       description = "Host peers use to reach the internal port (default: the bind host, or this"
           + " host's address).")
   String advertiseHost;
-  @Option(names = "--zone", defaultValue = "", paramLabel = "ZONE",
+  @Option(names = "--zone", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "ZONE",
       description = "Failure zone, published in the instance record.")
   String zone;
-  @Option(names = "--labels", defaultValue = "", paramLabel = "K=V,...",
+  @Option(names = "--labels", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "K=V,...",
       description = "Placement labels, name=value or name (= true), comma-separated.")
   String labels;
   @Option(names = "--drain-timeout", defaultValue = "30s", paramLabel = "DURATION",
@@ -163,20 +177,24 @@ public class NodeOptions implements EnvironmentPrefix {
   Duration drainTimeout;
 
   // Storage
-  @Option(names = "--storage-config", defaultValue = "", paramLabel = "PATH",
+  @Option(names = "--storage-config", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "PATH",
       description = "The storage-config secret as mounted (directory) or one JSON file.")
   String storageConfig;
   @Option(names = "--pvc-root", defaultValue = "/pvc_mounts", paramLabel = "DIR",
       description = "Where PVCs are mounted (pvc://claim/path).")
   Path pvcRoot;
-  @Option(names = "--model-roots", defaultValue = "", paramLabel = "DIR,...",
+  @Option(names = "--model-roots", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "DIR,...",
       description = "Directories local model paths must lie under (default: <data-dir>/models"
           + " and --pvc-root).")
   String modelRoots;
-  @Option(names = "--storage-allow-hosts", defaultValue = "", paramLabel = "HOST,...",
+  @Option(names = "--storage-allow-hosts", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "HOST,...",
       description = "Hosts http(s) model sources may name: host, *.domain, IP, CIDR or *.")
   String storageAllowHosts;
-  @Option(names = "--artifact-cache-dir", defaultValue = "", paramLabel = "DIR",
+  @Option(names = "--artifact-cache-dir", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "DIR",
       description = "Disk cache of downloaded artifacts (default: <data-dir>/artifacts).")
   String artifactCacheDir;
   @Option(names = "--artifact-cache-size", defaultValue = "10g", paramLabel = "SIZE",
@@ -190,22 +208,27 @@ public class NodeOptions implements EnvironmentPrefix {
       converter = DurationConverter.class,
       description = "Longest one artifact download may take.")
   Duration downloadTimeout;
-  @Option(names = "--remote-runtime", defaultValue = "", paramLabel = "[TYPES=]ADDR[;data=ADDR]",
+  @Option(names = "--remote-runtime", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "[TYPES=]ADDR[;data=ADDR]",
       description = "A runtime process over the ModelMesh runtime SPI (host:port or"
           + " unix:/path).")
   String remoteRuntime;
 
   // TLS
-  @Option(names = "--tls-cert", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--tls-cert", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "PEM certificate chain: the gRPC port serves TLS, peer links use TLS.")
   String tlsCert;
-  @Option(names = "--tls-key", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--tls-key", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "PKCS#8 key of --tls-cert.")
   String tlsKey;
-  @Option(names = "--tls-client-ca", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--tls-client-ca", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "Clients must present a certificate chaining to this CA (mutual TLS).")
   String tlsClientCa;
-  @Option(names = "--tls-mesh-ca", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--tls-mesh-ca", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "CA mesh members' certificates chain to (default: --tls-client-ca).")
   String tlsMeshCa;
   @Option(names = "--tls-reload", defaultValue = "30s", paramLabel = "DURATION",
@@ -217,21 +240,26 @@ public class NodeOptions implements EnvironmentPrefix {
   @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
       description = "Where ONNX models run: cpu, cuda or cuda:N (CUDA needs the -Pgpu build).")
   String device;
-  @Option(names = "--gpu-capacity", defaultValue = "", paramLabel = "SIZE",
+  @Option(names = "--gpu-capacity", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "SIZE",
       description = "GPU memory budget (default: the device's total memory).")
   String gpuCapacity;
 
   // Authentication
-  @Option(names = "--jwks-file", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--jwks-file", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "JWKS the accepted JWTs are signed with; turns authentication on.")
   String jwksFile;
-  @Option(names = "--api-keys-file", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--api-keys-file", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "Static API keys (sha256, tenant, role); turns authentication on.")
   String apiKeysFile;
-  @Option(names = "--jwt-issuer", defaultValue = "", paramLabel = "ISS",
+  @Option(names = "--jwt-issuer", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "ISS",
       description = "The exact iss an accepted JWT carries.")
   String jwtIssuer;
-  @Option(names = "--jwt-audience", defaultValue = "", paramLabel = "AUD",
+  @Option(names = "--jwt-audience", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "AUD",
       description = "A value an accepted JWT's aud contains.")
   String jwtAudience;
   @Option(names = "--jwt-clock-skew", defaultValue = "30s", paramLabel = "DURATION",
@@ -244,7 +272,8 @@ public class NodeOptions implements EnvironmentPrefix {
   @Option(names = "--jwt-role-claim", defaultValue = "role", paramLabel = "CLAIM",
       description = "Claim holding the caller's role.")
   String jwtRoleClaim;
-  @Option(names = "--mesh-secret-file", defaultValue = "", paramLabel = "FILE",
+  @Option(names = "--mesh-secret-file", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
       description = "Secret peers present on the internal port (same on every node).")
   String meshSecretFile;
   @Option(names = "--insecure", defaultValue = "false", arity = "0..1", fallbackValue = "true",
@@ -267,7 +296,8 @@ public class NodeOptions implements EnvironmentPrefix {
   @Option(names = "--log-format", defaultValue = "text", paramLabel = "FORMAT",
       description = "text or json (one JSON object per line).")
   String logFormat;
-  @Option(names = "--otlp-endpoint", defaultValue = "", paramLabel = "URL",
+  @Option(names = "--otlp-endpoint", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "URL",
       description = "Export spans over OTLP/gRPC to this URL (default: tracing off).")
   String otlpEndpoint;
   @Option(names = "--trace-sampling", defaultValue = "1.0", paramLabel = "RATIO",

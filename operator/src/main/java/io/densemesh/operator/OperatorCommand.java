@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,7 +47,8 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
   @Option(names = "--etcd-tls-secret", defaultValue = WorkloadSettings.DEFAULT_ETCD_TLS_SECRET,
       paramLabel = "NAME", description = "Secret with the nodes' etcd client certificate.")
   String etcdTlsSecret;
-  @Option(names = "--node-tls-secret", defaultValue = "", paramLabel = "NAME",
+  @Option(names = "--node-tls-secret", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "NAME",
       description = "Secret with the nodes' serving certificate (empty: plaintext).")
   String nodeTlsSecret;
   @Option(names = "--allow-privileged-runtimes", defaultValue = "false", paramLabel = "BOOL",
@@ -57,7 +59,8 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
       paramLabel = "IMAGE",
       description = "modelmesh-runtime-adapter image for runtimes with a builtInAdapter.")
   String adapterImage;
-  @Option(names = "--mesh-target", defaultValue = "", paramLabel = "HOST:PORT",
+  @Option(names = "--mesh-target", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "HOST:PORT",
       description = "Fixed gRPC target of the mesh (default: the Service of a deployed"
           + " runtime).")
   String meshTarget;
