@@ -50,7 +50,38 @@ public final class VModelSplits {
   public VModelRoutes set(SetVModelRoutesRequest req, TenantScope scope) {
     String id = req.getVmodelId();
     ModelManagement.requireId("vmodelId", id);
+    checkPreconditions(req, registry.vmodel(id), scope);
     List<VModelRoute> routes = validated(req.getRoutesList(), scope);
+    // Everything that can refuse the call was checked: register the routes' new models now.
+    List<String> created = register(req.getRoutesList(), scope);
+    try {
+      return write(req, routes, scope);
+    } catch (RuntimeException e) {
+      created.forEach(models::deleteIfOrphaned); // refused after all: no orphans
+      throw e;
+    }
+  }
+
+  private List<String> register(List<Route> requested, TenantScope scope) {
+    List<String> created = new ArrayList<>();
+    for (Route r : requested) {
+      if (hasInfo(r) && registry.model(r.getModelId()).isEmpty()) {
+        models.register(r.getModelId(), r.getModelInfo(), false, false, 0L, r.getAutoDelete(),
+            scope);
+        created.add(r.getModelId());
+      }
+    }
+    return created;
+  }
+
+  private static boolean hasInfo(Route r) {
+    return r.hasModelInfo()
+        && !r.getModelInfo().equals(io.densemesh.api.mmesh.ModelInfo.getDefaultInstance());
+  }
+
+  private VModelRoutes write(SetVModelRoutesRequest req, List<VModelRoute> routes,
+      TenantScope scope) {
+    String id = req.getVmodelId();
     Set<String> replaced = new HashSet<>();
     for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       Optional<Versioned<VModelRecord>> existing = registry.vmodel(id);
@@ -195,7 +226,14 @@ public final class VModelSplits {
         serving = true;
       }
       Optional<Versioned<ModelRecord>> model = registry.model(r.getModelId());
-      if (model.isEmpty() || !scope.sees(model.get().value().getTenant())) {
+      boolean visible = model.isPresent() && scope.sees(model.get().value().getTenant());
+      if (hasInfo(r)) {
+        if (model.isPresent() && (!visible
+            || !ModelManagement.sameInfo(model.get().value(), r.getModelInfo()))) {
+          throw new ConflictException("model '" + r.getModelId()
+              + "' already exists with different model info");
+        }
+      } else if (!visible) {
         throw new ModelNotFoundException("model '" + r.getModelId() + "' is not registered");
       }
       routes.add(VModelRoute.newBuilder().setModelId(r.getModelId()).setWeight(r.getWeight())

@@ -171,4 +171,24 @@ class VModelSplitsTest {
     assertThatThrownBy(() -> node.models.unregister("shadow"))
         .isInstanceOf(PreconditionFailedException.class);
   }
+
+  @Test
+  void aRouteWithModelInfoRegistersItsModelAndARefusedCallLeavesNoneBehind() {
+    start();
+    io.densemesh.api.mmesh.ModelInfo info = io.densemesh.api.mmesh.ModelInfo.newBuilder()
+        .setType("fake").setPath(mesh.registry.model("stable").orElseThrow().value().getPath())
+        .build();
+    splits.set(split(serving("stable", 9), Route.newBuilder().setModelId("fresh").setWeight(1)
+        .setModelInfo(info).setAutoDelete(true).build()).build(), TenantScope.UNSCOPED);
+    assertThat(mesh.registry.model("fresh").orElseThrow().value().getAutoDelete()).isTrue();
+
+    assertThatThrownBy(() -> splits.set(split(Route.newBuilder().setModelId("orphan")
+        .setWeight(1).setModelInfo(info).setAutoDelete(true).build()).setOwner("else").build(),
+        TenantScope.UNSCOPED)).isInstanceOf(ConflictException.class);
+    assertThat(mesh.registry.model("orphan")).isEmpty();
+
+    // Replacing the split drops the auto-delete model nothing refers to any more.
+    splits.set(split(serving("stable", 1)).setForce(true).build(), TenantScope.UNSCOPED);
+    assertThat(mesh.registry.model("fresh")).isEmpty();
+  }
 }
