@@ -151,6 +151,13 @@ public final class NodeMetrics implements CacheListener, StorageListener, AutoCl
         .register(registry).increment();
   }
 
+  /** Records one run of a model that batches: how many requests it served at once. */
+  public void batchRun(int requests) {
+    io.micrometer.core.instrument.DistributionSummary.builder("densemesh.batch.requests")
+        .description("Requests served by one run of a batching model (1: ran alone)")
+        .register(registry).record(requests);
+  }
+
   /** Registers the gauge of live instances in this node's registry view. */
   public void bindMesh(Supplier<Integer> instances) {
     Gauge.builder("densemesh.mesh.instances", instances, s -> s.get())

@@ -7,6 +7,8 @@ import io.densemesh.auth.TenantGuard;
 import io.densemesh.auth.TenantRates;
 import io.densemesh.grpc.ClientEdge;
 import io.densemesh.grpc.InternalEdge;
+import io.densemesh.batching.BatchDefaults;
+import io.densemesh.batching.BatchingServing;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
@@ -189,8 +191,13 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
-    Serving serving = new MeteredServing(new ModelServing(cache,
-        new InputValidator(config.maxTensorElements()), config.loadTimeout()), metrics,
+    InputValidator validator = new InputValidator(config.maxTensorElements());
+    Serving serving = new MeteredServing(new BatchingServing(
+        new ModelServing(cache, validator, config.loadTimeout()), validator,
+        BatchDefaults.of(config.batching()), config.loadTimeout(), BatchDefaults.runner(),
+        Executors.newSingleThreadScheduledExecutor(daemon("batch-timer")), System::nanoTime,
+        metrics::batchRun),
+        metrics,
         new ModelLabels(config.observability().perModelMetrics(),
             config.observability().maxMetricSeries(), tenantOf));
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
