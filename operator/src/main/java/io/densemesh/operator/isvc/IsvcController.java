@@ -92,8 +92,10 @@ public final class IsvcController {
     Optional<SpecFailure> failure = Optional.empty();
     Optional<String> runtime = Optional.empty();
     PredictorSpec predictor = null;
+    Optional<String> batching = Optional.empty();
     try {
       predictor = PredictorSpec.from(isvc);
+      batching = ConcreteModel.batching(isvc.getMetadata().getAnnotations());
       RuntimeCatalog.Choice choice = RuntimeController.catalog(cache)
           .choose(predictor.format(), predictor.formatVersion(), predictor.runtime());
       if (choice instanceof RuntimeCatalog.Choice.Chosen chosen) {
@@ -117,7 +119,7 @@ public final class IsvcController {
       }
     }
     if (failure.isEmpty() && meshClient.isPresent()) {
-      ConcreteModel model = ConcreteModel.of(name, predictor);
+      ConcreteModel model = ConcreteModel.of(name, predictor, batching);
       try {
         if (!rollOutCanary(meshClient.get(), name, namespace, model, canary, meshStatus)) {
           boolean split = meshStatus.getStatus() != VModelStatus.NOT_FOUND && meshClient.get()
