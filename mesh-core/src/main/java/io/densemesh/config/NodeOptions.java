@@ -304,6 +304,16 @@ public class NodeOptions implements EnvironmentPrefix {
       description = "Share of new traces recorded, 0..1.")
   double traceSampling;
 
+  // Dynamic batching
+  @Option(names = "--batch-max-size", defaultValue = "0", paramLabel = "N",
+      description = "Default dynamic batching of models that name none: rows per run, 0 (off)"
+          + " or 2..4096.")
+  int batchMaxSize;
+  @Option(names = "--batch-max-delay", defaultValue = "500us", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Longest a request waits for its batch to fill (0..1s).")
+  Duration batchMaxDelay;
+
   @Override
   public String environmentPrefix() {
     return "DM_";
@@ -357,7 +367,8 @@ public class NodeOptions implements EnvironmentPrefix {
             optionalPath(tlsMeshCa), tlsReload),
         new ObservabilitySettings(bool("--metrics-per-model", metricsPerModel),
             metricsMaxSeries, logLevel.trim().toLowerCase(Locale.ROOT),
-            logFormat.trim().toLowerCase(Locale.ROOT), otlpEndpoint.trim(), traceSampling));
+            logFormat.trim().toLowerCase(Locale.ROOT), otlpEndpoint.trim(), traceSampling),
+        new BatchingSettings(batchMaxSize, batchMaxDelay));
   }
 
   private Map<String, String> etcdValues() {

@@ -47,7 +47,7 @@ class MainTest {
         .contains("--remote-runtime=[TYPES=]ADDR[;data=ADDR]")
         .contains("Default: 8033")
         .contains("environment as DM_<OPTION>")
-        .contains("Durations: 500ms");
+        .contains("Durations: 500us, 500ms");
   }
 
   @Test

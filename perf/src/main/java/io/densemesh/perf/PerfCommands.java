@@ -1,6 +1,7 @@
 package io.densemesh.perf;
 
 import io.densemesh.perf.latency.BenchAuthCommand;
+import io.densemesh.perf.latency.BenchBatchingCommand;
 import io.densemesh.perf.latency.BenchCommand;
 import io.densemesh.perf.latency.BenchObservabilityCommand;
 import io.densemesh.perf.mesh.BenchMeshCommand;
@@ -20,6 +21,7 @@ public final class PerfCommands {
   public static List<CommandLine> all() {
     return List.of(SimulateCommand.commandLine(), new CommandLine(new BenchCommand()),
         new CommandLine(new BenchAuthCommand()), new CommandLine(new BenchObservabilityCommand()),
+        new CommandLine(new BenchBatchingCommand()),
         new CommandLine(new BenchStorageCommand()), new CommandLine(new BenchMeshCommand()),
         new CommandLine(new BenchScaleCommand()), new CommandLine(new BenchSoakCommand()));
   }

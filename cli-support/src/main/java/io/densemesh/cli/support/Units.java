@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * The one syntax for durations and byte sizes, shared by every command and configuration record.
- * Durations: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d} or ISO-8601
- * ({@code PT30S}). Sizes: {@code 512m}, {@code 2g}, {@code 2Gi}, {@code 64KiB}, {@code 1048576};
+ * Durations: {@code 500us}, {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d} or
+ * ISO-8601 ({@code PT30S}). Sizes: {@code 512m}, {@code 2g}, {@code 2Gi}, {@code 64KiB}, {@code 1048576};
  * suffixes are binary (k = 1024). Malformed text is an {@link IllegalArgumentException} with a
  * one-line message that quotes it and gives examples.
  */
@@ -17,12 +17,12 @@ public final class Units {
 
   /** What --help says about the syntax. */
   public static final String SYNTAX =
-      "Durations: 500ms, 30s, 5m, 1h, 2d or ISO-8601 (PT30S). Sizes: 512m, 2g, 2Gi, 1048576"
-          + " (binary: k = 1024).";
+      "Durations: 500us, 500ms, 30s, 5m, 1h, 2d or ISO-8601 (PT30S). Sizes: 512m, 2g, 2Gi,"
+          + " 1048576 (binary: k = 1024).";
 
   private static final Pattern SIZE =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(?:i?b?)?", Pattern.CASE_INSENSITIVE);
-  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|\u00b5s|ms|s|m|h|d)");
 
   private Units() {}
 
@@ -37,6 +37,7 @@ public final class Units {
       if (m.matches()) {
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
+          case "us", "\u00b5s" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
           case "ms" -> Duration.ofMillis(n);
           case "s" -> Duration.ofSeconds(n);
           case "m" -> Duration.ofMinutes(n);

@@ -10,6 +10,8 @@ class UnitsTest {
 
   @Test
   void durationsInEveryAcceptedForm() {
+    assertThat(Units.duration("500us")).isEqualTo(Duration.ofNanos(500_000));
+    assertThat(Units.duration("250\u00b5s")).isEqualTo(Duration.ofNanos(250_000));
     assertThat(Units.duration("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Units.duration("30s")).isEqualTo(Duration.ofSeconds(30));
     assertThat(Units.duration(" 5m ")).isEqualTo(Duration.ofMinutes(5));
