@@ -94,6 +94,17 @@ class NodeOptionsTest {
   }
 
   @Test
+  void batchingDefaultsAreOffAndTakeMicroseconds() {
+    assertThat(NodeOptions.parse(List.of(), Map.of()).batching().enabled()).isFalse();
+    BatchingSettings b = NodeOptions.parse(List.of("--batch-max-size", "16",
+        "--batch-max-delay", "250us"), Map.of()).batching();
+    assertThat(b.maxBatchSize()).isEqualTo(16);
+    assertThat(b.maxQueueDelay()).isEqualTo(Duration.ofNanos(250_000));
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--batch-max-size", "1"), Map.of()))
+        .hasMessageContaining("--batch-max-size must be 0 (off) or 2..4096");
+  }
+
+  @Test
   void everyOptionHasItsDmVariable() {
     assertThat(NodeOptions.names()).contains("grpc-port", "etcd-secret-dir", "trace-sampling")
         .doesNotContain("help", "version");
