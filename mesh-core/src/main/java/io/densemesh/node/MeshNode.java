@@ -216,7 +216,7 @@ public final class MeshNode implements AutoCloseable {
         InferenceGrpcService.forNode(resolver, serving, readiness, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
-        new SplitTraffic(routeCounters, metrics));
+        new SplitTraffic(routeCounters, metrics), rates::acquire);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
     // before any routing. No node-to-node service is registered here. Health and reflection
     // (for probes and stock tools) answer without credentials and list only this port's services.
