@@ -7,9 +7,9 @@ import java.util.Map;
  * The REST server's own limits (the body size limit is {@code --max-message-size}, shared with
  * gRPC); see {@code io.densemesh.rest.RestServer}.
  *
- * @param headerTimeout how long a connection may take to send a request's line and headers,
- *     counted from when it opens and, on a kept-alive connection, from the previous response;
- *     past it the connection is closed
+ * @param headerTimeout how long a connection may stay silent while none of its requests is in
+ *     progress (opened and sending nothing, stopped part-way through a request line or headers,
+ *     or kept alive between requests); past it the connection is closed
  * @param bodyTimeout how long a request body may go without sending a byte before the request
  *     is answered 408 and its connection closed
  * @param threads threads that run requests (inference, metadata, model readiness); 0 picks
@@ -19,7 +19,7 @@ import java.util.Map;
 public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int threads,
     int queue) {
 
-  /** Defaults: 10 s for headers, 30 s of body silence, automatic threads, a queue of 256. */
+  /** Defaults: 10 s of silence outside a request, 30 s of body silence, automatic threads, a queue of 256. */
   public static final RestSettings DEFAULT =
       new RestSettings(Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 256);
 

@@ -1,110 +1,88 @@
 package io.densemesh.rest;
 
-import io.vertx.core.Vertx;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Closes connections that do not deliver a request's line and headers in time: from when the
- * connection opens, and on a kept-alive connection from when its last response ended, a request's
- * headers must be complete within the header timeout. A connection with a request in progress
- * (a body being read, inference running) is never closed by this, however long that takes; the
- * body has its own timeout ({@link BodyReader}).
+ * Closes connections that stop sending while no request of theirs is in progress: one that
+ * opens and sends nothing, one that sends part of a request line or headers and then waits
+ * (slow-loris), and a kept-alive connection idle between requests. A connection with a request
+ * in progress (a body being read, inference running, however long) is never cut by this; the
+ * body has its own silence limit ({@link BodyReader}).
  *
- * <p>Vert.x's own idle timeouts close a connection whatever it is doing (an inference that
- * outlasts them would be cut), so this keeps its own per-connection timer. Each connection's
- * events (open, request, response end, timer) run on that connection's event loop, so its
- * {@link Watch} needs no locking; the map holds one entry per open connection and loses it when
- * the connection closes.
+ * <p>Mechanism: Vert.x's read-idle timeout ({@link #configure}) installs Netty's
+ * {@link IdleStateHandler} (named {@value #IDLE}) on every accepted channel, before any byte is
+ * read, and closes the connection when it fires. Vert.x applies it whatever the connection is
+ * doing, so while a connection has requests in progress this swaps the handler for a disabled
+ * one, and puts a fresh one back when its last response ends. Vert.x offers no public hook on a
+ * connection before its first request's headers are parsed, so this reaches the channel through
+ * {@code ConnectionBase} (Vert.x internals, pinned by the BOM and covered by RestHardeningIT).
+ * The timeout is one of silence, not a total deadline: a client trickling a byte at a time just
+ * under it stays open, bounded by Netty's header size limits (4 KiB request line, 8 KiB of
+ * headers), and holds no thread while it does.
  */
 final class HeaderDeadlines {
 
-  private final Vertx vertx;
-  private final long timeoutMillis;
-  private final Map<HttpConnection, Watch> open = new ConcurrentHashMap<>();
+  static final String IDLE = "idle";
+  private static final AttributeKey<int[]> ACTIVE = AttributeKey.valueOf("densemesh-rest-active");
 
-  HeaderDeadlines(Vertx vertx, Duration timeout) {
-    this.vertx = vertx;
+  private final long timeoutMillis;
+
+  HeaderDeadlines(Duration timeout) {
     this.timeoutMillis = Math.max(1, timeout.toMillis());
   }
 
-  /** A new connection: its first request's headers are due within the timeout. */
-  void opened(HttpConnection connection) {
-    Watch watch = new Watch(connection);
-    open.put(connection, watch);
-    connection.closeHandler(v -> {
-      Watch gone = open.remove(connection);
-      if (gone != null) {
-        gone.cancel();
-      }
-    });
-    watch.arm();
+  /** The server options that install the per-connection silence timer. */
+  HttpServerOptions configure(HttpServerOptions options) {
+    return options.setReadIdleTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
-  /** A request's headers arrived: its connection is busy until the response ends. */
+  /**
+   * A request's headers arrived (on its connection's event loop): its connection is exempt
+   * until the request's response ends or fails.
+   */
   void started(HttpServerRequest request) {
-    Watch watch = open.get(request.connection());
-    if (watch == null) {
+    Channel channel = channel(request.connection());
+    if (channel == null) {
       return;
     }
-    watch.started();
+    int[] active = channel.attr(ACTIVE).setIfAbsent(new int[1]);
+    if (active == null) {
+      active = channel.attr(ACTIVE).get();
+    }
+    int[] count = active;
+    if (count[0]++ == 0) {
+      swap(channel, new IdleStateHandler(0, 0, 0));
+    }
     boolean[] finished = {false};
     Runnable finish = () -> {
       if (!finished[0]) {
         finished[0] = true;
-        watch.finished();
+        if (--count[0] == 0 && channel.isActive()) {
+          swap(channel, new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
       }
     };
     request.response().endHandler(v -> finish.run());
     request.response().closeHandler(v -> finish.run());
   }
 
-  /** Connections open now (for tests and metrics). */
-  int openConnections() {
-    return open.size();
+  private static Channel channel(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
   }
 
-  /** One connection's requests in progress and its header timer. */
-  private final class Watch {
-    private final HttpConnection connection;
-    private int active;
-    private long generation;
-    private long timer = -1;
-
-    Watch(HttpConnection connection) {
-      this.connection = connection;
-    }
-
-    void started() {
-      active++;
-      generation++;
-      cancel();
-    }
-
-    void finished() {
-      if (active > 0 && --active == 0) {
-        arm();
-      }
-    }
-
-    void arm() {
-      cancel();
-      long armedAt = generation;
-      timer = vertx.setTimer(timeoutMillis, id -> {
-        if (active == 0 && generation == armedAt) {
-          connection.close();
-        }
-      });
-    }
-
-    void cancel() {
-      if (timer >= 0) {
-        vertx.cancelTimer(timer);
-        timer = -1;
-      }
+  private static void swap(Channel channel, ChannelHandler handler) {
+    if (channel.pipeline().get(IDLE) != null) {
+      channel.pipeline().replace(IDLE, IDLE, handler);
     }
   }
 }

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * inference. Everything else is admitted to {@link RestWorkers} when its headers arrive (429
  * when full), its body is read on the event loop within the size and silence limits
  * ({@link BodyReader}), and the work runs on a request thread. {@link HeaderDeadlines} closes
- * connections that are slow to send headers; none of these waits holds a thread.
+ * connections that go silent outside a request (slow-loris); none of these waits holds a
+ * thread.
  *
  * <p>{@link #close} stops accepting, lets requests in progress finish within the drain timeout
  * (HTTP/2 clients get GOAWAY), then closes what is left.
@@ -95,11 +96,10 @@ public final class RestServer implements AutoCloseable {
             .setClassPathResolvingEnabled(false)));
     this.workers = new RestWorkers(settings.effectiveThreads(), settings.queue());
     this.bodies = new BodyReader(vertx, maxBodyBytes, settings.bodyTimeout());
-    this.deadlines = new HeaderDeadlines(vertx, settings.headerTimeout());
+    this.deadlines = new HeaderDeadlines(settings.headerTimeout());
     this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
     Router router = routes(Router.router(vertx));
-    this.server = vertx.createHttpServer(options(settings, tls))
-        .connectionHandler(deadlines::opened)
+    this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
         .requestHandler(request -> {
           deadlines.started(request);
           router.handle(request);
