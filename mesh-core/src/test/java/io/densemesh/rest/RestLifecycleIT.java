@@ -1,7 +1,6 @@
 package io.densemesh.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -150,13 +149,5 @@ class RestLifecycleIT {
       await().atMost(Duration.ofSeconds(5)).until(() ->
           node.post("/v2/models/slow/infer", INFER).statusCode() == 200);
     }
-  }
-
-  @Test
-  void badFlagsAreOneLineErrors() {
-    assertThatThrownBy(() -> node("--rest-header-timeout", "0s"))
-        .hasMessageContaining("--rest-header-timeout must be at least 1ms");
-    assertThatThrownBy(() -> node("--rest-queue", "-1"))
-        .hasMessageContaining("--rest-queue must be 0..1000000");
   }
 }
