@@ -78,6 +78,9 @@ public record NodeConfig(
             + "against it");
     Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(rest, "rest");
+    require(rest.bodyBuffer() == 0 || rest.bodyBuffer() >= maxMessageBytes,
+        "--rest-body-buffer must be 0 (automatic) or at least --max-message-size ("
+            + maxMessageBytes + " bytes), got " + rest.bodyBuffer());
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -15,13 +15,16 @@ import java.util.Map;
  * @param threads threads that run requests (inference, metadata, model readiness); 0 picks
  *     {@code max(8, 4 x cores)}. Health probes never use them.
  * @param queue requests admitted beyond busy threads; past it a request is answered 429 at once
+ * @param bodyBuffer bytes all REST request bodies being read or parsed may hold together; past
+ *     it a request is answered 429. 0 picks a quarter of the heap (at least the body limit)
  */
 public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int threads,
-    int queue) {
+    int queue, long bodyBuffer) {
 
-  /** Defaults: 10 s of silence outside a request, 30 s of body silence, automatic threads, a queue of 256. */
+  /** Defaults: 10 s of silence outside a request, 30 s of body silence, automatic threads, a
+   * queue of 256, a quarter of the heap for bodies. */
   public static final RestSettings DEFAULT =
-      new RestSettings(Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 256);
+      new RestSettings(Duration.ofSeconds(10), Duration.ofSeconds(30), 0, 256, 0);
 
   public RestSettings {
     require(headerTimeout != null && headerTimeout.toMillis() >= 1,
@@ -30,6 +33,16 @@ public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int thr
         "--rest-body-timeout must be at least 1ms");
     require(threads >= 0 && threads <= 4096, "--rest-threads must be 0..4096, got " + threads);
     require(queue >= 0 && queue <= 1_000_000, "--rest-queue must be 0..1000000, got " + queue);
+    require(bodyBuffer >= 0, "--rest-body-buffer must be >= 0, got " + bodyBuffer);
+  }
+
+  /**
+   * The body budget in effect: {@link #bodyBuffer}, or for 0 a quarter of the heap; never less
+   * than one body of {@code maxBodyBytes}.
+   */
+  public long effectiveBodyBuffer(long maxBodyBytes) {
+    long wanted = bodyBuffer > 0 ? bodyBuffer : Runtime.getRuntime().maxMemory() / 4;
+    return Math.max(wanted, maxBodyBytes);
   }
 
   /** The thread count in effect: {@link #threads}, or {@code max(8, 4 x cores)} for 0. */
@@ -43,6 +56,7 @@ public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int thr
     defaults.put("rest-body-timeout", "30s");
     defaults.put("rest-threads", "0");
     defaults.put("rest-queue", "256");
+    defaults.put("rest-body-buffer", "0");
   }
 
   static RestSettings parse(Map<String, String> values) {
@@ -50,7 +64,8 @@ public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int thr
         ConfigParser.duration("--rest-header-timeout", values.get("rest-header-timeout")),
         ConfigParser.duration("--rest-body-timeout", values.get("rest-body-timeout")),
         number("--rest-threads", values.get("rest-threads")),
-        number("--rest-queue", values.get("rest-queue")));
+        number("--rest-queue", values.get("rest-queue")),
+        ByteSize.parse("--rest-body-buffer", values.get("rest-body-buffer")));
   }
 
   private static int number(String option, String text) {

@@ -1,6 +1,7 @@
 package io.densemesh.rest;
 
 import io.densemesh.runtime.error.InvalidInputException;
+import io.densemesh.runtime.error.OverloadedException;
 import io.densemesh.runtime.error.PayloadTooLargeException;
 import io.densemesh.runtime.error.RequestTimeoutException;
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reads a request body on the event loop with two limits, so no body costs more than the node
@@ -22,7 +24,11 @@ import java.util.List;
  *   passes the limit, and nothing more of it is kept ({@link PayloadTooLargeException}, 413);
  *   <li>silence: a body that sends nothing for the body timeout fails with
  *   {@link RequestTimeoutException} (408). One timer per body checks the time of the last chunk,
- *   so a fast body costs no timer work per chunk.
+ *   so a fast body costs no timer work per chunk;
+ *   <li>memory: every chunk kept is taken from one budget shared by all bodies being read or
+ *   parsed; when it is spent the request fails with {@link OverloadedException} (429), so many
+ *   large bodies at once cannot exhaust the heap. A body gives its bytes back when the
+ *   {@link RequestBody} is closed (or at once when it fails).
  * </ul>
  * After either refusal the caller closes the connection: the rest of the body is never read.
  */
@@ -31,11 +37,32 @@ final class BodyReader {
   private final Vertx vertx;
   private final long maxBytes;
   private final long timeoutNanos;
+  private final long budgetBytes;
+  private final AtomicLong budget;
 
-  BodyReader(Vertx vertx, long maxBytes, Duration timeout) {
+  /** @param budgetBytes bytes all bodies being read or parsed may hold together */
+  BodyReader(Vertx vertx, long maxBytes, Duration timeout, long budgetBytes) {
     this.vertx = vertx;
     this.maxBytes = maxBytes;
     this.timeoutNanos = timeout.toNanos();
+    this.budgetBytes = budgetBytes;
+    this.budget = new AtomicLong(budgetBytes);
+  }
+
+  /** Bytes of the budget held by bodies now. */
+  long held() {
+    return budgetBytes - budget.get();
+  }
+
+  private boolean take(long bytes) {
+    long left;
+    do {
+      left = budget.get();
+      if (left < bytes) {
+        return false;
+      }
+    } while (!budget.compareAndSet(left, left - bytes));
+    return true;
   }
 
   /** Must be called on the request's event loop, before the request's body is handled. */
@@ -69,6 +96,7 @@ final class BodyReader {
     final Promise<RequestBody> promise = Promise.promise();
     final List<Buffer> chunks = new ArrayList<>();
     long size;
+    long taken;
     long lastChunk = System.nanoTime();
     long timer;
 
@@ -80,17 +108,24 @@ final class BodyReader {
         size += chunk.length();
         lastChunk = System.nanoTime();
         if (size > maxBytes) {
-          chunks.clear();
           request.pause();
           fail(tooLarge("is longer than " + maxBytes + " bytes"));
+        } else if (!take(chunk.length())) {
+          request.pause();
+          fail(new OverloadedException("REST request bodies being read hold " + held()
+              + " bytes, the limit (--rest-body-buffer); retry later", RestWorkers.RETRY_AFTER));
         } else {
+          taken += chunk.length();
           chunks.add(chunk);
         }
       });
       request.endHandler(v -> {
         if (!done()) {
           vertx.cancelTimer(timer);
-          promise.tryComplete(new RequestBody(chunks, size));
+          long bytes = taken;
+          if (!promise.tryComplete(new RequestBody(chunks, size, () -> budget.addAndGet(bytes)))) {
+            budget.addAndGet(bytes);
+          }
         }
       });
       request.exceptionHandler(e -> fail(new InvalidInputException(
@@ -120,6 +155,8 @@ final class BodyReader {
     private void fail(RuntimeException error) {
       vertx.cancelTimer(timer);
       chunks.clear();
+      budget.addAndGet(taken);
+      taken = 0;
       promise.tryFail(error);
     }
   }

@@ -95,7 +95,8 @@ public final class RestServer implements AutoCloseable {
         .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
             .setClassPathResolvingEnabled(false)));
     this.workers = new RestWorkers(settings.effectiveThreads(), settings.queue());
-    this.bodies = new BodyReader(vertx, maxBodyBytes, settings.bodyTimeout());
+    this.bodies = new BodyReader(vertx, maxBodyBytes, settings.bodyTimeout(),
+        settings.effectiveBodyBuffer(maxBodyBytes));
     this.deadlines = new HeaderDeadlines(settings.headerTimeout());
     this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
     Router router = routes(Router.router(vertx));
@@ -229,7 +230,15 @@ public final class RestServer implements AutoCloseable {
         permit.release();
         answer(ctx, route, start, failure(body.cause()), true);
       } else {
-        run(ctx, route, start, permit, () -> api.infer(caller, ref, body.result()));
+        RequestBody bytes = body.result();
+        boolean started = run(ctx, route, start, permit, () -> {
+          try (bytes) {
+            return api.infer(caller, ref, bytes);
+          }
+        });
+        if (!started) {
+          bytes.close();
+        }
       }
     });
   }
@@ -251,7 +260,8 @@ public final class RestServer implements AutoCloseable {
     return gate.admit(ctx.request().getHeader("Authorization"));
   }
 
-  private void run(RoutingContext ctx, String route, long start, RestWorkers.Permit permit,
+  /** Runs the work on a request thread and answers with its reply; false if it was refused. */
+  private boolean run(RoutingContext ctx, String route, long start, RestWorkers.Permit permit,
       java.util.function.Supplier<Reply> work) {
     try {
       permit.run(() -> {
@@ -263,8 +273,10 @@ public final class RestServer implements AutoCloseable {
         }
         answer(ctx, route, start, reply);
       });
+      return true;
     } catch (RuntimeException e) {
       answer(ctx, route, start, failure(e));
+      return false;
     }
   }
 
@@ -278,7 +290,7 @@ public final class RestServer implements AutoCloseable {
   /**
    * Sends a reply (from any thread: Vert.x hands it to the connection's event loop). An HTTP/1
    * request whose body was not read (refused early) closes its connection after the answer, so
-   * the rest of that body is never read; on HTTP/2 the paused stream simply gets no more window.
+   * the rest of that body is never read; on HTTP/2 only its stream is reset.
    */
   private void answer(RoutingContext ctx, String route, long start, Reply reply) {
     answer(ctx, route, start, reply, false);
@@ -306,6 +318,10 @@ public final class RestServer implements AutoCloseable {
     }
     if (close) {
       request.connection().close();
+    } else if (bodyUnread) {
+      // HTTP/2: the answer is complete; RST_STREAM(NO_ERROR) tells the client to stop sending
+      // the body (RFC 9113, 8.1) without touching the connection's other streams.
+      response.reset(0);
     }
     metrics.request("rest", route, Integer.toString(reply.status()), System.nanoTime() - start);
   }

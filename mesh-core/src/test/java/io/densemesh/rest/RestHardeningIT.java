@@ -45,7 +45,7 @@ class RestHardeningIT {
     Path model = java.nio.file.Files.write(dir.resolve("models/m.onnx"),
         SampleModels.linearClassifier(3, 4, 3));
     node = new TestNode(dir.resolve("registry"), "--rest-header-timeout", "2s",
-        "--rest-body-timeout", "2s", "--max-message-size", "4m");
+        "--rest-body-timeout", "2s", "--max-message-size", "4m", "--rest-body-buffer", "5m");
     node.register("m", model);
   }
 
@@ -130,6 +130,9 @@ class RestHardeningIT {
       assertThat(sent.get()).as("bytes the client got to send").isLessThan(BIG / 4);
     }
     assertThat(node.get("/v2/health/live").statusCode()).isEqualTo(200);
+    assertThat(node.node.metrics().scrape()).containsPattern(
+        "densemesh_request_seconds_count\\{[^}]*method=\"ModelInfer\"[^}]*protocol=\"rest\"[^}]*"
+            + "status=\"RESOURCE_EXHAUSTED\"");
   }
 
   @Test
@@ -150,6 +153,31 @@ class RestHardeningIT {
       assertThat(sent.get()).as("bytes the client got to send").isLessThan(BIG / 4);
     }
     assertThat(usedHeapAfterGc() - heapBefore).as("heap growth").isLessThan(BIG / 4);
+  }
+
+  @Test
+  void bodiesBeingReadShareOneBudgetAndGiveItBack() throws Exception {
+    long three = 3L * 1024 * 1024;
+    String twoMegabytes = "{\"inputs\": [{\"name\": \"input\", \"datatype\": \"FP32\", "
+        + "\"shape\": [1, 4], \"data\": [1, 2, 3, 4]}], \"pad\": \""
+        + "x".repeat(2 * 1024 * 1024) + "\"}";
+    try (Socket holder = new Socket("127.0.0.1", port())) {
+      OutputStream out = holder.getOutputStream();
+      out.write(("POST /v2/models/m/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + (three + 1) + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      stream(new JsonBody(three), out, new AtomicLong(), false);
+      // 3 MiB held of 5: a 2 MiB body does not fit and is refused, not queued.
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          node.post("/v2/models/m/infer", twoMegabytes).statusCode() == 429);
+      HttpResponse<String> refused = node.post("/v2/models/m/infer", twoMegabytes);
+      assertThat(refused.statusCode()).isEqualTo(429);
+      assertThat(refused.body()).contains("--rest-body-buffer");
+      assertThat(refused.headers().firstValue("Retry-After")).contains("1");
+    }
+    // The holder went away: its bytes are given back.
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        node.post("/v2/models/m/infer", twoMegabytes).statusCode() == 200);
   }
 
   @Test
@@ -189,6 +217,33 @@ class RestHardeningIT {
         assertThat((float) answer.get("outputs").get(0).get("data").get(2).asDouble())
             .isCloseTo(expected[2], org.assertj.core.data.Offset.offset(1e-4f));
       }
+    }
+  }
+
+  @Test
+  void anOversizedBodyOverHttp2Is413AndTheConnectionServesOn() throws Exception {
+    // Vert.x's client, with h2c prior knowledge: Java 17's HttpClient keeps waiting to send a
+    // refused HTTP/2 body instead of taking the complete answer.
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.http.HttpClient client = vertx.createHttpClient(
+          new io.vertx.core.http.HttpClientOptions()
+              .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+              .setHttp2ClearTextUpgrade(false));
+      byte[] body = new JsonBody(16L * 1024 * 1024).readAllBytes();
+      io.vertx.core.http.HttpClientResponse refused = client.request(
+              io.vertx.core.http.HttpMethod.POST, port(), "127.0.0.1", "/v2/models/m/infer")
+          .compose(request -> request.send(io.vertx.core.buffer.Buffer.buffer(body)))
+          .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(refused.version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+      assertThat(refused.statusCode()).isEqualTo(413);
+      io.vertx.core.http.HttpClientResponse live = client.request(
+              io.vertx.core.http.HttpMethod.GET, port(), "127.0.0.1", "/v2/health/live")
+          .compose(io.vertx.core.http.HttpClientRequest::send)
+          .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(live.statusCode()).isEqualTo(200);
+    } finally {
+      vertx.close();
     }
   }
 
