@@ -81,6 +81,7 @@ public final class ConfigParser {
     DEFAULTS.put("insecure", "false");
     ObservabilitySettings.defaults(DEFAULTS);
     BatchingSettings.defaults(DEFAULTS);
+    RestSettings.defaults(DEFAULTS);
   }
 
   /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
@@ -157,7 +158,8 @@ public final class ConfigParser {
         auth(values),
         tls(values),
         ObservabilitySettings.parse(values),
-        BatchingSettings.parse(values));
+        BatchingSettings.parse(values),
+        RestSettings.parse(values));
   }
 
   private static TlsSettings tls(Map<String, String> values) {
