@@ -44,9 +44,9 @@ class LauncherTest {
   void helpListsEveryCommand() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString()).contains("serve", "quickstart", "models", "runtime", "operator",
-        "simulate", "bench", "bench-auth", "bench-observability", "bench-batching", "bench-storage",
-        "bench-mesh", "bench-scale", "bench-soak");
-    assertThat(commands().filter(p -> p.size() == 1).count()).isEqualTo(14);
+        "simulate", "bench", "bench-auth", "bench-observability", "bench-batching", "bench-stream",
+        "bench-storage", "bench-mesh", "bench-scale", "bench-soak");
+    assertThat(commands().filter(p -> p.size() == 1).count()).isEqualTo(15);
   }
 
   @Test

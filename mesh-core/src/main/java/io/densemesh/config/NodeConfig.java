@@ -32,6 +32,7 @@ import java.util.Optional;
  * @param tls TLS for the gRPC and REST ports and the links to peers
  * @param observability metric labels, logs and traces
  * @param batching the default dynamic batching of models that name none
+ * @param rest the REST server's timeouts and request threads
  */
 public record NodeConfig(
     String host,
@@ -56,7 +57,8 @@ public record NodeConfig(
     AuthSettings auth,
     TlsSettings tls,
     ObservabilitySettings observability,
-    BatchingSettings batching) {
+    BatchingSettings batching,
+    RestSettings rest) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -78,6 +80,10 @@ public record NodeConfig(
             + "against it");
     Objects.requireNonNull(observability, "observability");
     Objects.requireNonNull(batching, "batching");
+    Objects.requireNonNull(rest, "rest");
+    require(rest.bodyBuffer() == 0 || rest.bodyBuffer() >= maxMessageBytes,
+        "--rest-body-buffer must be 0 (automatic) or at least --max-message-size ("
+            + maxMessageBytes + " bytes), got " + rest.bodyBuffer());
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

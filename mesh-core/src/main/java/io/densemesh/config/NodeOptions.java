@@ -304,6 +304,28 @@ public class NodeOptions implements EnvironmentPrefix {
       description = "Share of new traces recorded, 0..1.")
   double traceSampling;
 
+  // REST server limits
+  @Option(names = "--rest-header-timeout", defaultValue = "10s", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long a REST connection may stay silent outside a request (request"
+          + " line, headers, keep-alive) before it is closed; at least 1ms.")
+  Duration restHeaderTimeout;
+  @Option(names = "--rest-body-timeout", defaultValue = "30s", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How long a request body may send nothing before 408; at least 1ms.")
+  Duration restBodyTimeout;
+  @Option(names = "--rest-threads", defaultValue = "0", paramLabel = "N",
+      description = "Threads that run REST requests; 0: max(8, 4 x cores).")
+  int restThreads;
+  @Option(names = "--rest-queue", defaultValue = "256", paramLabel = "N",
+      description = "REST requests admitted beyond busy threads; past it 429 (0..1000000).")
+  int restQueue;
+  @Option(names = "--rest-body-buffer", defaultValue = "0", paramLabel = "SIZE",
+      converter = ByteSizeConverter.class,
+      description = "Bytes all REST bodies being read may hold together; past it 429. 0: a"
+          + " quarter of the heap.")
+  long restBodyBuffer;
+
   // Dynamic batching
   @Option(names = "--batch-max-size", defaultValue = "0", paramLabel = "N",
       description = "Default dynamic batching of models that name none: rows per run, 0 (off)"
@@ -368,7 +390,9 @@ public class NodeOptions implements EnvironmentPrefix {
         new ObservabilitySettings(bool("--metrics-per-model", metricsPerModel),
             metricsMaxSeries, logLevel.trim().toLowerCase(Locale.ROOT),
             logFormat.trim().toLowerCase(Locale.ROOT), otlpEndpoint.trim(), traceSampling),
-        new BatchingSettings(batchMaxSize, batchMaxDelay));
+        new BatchingSettings(batchMaxSize, batchMaxDelay),
+        new RestSettings(restHeaderTimeout, restBodyTimeout, restThreads, restQueue,
+            restBodyBuffer));
   }
 
   private Map<String, String> etcdValues() {

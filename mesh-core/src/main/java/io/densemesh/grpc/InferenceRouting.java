@@ -31,6 +31,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import io.densemesh.auth.Principal;
 import java.util.function.BiFunction;
 
 /**
@@ -47,37 +49,48 @@ public final class InferenceRouting {
   private final PeerForwarding forwarding;
   private final Executor retries;
   private final SplitTraffic splits;
+  private final Consumer<Principal> streamAdmission;
 
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
       Executor retries) {
-    this(local, forwarding, retries, null);
+    this(local, forwarding, retries, null, caller -> { });
   }
 
-  /** @param splits counts split requests and sends shadow copies (null: no shadows) */
+  /**
+   * @param splits counts split requests and sends shadow copies (null: no shadows)
+   * @param streamAdmission charges each request after the first on a stream as the client
+   *     edge charges a call (the tenant's rate); throws to refuse that request
+   */
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
-      Executor retries, SplitTraffic splits) {
+      Executor retries, SplitTraffic splits, Consumer<Principal> streamAdmission) {
     this.local = local;
     this.forwarding = forwarding;
     this.retries = retries;
     this.splits = splits;
+    this.streamAdmission = streamAdmission;
   }
 
   /** The service definition to register on the server (wrap it with the interceptors). */
   public ServerServiceDefinition bindService() {
     ServerServiceDefinition generated = local.bindService();
     MethodDescriptor<byte[], byte[]> metadataBytes = Peers.MODEL_METADATA_BYTES;
+    MethodDescriptor<byte[], byte[]> streamBytes = Peers.MODEL_INFER_BYTES.toBuilder()
+        .setFullMethodName(GRPCInferenceServiceGrpc.getModelStreamInferMethod()
+            .getFullMethodName())
+        .setType(MethodDescriptor.MethodType.BIDI_STREAMING).build();
+    List<String> replaced = List.of(Peers.MODEL_INFER_BYTES.getFullMethodName(),
+        metadataBytes.getFullMethodName(), streamBytes.getFullMethodName());
     // The same schema as the generated service (server reflection lists it and its protos),
-    // with the two byte-level methods in place of the generated ones.
+    // with the byte-level methods in place of the generated ones.
     ServiceDescriptor.Builder schema = ServiceDescriptor.newBuilder(
             GRPCInferenceServiceGrpc.SERVICE_NAME)
         .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
         .addMethod(Peers.MODEL_INFER_BYTES)
-        .addMethod(metadataBytes);
+        .addMethod(metadataBytes)
+        .addMethod(streamBytes);
     List<ServerMethodDefinition<?, ?>> kept = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
-      String name = method.getMethodDescriptor().getFullMethodName();
-      if (!name.equals(Peers.MODEL_INFER_BYTES.getFullMethodName())
-          && !name.equals(metadataBytes.getFullMethodName())) {
+      if (!replaced.contains(method.getMethodDescriptor().getFullMethodName())) {
         schema.addMethod(method.getMethodDescriptor());
         kept.add(method);
       }
@@ -90,6 +103,26 @@ public final class InferenceRouting {
     builder.addMethod(metadataBytes, ServerCalls.asyncUnaryCall(
         (body, out) -> handle(metadataBytes, ModelMetadataRequest.parser(), body, out,
             local::metadata, false)));
+    // Each message of a stream is routed as one ModelInfer call.
+    builder.addMethod(streamBytes, ServerCalls.asyncBidiStreamingCall(
+        responses -> StreamingInference.open(responses, new StreamingInference.Handler() {
+          private boolean first = true; // the call's admission charged the first request
+
+          @Override
+          public void handle(byte[] body, StreamObserver<byte[]> out) {
+            if (!first) {
+              try {
+                streamAdmission.accept(Callers.current());
+              } catch (RuntimeException e) {
+                out.onError(ErrorMapping.grpcError(e));
+                return;
+              }
+            }
+            first = false;
+            InferenceRouting.this.handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(),
+                body, out, local::infer, true);
+          }
+        })));
     return builder.build();
   }
 

@@ -216,7 +216,7 @@ public final class MeshNode implements AutoCloseable {
         InferenceGrpcService.forNode(resolver, serving, readiness, state);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
-        new SplitTraffic(routeCounters, metrics));
+        new SplitTraffic(routeCounters, metrics), rates::acquire);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
     // before any routing. No node-to-node service is registered here. Health and reflection
     // (for probes and stock tools) answer without credentials and list only this port's services.
@@ -287,7 +287,8 @@ public final class MeshNode implements AutoCloseable {
 
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
-        state, metrics, config.maxMessageBytes(), gate);
+        state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
+        config.rest(), tls, config.mesh().drainTimeout());
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
     health.serving();
@@ -495,7 +496,7 @@ public final class MeshNode implements AutoCloseable {
     }
     state.markStopping();
     grpc.shutdown();
-    rest.close();
+    rest.close(); // lets requests in progress finish, bounded by the drain timeout
     awaitStopped(grpc);
     internal.shutdown();
     awaitStopped(internal);
