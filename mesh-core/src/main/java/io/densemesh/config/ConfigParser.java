@@ -80,6 +80,7 @@ public final class ConfigParser {
     DEFAULTS.put("mesh-secret-file", "");
     DEFAULTS.put("insecure", "false");
     ObservabilitySettings.defaults(DEFAULTS);
+    AdmissionSettings.defaults(DEFAULTS);
   }
 
   /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
@@ -155,7 +156,8 @@ public final class ConfigParser {
         integer("--internal-port", values.get("internal-port")),
         auth(values),
         tls(values),
-        ObservabilitySettings.parse(values));
+        ObservabilitySettings.parse(values),
+        AdmissionSettings.parse(values, Runtime.getRuntime().availableProcessors()));
   }
 
   private static TlsSettings tls(Map<String, String> values) {

@@ -31,6 +31,7 @@ import java.util.Optional;
  * @param auth client authentication, the mesh secret and whether to listen beyond loopback
  * @param tls TLS for the gRPC and REST ports and the links to peers
  * @param observability metric labels, logs and traces
+ * @param admission how much work the node admits before it refuses (overload)
  */
 public record NodeConfig(
     String host,
@@ -54,7 +55,8 @@ public record NodeConfig(
     int internalPort,
     AuthSettings auth,
     TlsSettings tls,
-    ObservabilitySettings observability) {
+    ObservabilitySettings observability,
+    AdmissionSettings admission) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -75,6 +77,7 @@ public record NodeConfig(
         "TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): peers verify each other "
             + "against it");
     Objects.requireNonNull(observability, "observability");
+    Objects.requireNonNull(admission, "admission");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);
