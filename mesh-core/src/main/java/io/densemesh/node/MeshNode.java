@@ -4,6 +4,7 @@ import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.admission.Admission;
 import io.densemesh.admission.AdmittedServing;
 import io.densemesh.admission.InFlightLimit;
+import io.densemesh.admission.LiveAdmission;
 import io.densemesh.admission.RetryBackoff;
 import io.densemesh.admission.RetryBudget;
 import io.densemesh.auth.Authenticator;
@@ -26,6 +27,7 @@ import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
 import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.grpc.ProbeCalls;
 import io.densemesh.grpc.ServiceDiscovery;
 import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyLoader;
@@ -134,6 +136,8 @@ public final class MeshNode implements AutoCloseable {
   private final ScheduledExecutorService retryTimer;
   private final ExecutorService clientExecutor;
   private final ExecutorService internalExecutor;
+  private final ExecutorService clientDispatch;
+  private final ExecutorService internalDispatch;
   private final InFlightLimit inFlight;
   private final RetryBudget retryBudget;
   private final String address;
@@ -178,7 +182,14 @@ public final class MeshNode implements AutoCloseable {
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
     Function<String, String> tenantOf = id -> tenantOf(registry, id);
-    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf);
+    // Admission limits: the node's flags, overridden live by the mesh-wide placement config.
+    AdmissionSettings limits = config.admission();
+    this.inFlight = new InFlightLimit(limits.maxInFlight());
+    this.retryBudget = new RetryBudget(clock, AdmissionSettings.RETRY_WINDOW_SECONDS,
+        limits.retryBudgetPercent(), limits.minRetriesPerSecond());
+    LiveAdmission liveAdmission = new LiveAdmission(limits, inFlight, cache, retryBudget);
+    liveAdmission.apply(limits);
+    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf, liveAdmission);
     this.rates = new TenantRates(clock);
     registry.addListener(() -> {
       policies.onSettings(registry.view().config());
@@ -197,14 +208,8 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
-    AdmissionSettings limits = config.admission();
-    this.inFlight = new InFlightLimit(limits.maxInFlight());
-    cache.setMaxWaitersPerModel(limits.maxWaitingPerModel());
-    cache.setMaxQueuedLoads(limits.maxQueuedLoads());
     Admission admission = new Admission(inFlight, metrics::admissionRejected);
     metrics.bindAdmission(inFlight::inFlight, inFlight::limit);
-    this.retryBudget = new RetryBudget(clock, AdmissionSettings.RETRY_WINDOW_SECONDS,
-        limits.retryBudgetPercent(), limits.minRetriesPerSecond());
     // Every request served here passes the node's in-flight limit, whatever its protocol.
     Serving serving = new AdmittedServing(new MeteredServing(new ModelServing(cache,
         new InputValidator(config.maxTensorElements()), config.loadTimeout()), metrics,
@@ -234,6 +239,12 @@ public final class MeshNode implements AutoCloseable {
         limits.grpcQueue());
     this.internalExecutor = GrpcExecutors.bounded("grpc-internal", limits.grpcThreads(),
         limits.grpcQueue());
+    // Each port's dispatch pool finds the method of each call and runs probes (ProbeCalls).
+    int dispatchThreads = Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
+    this.clientDispatch = GrpcExecutors.bounded("grpc-client-dispatch", dispatchThreads,
+        limits.grpcQueue());
+    this.internalDispatch = GrpcExecutors.bounded("grpc-internal-dispatch", dispatchThreads,
+        limits.grpcQueue());
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
         new InferenceRouting.LocalPath(admission, cache::whenLoaded, clientExecutor,
             config.loadTimeout()));
@@ -259,7 +270,8 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
-        .executor(clientExecutor)
+        .executor(clientDispatch)
+        .callExecutor(new ProbeCalls(clientExecutor))
         .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
     observe(clientServer, metrics);
     clientServices.forEach(clientServer::addService);
@@ -270,7 +282,8 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder internalServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.internalPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
-        .executor(internalExecutor)
+        .executor(internalDispatch)
+        .callExecutor(new ProbeCalls(internalExecutor))
         // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
         .sslContext(tls.map(NodeTls::internalServer).orElse(null));
     observe(internalServer, metrics);
@@ -529,6 +542,8 @@ public final class MeshNode implements AutoCloseable {
     cache.close();
     clientExecutor.shutdownNow();
     internalExecutor.shutdownNow();
+    clientDispatch.shutdownNow();
+    internalDispatch.shutdownNow();
     peers.close();
     storage.close();
     tls.ifPresent(NodeTls::close);
