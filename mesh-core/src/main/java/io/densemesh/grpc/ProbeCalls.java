@@ -1,6 +1,5 @@
 package io.densemesh.grpc;
 
-import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
@@ -9,19 +8,16 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * Keeps probes off the request threads: a port's default executor only dispatches calls (finds
- * the method) and runs health and liveness/readiness checks, so those never queue behind
- * inference; every other call is moved to the port's worker executor. Under overload the workers'
- * queue fills with requests, but a probe waits at most behind other calls' dispatch, which is
- * microseconds each.
+ * Keeps probes off the request threads. A port's default executor is direct: each call's method
+ * is found on the transport thread (a map lookup), and {@code grpc.health.v1.Health} is answered
+ * right there (a map lookup too, no credentials), so a probe never queues behind inference. Every
+ * other call moves to the port's bounded worker executor before its interceptors run.
  */
 public final class ProbeCalls implements ServerCallExecutorSupplier {
 
   private static final Set<String> PROBES = Set.of(
       HealthGrpc.getCheckMethod().getFullMethodName(),
-      HealthGrpc.getWatchMethod().getFullMethodName(),
-      GRPCInferenceServiceGrpc.getServerLiveMethod().getFullMethodName(),
-      GRPCInferenceServiceGrpc.getServerReadyMethod().getFullMethodName());
+      HealthGrpc.getWatchMethod().getFullMethodName());
 
   private final Executor workers;
 

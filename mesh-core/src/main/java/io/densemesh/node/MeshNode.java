@@ -136,8 +136,6 @@ public final class MeshNode implements AutoCloseable {
   private final ScheduledExecutorService retryTimer;
   private final ExecutorService clientExecutor;
   private final ExecutorService internalExecutor;
-  private final ExecutorService clientDispatch;
-  private final ExecutorService internalDispatch;
   private final InFlightLimit inFlight;
   private final RetryBudget retryBudget;
   private final String address;
@@ -239,12 +237,6 @@ public final class MeshNode implements AutoCloseable {
         limits.grpcQueue());
     this.internalExecutor = GrpcExecutors.bounded("grpc-internal", limits.grpcThreads(),
         limits.grpcQueue());
-    // Each port's dispatch pool finds the method of each call and runs probes (ProbeCalls).
-    int dispatchThreads = Math.max(2, Runtime.getRuntime().availableProcessors() / 2);
-    this.clientDispatch = GrpcExecutors.bounded("grpc-client-dispatch", dispatchThreads,
-        limits.grpcQueue());
-    this.internalDispatch = GrpcExecutors.bounded("grpc-internal-dispatch", dispatchThreads,
-        limits.grpcQueue());
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
         new InferenceRouting.LocalPath(admission, cache::whenLoaded, clientExecutor,
             config.loadTimeout()));
@@ -270,7 +262,8 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
-        .executor(clientDispatch)
+        // Calls are dispatched on the transport thread: health answers there, the rest on workers.
+        .directExecutor()
         .callExecutor(new ProbeCalls(clientExecutor))
         .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
     observe(clientServer, metrics);
@@ -282,7 +275,7 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder internalServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.internalPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
-        .executor(internalDispatch)
+        .directExecutor()
         .callExecutor(new ProbeCalls(internalExecutor))
         // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
         .sslContext(tls.map(NodeTls::internalServer).orElse(null));
@@ -542,8 +535,6 @@ public final class MeshNode implements AutoCloseable {
     cache.close();
     clientExecutor.shutdownNow();
     internalExecutor.shutdownNow();
-    clientDispatch.shutdownNow();
-    internalDispatch.shutdownNow();
     peers.close();
     storage.close();
     tls.ifPresent(NodeTls::close);
