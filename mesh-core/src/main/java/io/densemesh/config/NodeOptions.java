@@ -326,6 +326,35 @@ public class NodeOptions implements EnvironmentPrefix {
           + " quarter of the heap.")
   long restBodyBuffer;
 
+  // Admission (text, so an empty value means "derived from the cores"; see AdmissionSettings)
+  @Option(names = "--max-in-flight", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "N",
+      description = "Requests served or waited on at once; beyond it RESOURCE_EXHAUSTED / 429"
+          + " (default: 64 x cores).")
+  String maxInFlight;
+  @Option(names = "--max-waiting-per-model", defaultValue = "",
+      showDefaultValue = Visibility.NEVER, paramLabel = "N",
+      description = "Requests that may wait for one model's load (default: a quarter of"
+          + " --max-in-flight).")
+  String maxWaitingPerModel;
+  @Option(names = "--max-queued-loads", defaultValue = "1024", paramLabel = "N",
+      description = "Loads that may wait for a loading slot; beyond it a new load is refused.")
+  String maxQueuedLoads;
+  @Option(names = "--grpc-threads", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "N",
+      description = "Threads that run gRPC calls on each of the client and internal ports"
+          + " (default: 4 x cores).")
+  String grpcThreads;
+  @Option(names = "--grpc-queue", defaultValue = "16384", paramLabel = "N",
+      description = "gRPC tasks that may wait for a worker thread on each port.")
+  String grpcQueue;
+  @Option(names = "--retry-budget", defaultValue = "10", paramLabel = "PERCENT",
+      description = "Forward retries allowed as a share of forwards (0..100, e.g. 20 or 20%).")
+  String retryBudget;
+  @Option(names = "--min-retries-per-second", defaultValue = "5", paramLabel = "N",
+      description = "Retries always allowed, whatever the share.")
+  String minRetriesPerSecond;
+
   // Dynamic batching
   @Option(names = "--batch-max-size", defaultValue = "0", paramLabel = "N",
       description = "Default dynamic batching of models that name none: rows per run, 0 (off)"
@@ -392,7 +421,8 @@ public class NodeOptions implements EnvironmentPrefix {
             logFormat.trim().toLowerCase(Locale.ROOT), otlpEndpoint.trim(), traceSampling),
         new BatchingSettings(batchMaxSize, batchMaxDelay),
         new RestSettings(restHeaderTimeout, restBodyTimeout, restThreads, restQueue,
-            restBodyBuffer));
+            restBodyBuffer),
+        AdmissionSettings.parse(admissionValues(), Runtime.getRuntime().availableProcessors()));
   }
 
   private Map<String, String> etcdValues() {
@@ -407,6 +437,18 @@ public class NodeOptions implements EnvironmentPrefix {
     values.put("etcd-password-file", etcdPasswordFile);
     values.put("etcd-connection", etcdConnection);
     values.put("etcd-secret-dir", etcdSecretDir);
+    return values;
+  }
+
+  private Map<String, String> admissionValues() {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("max-in-flight", maxInFlight);
+    values.put("max-waiting-per-model", maxWaitingPerModel);
+    values.put("max-queued-loads", maxQueuedLoads);
+    values.put("grpc-threads", grpcThreads);
+    values.put("grpc-queue", grpcQueue);
+    values.put("retry-budget", retryBudget);
+    values.put("min-retries-per-second", minRetriesPerSecond);
     return values;
   }
 

@@ -116,6 +116,39 @@ class NodeOptionsTest {
   }
 
   @Test
+  void admissionLimitsDefaultFromTheCoresAndFollowEachOther() {
+    AdmissionSettings derived = AdmissionSettings.forCores(4);
+    assertThat(derived.maxInFlight()).isEqualTo(256);
+    assertThat(derived.maxWaitingPerModel()).isEqualTo(64);
+    assertThat(derived.grpcThreads()).isEqualTo(16);
+
+    NodeConfig c = NodeOptions.parse(List.of("--max-in-flight", "40", "--retry-budget", "20%"),
+        Map.of("DM_MIN_RETRIES_PER_SECOND", "0"));
+    assertThat(c.admission().maxInFlight()).isEqualTo(40);
+    assertThat(c.admission().maxWaitingPerModel()).as("a quarter of the in-flight limit")
+        .isEqualTo(10);
+    assertThat(c.admission().retryBudgetPercent()).isEqualTo(20);
+    assertThat(c.admission().minRetriesPerSecond()).isZero();
+    assertThat(NodeOptions.parse(List.of(), Map.of()).admission()).isEqualTo(
+        AdmissionSettings.forCores(Runtime.getRuntime().availableProcessors()));
+  }
+
+  @Test
+  void badAdmissionLimitsNameTheirOption() {
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--max-in-flight", "0"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--max-in-flight must be");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--max-in-flight", "10",
+            "--max-waiting-per-model", "11"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--max-waiting-per-model must be 1..--max-in-flight (10)");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--retry-budget", "150"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--retry-budget");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--grpc-threads", "many"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--grpc-threads: 'many' is not a whole number");
+  }
+
+  @Test
   void batchingDefaultsAreOffAndTakeMicroseconds() {
     assertThat(NodeOptions.parse(List.of(), Map.of()).batching().enabled()).isFalse();
     BatchingSettings b = NodeOptions.parse(List.of("--batch-max-size", "16",
