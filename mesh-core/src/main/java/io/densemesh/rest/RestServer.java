@@ -103,6 +103,11 @@ public final class RestServer implements AutoCloseable {
     this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
     Router router = routes(Router.router(vertx));
     this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
+        // Connection-level trouble (a client reset, a failed handshake, a malformed request)
+        // is the client's, not the node's: logged quietly instead of as Vert.x's ERROR.
+        .exceptionHandler(e -> log.debug("REST connection error: {}", e.toString()))
+        .connectionHandler(c -> c.exceptionHandler(
+            e -> log.debug("REST connection error: {}", e.toString())))
         .requestHandler(request -> {
           deadlines.started(request);
           router.handle(request);
