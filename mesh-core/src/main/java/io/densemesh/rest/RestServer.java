@@ -75,6 +75,7 @@ public final class RestServer implements AutoCloseable {
   private final ClientGate gate;
   private final Duration drainTimeout;
   private final long maxBodyBytes;
+  private final java.util.function.Consumer<Router> mounts;
 
   /**
    * Starts serving on {@code host:port} (0: a free port).
@@ -83,7 +84,9 @@ public final class RestServer implements AutoCloseable {
    */
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
       NodeState state, NodeMetrics metrics, int maxBodyBytes, long maxTensorElements,
-      ClientGate gate, RestSettings settings, Optional<NodeTls> tls, Duration drainTimeout) {
+      ClientGate gate, RestSettings settings, Optional<NodeTls> tls, Duration drainTimeout,
+      java.util.function.Consumer<Router> mounts) {
+    this.mounts = mounts;
     this.state = state;
     this.metrics = metrics;
     this.gate = gate;
@@ -153,6 +156,7 @@ public final class RestServer implements AutoCloseable {
     router.routeWithRegex("/v2/?").handler(ctx ->
         onWorker(ctx, "ServerMetadata", false, caller -> api.serverMetadata()));
     router.routeWithRegex("/v2/models/.*").handler(this::model);
+    mounts.accept(router); // other front ends on this port (the console)
     router.route().handler(ctx -> answer(ctx, "other", System.nanoTime(), Reply.error(404,
         "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
     return router;
