@@ -28,12 +28,13 @@ import java.util.Map;
 
 /**
  * Usage: {@code ./densemesh bench-auth [--rounds 7] [--seconds 3] [--warmup 2]
- * [--concurrency 1,8]}.
+ * [--concurrency 1,8] [--tls true|false]}.
  *
- * <p>The cost of authentication on the local-hit path: two nodes in this JVM serve the same
- * model, one without authentication and one checking an RS256 JWT on every call (a real
- * signature over a real JWKS file, made by the test fixture {@link Tokens}; after the first call
- * the verdict is cached). Rounds alternate
+ * <p>The cost of security on the local-hit path: two nodes in this JVM serve the same model, one
+ * plaintext without authentication and one serving TLS (an ECDSA P-256 certificate made with
+ * {@code openssl} for this run; {@code --tls false} leaves TLS out) and checking an RS256 JWT on
+ * every call (a real signature over a real JWKS file, made by the test fixture {@link Tokens};
+ * after the first call the verdict is cached). Rounds alternate
  * which node is measured first; the report gives per-target medians of the per-round p50/p99 with
  * their spread, and the median of the per-round p50 ratios (JWT on / off).
  */
@@ -47,6 +48,7 @@ public final class AuthBenchmark {
     int seconds = 3;
     int warmup = 2;
     int[] concurrency = {1, 8};
+    boolean tls = true;
     for (int i = 0; i + 1 < args.length; i += 2) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
@@ -54,6 +56,7 @@ public final class AuthBenchmark {
         case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
         case "--concurrency" -> concurrency = Arrays.stream(args[i + 1].split(","))
             .mapToInt(Integer::parseInt).toArray();
+        case "--tls" -> tls = Boolean.parseBoolean(args[i + 1]);
         default -> {
           System.err.println("unknown option " + args[i]);
           System.exit(2);
@@ -68,9 +71,27 @@ public final class AuthBenchmark {
     String token = tokens.jwt("bench", "tenant", Instant.now());
 
     MeshNode open = node(dir.resolve("open"));
-    MeshNode secured = node(dir.resolve("secured"), tokens.nodeFlags(jwks));
+    List<String> securedFlags = new ArrayList<>(List.of(tokens.nodeFlags(jwks)));
+    Path cert = dir.resolve("cert.pem");
+    if (tls) {
+      Path key = dir.resolve("key.pem");
+      Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec",
+          "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out",
+          cert.toString(), "-days", "1", "-subj", "/CN=localhost", "-addext",
+          "subjectAltName=IP:127.0.0.1,DNS:localhost").inheritIO().start();
+      if (openssl.waitFor() != 0) {
+        throw new IllegalStateException("openssl could not make a certificate");
+      }
+      securedFlags.addAll(List.of("--tls-cert", cert.toString(), "--tls-key", key.toString()));
+    }
+    MeshNode secured = node(dir.resolve("secured"), securedFlags.toArray(String[]::new));
     ManagedChannel openChannel = channel(open.grpcPort());
-    ManagedChannel securedChannel = channel(secured.grpcPort());
+    ManagedChannel securedChannel = tls
+        ? NettyChannelBuilder.forAddress("127.0.0.1", secured.grpcPort())
+            .sslContext(io.grpc.netty.GrpcSslContexts.forClient().trustManager(cert.toFile())
+                .build()).build()
+        : channel(secured.grpcPort());
+    String arm = tls ? "TLS+JWT" : "JWT";
     try {
       Metadata auth = new Metadata();
       auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
@@ -92,7 +113,7 @@ public final class AuthBenchmark {
             LatencyBenchmark.Result result = target == 0
                 ? LatencyBenchmark.measure("jwt off", c, warmup, seconds,
                     () -> openStub.modelInfer(request))
-                : LatencyBenchmark.measure("jwt on", c, warmup, seconds,
+                : LatencyBenchmark.measure(arm, c, warmup, seconds,
                     () -> securedStub.modelInfer(request));
             p50[target][r] = result.p50();
             p99[target][r] = result.p99();
@@ -108,8 +129,8 @@ public final class AuthBenchmark {
       System.out.println();
       System.out.printf(Locale.ROOT, "%d rounds x %d s per target, order rotated; median"
           + " [min–max] of the per-round figures%n%n", rounds, seconds);
-      System.out.println("| concurrency | p50 off (µs) | p50 JWT (µs) | p99 off (µs) |"
-          + " p99 JWT (µs) | p50 ratio JWT / off |");
+      System.out.println("| concurrency | p50 off (µs) | p50 " + arm + " (µs) | p99 off (µs) |"
+          + " p99 " + arm + " (µs) | p50 ratio " + arm + " / off |");
       System.out.println("|---:|---:|---:|---:|---:|---:|");
       for (String[] row : rows) {
         System.out.println("| " + String.join(" | ", row) + " |");
@@ -125,7 +146,7 @@ public final class AuthBenchmark {
   private static MeshNode node(Path dir, String... extra) {
     List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
         "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
-        "--data-dir", dir.toString()));
+        "--data-dir", dir.toString(), "--model-roots", dir.getParent().toString()));
     flags.addAll(List.of(extra));
     return MeshNode.start(ConfigParser.parse(flags, Map.of()), Clock.systemUTC());
   }
