@@ -22,6 +22,7 @@ import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
 import io.densemesh.grpc.ServiceDiscovery;
 import io.densemesh.grpc.ServingHealth;
+import io.densemesh.mesh.CopyDropper;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
@@ -65,6 +66,7 @@ import io.densemesh.runtime.storage.TransferLimits;
 import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelReadiness;
+import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
@@ -199,8 +201,10 @@ public final class MeshNode implements AutoCloseable {
     this.retries = io.opentelemetry.context.Context.taskWrapping(
         Executors.newCachedThreadPool(daemon("forward-retry")));
     ModelReadiness readiness = new ModelReadiness(cache, registry);
+    ModelRepository repository = new ModelRepository(registry, resolver, models, guard,
+        new CopyDropper(self, cache, registry, peers, PEER_CALL_TIMEOUT));
     InferenceGrpcService inference =
-        InferenceGrpcService.forNode(resolver, serving, readiness, state);
+        InferenceGrpcService.forNode(resolver, serving, readiness, state, repository);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
@@ -284,6 +288,8 @@ public final class MeshNode implements AutoCloseable {
   }
 
   static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
+  /** Bound on one control call to a peer (asking it to drop a copy). */
+  static final Duration PEER_CALL_TIMEOUT = Duration.ofSeconds(10);
   static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
   /** How often the credential files are checked for changes. */
   static final Duration CREDENTIAL_CHECK = Duration.ofSeconds(1);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.densemesh.api.inference.InferTensorContents;
+import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
@@ -314,7 +315,10 @@ class NodeIT {
               .setDatatype(type.name()).addShape(1).addShape(2).setContents(contents)).build();
       ModelInferResponse r = node.inference.modelInfer(typed);
       assertThat(r.getOutputs(0).getDatatype()).isEqualTo(type.name());
-      ByteString raw = r.getRawOutputContents(0);
+      // As KServe's server: typed contents in, typed contents out (the identity's input).
+      assertThat(r.getRawOutputContentsCount()).as(type.name()).isZero();
+      assertThat(r.getOutputs(0).getContents()).as(type.name()).isEqualTo(contents.build());
+      ByteString raw = ByteString.copyFrom(ProtoTensorCodec.outputs(r).get(0).data());
       // Sending the answer back raw must give the same bytes again.
       ModelInferRequest rawReq = ModelInferRequest.newBuilder().setModelName(id)
           .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("x")
