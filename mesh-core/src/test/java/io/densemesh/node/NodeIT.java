@@ -105,7 +105,9 @@ class NodeIT {
     }
     assertThat(logits).as("logits output present").isNotNegative();
     float[] expected = SampleModels.expectedLogits(seed, F, C, row);
-    float[] actual = floats(response.getRawOutputContents(logits));
+    // Raw or typed contents, as the request sent its inputs (ProtoTensorCodec reads both).
+    float[] actual = floats(ByteString.copyFrom(
+        ProtoTensorCodec.outputs(response).get(logits).data()));
     assertThat(actual).hasSize(C);
     for (int c = 0; c < C; c++) {
       assertThat(actual[c]).isCloseTo(expected[c], offset(1e-4f));
@@ -149,6 +151,7 @@ class NodeIT {
         .build();
     ModelInferResponse r = node.inference.modelInfer(req);
     assertThat(r.getOutputsCount()).isEqualTo(1);
+    assertThat(r.getRawOutputContentsCount()).as("typed in, typed out").isZero();
     assertLogits(r, 3, row);
   }
 
