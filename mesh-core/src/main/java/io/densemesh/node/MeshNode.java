@@ -202,7 +202,7 @@ public final class MeshNode implements AutoCloseable {
         Executors.newCachedThreadPool(daemon("forward-retry")));
     ModelReadiness readiness = new ModelReadiness(cache, registry);
     ModelRepository repository = new ModelRepository(registry, resolver, models, guard,
-        new CopyDropper(self, cache, registry, peers, PEER_CALL_TIMEOUT));
+        new CopyDropper(self, cache, registry, peers, PEER_CALL_TIMEOUT), clock);
     InferenceGrpcService inference =
         InferenceGrpcService.forNode(resolver, serving, readiness, state, repository);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);

@@ -13,6 +13,8 @@ import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.ModelLoadException;
 import io.densemesh.runtime.error.PreconditionFailedException;
+import io.densemesh.runtime.error.UnavailableException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -30,7 +32,10 @@ import java.util.Set;
  * copy is LOADED somewhere (ModelMesh's {@code ensureLoaded} with {@code sync}); unload drops
  * every copy in the mesh but leaves the registration, so the next request loads the model again
  * (registering and unregistering stay ModelMesh's {@code registerModel}/{@code unregisterModel}).
- * A model whose policy keeps min copies cannot be unloaded (the leader would reload it at once).
+ * A model whose policy keeps min copies cannot be unloaded (the leader would reload it at once),
+ * and an unloaded model is marked ({@code unloaded_at} in its record) so that the leader's
+ * proactive loading does not warm it again behind the client's back; a repository load clears
+ * the mark. Requests load it on demand either way.
  *
  * <p>A name is resolved as an inference request's is (a model id, else a vmodel id standing for
  * its active model) and authorised as management calls are: load and unload need a role that may
@@ -44,6 +49,7 @@ public final class ModelRepository {
   /** Registry records one index call reads at most (a tenant's index skips others' models). */
   static final int MAX_INDEX_SCAN = 100_000;
   private static final int PAGE = 1000;
+  private static final int CAS_ATTEMPTS = 16;
 
   /** Index states, Triton's words for them. */
   public static final String READY = "READY";
@@ -71,14 +77,16 @@ public final class ModelRepository {
   private final ModelManagement models;
   private final TenantGuard guard;
   private final CopyRemoval copies;
+  private final Clock clock;
 
   public ModelRepository(Registry registry, ModelResolver resolver, ModelManagement models,
-      TenantGuard guard, CopyRemoval copies) {
+      TenantGuard guard, CopyRemoval copies, Clock clock) {
     this.registry = registry;
     this.resolver = resolver;
     this.models = models;
     this.guard = guard;
     this.copies = copies;
+    this.clock = clock;
   }
 
   /**
@@ -93,6 +101,7 @@ public final class ModelRepository {
   public String load(Principal caller, String name) {
     guard.requireRole(caller, Action.MANAGE);
     String modelId = resolve(caller, name).modelId();
+    markUnloaded(name, modelId, 0);
     ModelStatusInfo status = models.ensureLoaded(modelId, true);
     switch (status.getStatus()) {
       case LOADED -> {
@@ -117,15 +126,36 @@ public final class ModelRepository {
   public String unload(Principal caller, String name) {
     guard.requireRole(caller, Action.MANAGE);
     String modelId = resolve(caller, name).modelId();
-    ModelRecord record = registry.model(modelId).map(Versioned::value)
-        .orElseThrow(() -> ModelResolver.notRegistered(name, null, null));
-    if (record.getMinCopies() > 0) {
-      throw new PreconditionFailedException("model '" + name + "' keeps " + record.getMinCopies()
-          + " copies by its policy (min copies), which would load it again at once; set its"
-          + " min copies to 0 (MeshAdmin setModelPolicy) before unloading it");
-    }
+    // Marked first, so the leader does not warm it again while its copies go.
+    markUnloaded(name, modelId, clock.millis());
     copies.dropAll(modelId);
     return modelId;
+  }
+
+  /**
+   * Writes the record's {@code unloaded_at} (0 clears it) unless it already holds that state;
+   * refuses to mark a model whose policy keeps min copies.
+   */
+  private void markUnloaded(String name, String modelId, long at) {
+    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      Versioned<ModelRecord> current = registry.model(modelId)
+          .orElseThrow(() -> ModelResolver.notRegistered(name, null, null));
+      ModelRecord record = current.value();
+      if (at != 0 && record.getMinCopies() > 0) {
+        throw new PreconditionFailedException("model '" + name + "' keeps "
+            + record.getMinCopies() + " copies by its policy (min copies), which would load it"
+            + " again at once; set its min copies to 0 (MeshAdmin setModelPolicy) before"
+            + " unloading it");
+      }
+      if ((record.getUnloadedAt() == 0) == (at == 0)) {
+        return;
+      }
+      if (registry.putModel(record.toBuilder().setUnloadedAt(at).build(), current.version())
+          .isPresent()) {
+        return;
+      }
+    }
+    throw new UnavailableException("model '" + name + "' kept changing; try again");
   }
 
   /**

@@ -69,6 +69,7 @@ class ModelRepositoryTest {
 
     assertThat(a.repository.load(ADMIN, "m")).isEqualTo("m");
 
+    mesh.publishAll(); // the copy's record may trail the load's answer by a moment
     assertThat(mesh.registry.view().loadedOn("m")).hasSize(1);
     a.repository.load(ADMIN, "m");
     b.repository.load(ADMIN, "m");
@@ -81,6 +82,7 @@ class ModelRepositoryTest {
     vmodel("v", "m1", "");
 
     assertThat(a.repository.load(ADMIN, "v")).isEqualTo("m1");
+    mesh.publishAll();
     assertThat(mesh.registry.view().loadedOn("m1")).hasSize(1);
 
     assertThat(b.repository.unload(ADMIN, "v")).isEqualTo("m1");
@@ -142,11 +144,36 @@ class ModelRepositoryTest {
     mesh.publishAll();
     assertThat(mesh.registry.view().copiesOf("m")).isEmpty();
     assertThat(mesh.registry.model("m")).as("still registered").isPresent();
+    assertThat(mesh.registry.model("m").orElseThrow().value().getUnloadedAt())
+        .as("marked, so proactive loading leaves it alone").isEqualTo(mesh.clock.millis());
     assertThat(a.repository.index(ADMIN, false)).containsExactly(
         new IndexEntry("m", "1", "UNAVAILABLE", "not loaded (the first request loads it)"));
 
     a.repository.load(ADMIN, "m");
     assertThat(loadsOf("m")).as("loads again on request").isEqualTo(3);
+    assertThat(mesh.registry.model("m").orElseThrow().value().getUnloadedAt())
+        .as("a repository load clears the mark").isZero();
+  }
+
+  @Test
+  void theLeadersProactiveLoadingLeavesAnUnloadedModelAloneUntilItIsLoadedAgain() {
+    mesh.register("m");
+    b.load("m");
+    a.repository.unload(ADMIN, "m");
+    mesh.publishAll();
+    LeaderDuties leader = new LeaderDuties(a.id, mesh.registry, a.loader, a.vmodels, mesh.clock,
+        SimulatedNode.FAILURE_EXPIRY, true, () -> true);
+
+    leader.tick();
+    leader.tick();
+
+    assertThat(mesh.registry.view().copiesOf("m")).isEmpty();
+    assertThat(loadsOf("m")).isEqualTo(1);
+    // A model never unloaded is still warmed: the rule is about the mark only.
+    mesh.register("other");
+    leader.tick();
+    assertThat(a.cache.copyState("other").isPresent() || b.cache.copyState("other").isPresent())
+        .isTrue();
   }
 
   @Test
@@ -158,6 +185,7 @@ class ModelRepositoryTest {
         .isInstanceOf(PreconditionFailedException.class)
         .hasMessageContaining("keeps 1 copies by its policy (min copies)");
     assertThat(b.cache.isLoaded("pinned")).isTrue();
+    assertThat(mesh.registry.model("pinned").orElseThrow().value().getUnloadedAt()).isZero();
   }
 
   @Test

@@ -93,7 +93,7 @@ final class SimulatedNode implements AutoCloseable {
     this.vmodels = new VModelManagement(mesh.registry, models, mesh.clock, WAIT);
     this.repository = new ModelRepository(mesh.registry, resolver, models,
         new TenantGuard(m -> mesh.registry.model(m).map(r -> r.value().getTenant())),
-        new CopyDropper(id, cache, mesh.registry, peers, WAIT));
+        new CopyDropper(id, cache, mesh.registry, peers, WAIT), mesh.clock);
     this.publisher = new SelfPublisher(id, mesh.registry, cache, mesh.clock, this::instance);
     listeners.add(new CacheListener() { // the publisher hears of cache events unless muted
       @Override
