@@ -80,6 +80,8 @@ public final class ConfigParser {
     DEFAULTS.put("mesh-secret-file", "");
     DEFAULTS.put("insecure", "false");
     ObservabilitySettings.defaults(DEFAULTS);
+    BatchingSettings.defaults(DEFAULTS);
+    RestSettings.defaults(DEFAULTS);
   }
 
   /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
@@ -155,7 +157,9 @@ public final class ConfigParser {
         integer("--internal-port", values.get("internal-port")),
         auth(values),
         tls(values),
-        ObservabilitySettings.parse(values));
+        ObservabilitySettings.parse(values),
+        BatchingSettings.parse(values),
+        RestSettings.parse(values));
   }
 
   private static TlsSettings tls(Map<String, String> values) {
@@ -295,7 +299,10 @@ public final class ConfigParser {
     }
   }
 
-  /** Accepts {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
+  /**
+   * Accepts {@code 500us}, {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h} or ISO-8601
+   * ({@code PT30S}).
+   */
   public static Duration duration(String option, String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     try {
@@ -305,6 +312,10 @@ public final class ConfigParser {
       if (t.endsWith("ms")) {
         return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
       }
+      if (t.endsWith("us") || t.endsWith("\u00b5s")) {
+        return Duration.ofNanos(Math.multiplyExact(
+            Long.parseLong(t.substring(0, t.length() - 2)), 1000L));
+      }
       long n = Long.parseLong(t.substring(0, t.length() - 1));
       return switch (t.charAt(t.length() - 1)) {
         case 's' -> Duration.ofSeconds(n);
@@ -312,7 +323,8 @@ public final class ConfigParser {
         case 'h' -> Duration.ofHours(n);
         default -> throw new NumberFormatException();
       };
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
+    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException
+        | ArithmeticException e) {
       throw new ConfigException(
           option + ": '" + text + "' is not a duration (examples: 500ms, 30s, 5m)");
     }

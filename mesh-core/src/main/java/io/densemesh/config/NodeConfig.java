@@ -31,6 +31,8 @@ import java.util.Optional;
  * @param auth client authentication, the mesh secret and whether to listen beyond loopback
  * @param tls TLS for the gRPC and REST ports and the links to peers
  * @param observability metric labels, logs and traces
+ * @param batching the default dynamic batching of models that name none
+ * @param rest the REST server's timeouts and request threads
  */
 public record NodeConfig(
     String host,
@@ -54,7 +56,9 @@ public record NodeConfig(
     int internalPort,
     AuthSettings auth,
     TlsSettings tls,
-    ObservabilitySettings observability) {
+    ObservabilitySettings observability,
+    BatchingSettings batching,
+    RestSettings rest) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -75,6 +79,11 @@ public record NodeConfig(
         "TLS in a mesh needs --tls-mesh-ca (or --tls-client-ca): peers verify each other "
             + "against it");
     Objects.requireNonNull(observability, "observability");
+    Objects.requireNonNull(batching, "batching");
+    Objects.requireNonNull(rest, "rest");
+    require(rest.bodyBuffer() == 0 || rest.bodyBuffer() >= maxMessageBytes,
+        "--rest-body-buffer must be 0 (automatic) or at least --max-message-size ("
+            + maxMessageBytes + " bytes), got " + rest.bodyBuffer());
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

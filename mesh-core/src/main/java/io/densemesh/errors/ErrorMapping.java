@@ -10,6 +10,7 @@ import io.densemesh.runtime.error.OverloadedException;
 import io.densemesh.runtime.error.PayloadTooLargeException;
 import io.densemesh.runtime.error.PermissionDeniedException;
 import io.densemesh.runtime.error.PreconditionFailedException;
+import io.densemesh.runtime.error.RequestTimeoutException;
 import io.densemesh.runtime.error.TenantLimitException;
 import io.densemesh.runtime.error.UnauthenticatedException;
 import io.densemesh.runtime.error.UnavailableException;
@@ -98,7 +99,8 @@ public final class ErrorMapping {
       return Status.ALREADY_EXISTS;
     } else if (error instanceof UnavailableException) {
       return Status.UNAVAILABLE;
-    } else if (error instanceof DeadlineExceededException) {
+    } else if (error instanceof DeadlineExceededException
+        || error instanceof RequestTimeoutException) {
       return Status.DEADLINE_EXCEEDED;
     } else if (error instanceof UnauthenticatedException) {
       return Status.UNAUTHENTICATED;
@@ -114,7 +116,8 @@ public final class ErrorMapping {
   /**
    * The HTTP status for an error on the REST binding: 400 for requests that cannot succeed as
    * sent (bad input, failed precondition, failed load), 401 unauthenticated, 403 role not
-   * allowed, 404 unknown model, 409 conflict, 413 a body over the size limit, 429 a tenant over
+   * allowed, 404 unknown model, 408 a request body that went silent, 409 conflict, 413 a body
+   * over the size limit, 429 a tenant over
    * its limits or a node over its admission limits, 503 when the node cannot serve now (model
    * memory full, shutting down), 504 deadline, 500 otherwise.
    */
@@ -124,6 +127,9 @@ public final class ErrorMapping {
     }
     if (error instanceof PayloadTooLargeException) {
       return 413;
+    }
+    if (error instanceof RequestTimeoutException) {
+      return 408;
     }
     return switch (grpcStatus(error).getCode()) {
       case NOT_FOUND -> 404;
@@ -150,6 +156,7 @@ public final class ErrorMapping {
       case 401 -> Status.Code.UNAUTHENTICATED;
       case 403 -> Status.Code.PERMISSION_DENIED;
       case 404 -> Status.Code.NOT_FOUND;
+      case 408 -> Status.Code.DEADLINE_EXCEEDED;
       case 405, 501 -> Status.Code.UNIMPLEMENTED;
       case 409 -> Status.Code.ALREADY_EXISTS;
       case 412 -> Status.Code.FAILED_PRECONDITION;

@@ -47,6 +47,11 @@ public final class InferenceGrpcService
   @FunctionalInterface
   public interface Naming {
     ModelSpec resolve(String name, String version);
+
+    /** The model with, for a split vmodel, its route and shadows (none by default). */
+    default ModelResolver.Routed route(String name, String version) {
+      return new ModelResolver.Routed(resolve(name, version), "", java.util.List.of());
+    }
   }
 
   /**
@@ -100,13 +105,22 @@ public final class InferenceGrpcService
    */
   public static InferenceGrpcService forNode(ModelResolver resolver, Serving serving,
       ModelReadiness readiness, NodeState state, ModelRepository repository) {
-    return new InferenceGrpcService((name, version) -> {
-      // Authorised before any routing: a model of another tenant fails exactly like a model
-      // that is not registered.
-      state.requireServing();
-      return resolver.resolveFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
-          MeshHeaders.MODEL_ID.get(), version);
-    }, serving, readiness::ready,
+    Naming naming = new Naming() {
+      @Override
+      public ModelSpec resolve(String name, String version) {
+        return route(name, version).model();
+      }
+
+      @Override
+      public ModelResolver.Routed route(String name, String version) {
+        // Authorised before any routing: a model of another tenant fails exactly like a model
+        // that is not registered.
+        state.requireServing();
+        return resolver.routeFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
+            MeshHeaders.MODEL_ID.get(), version, MeshHeaders.SPLIT_KEY.get());
+      }
+    };
+    return new InferenceGrpcService(naming, serving, readiness::ready,
         new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready, NODE_EXTENSIONS),
         Optional.of(repository));
   }
@@ -228,6 +242,10 @@ public final class InferenceGrpcService
   }
 
   /** Resolves what the request names (for the node: and authorises the caller for it). */
+  ModelResolver.Routed route(String name, String version) {
+    return naming.route(name, version);
+  }
+
   ModelSpec resolve(String name, String version) {
     return naming.resolve(name, version);
   }

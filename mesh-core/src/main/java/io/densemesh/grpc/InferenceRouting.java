@@ -10,6 +10,8 @@ import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.mesh.PeerForwarding;
 import io.densemesh.mesh.Peers;
+import io.densemesh.mesh.RouteHints;
+import io.densemesh.serving.ModelResolver;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.grpc.CallOptions;
@@ -25,7 +27,12 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import io.densemesh.auth.Principal;
 import java.util.function.BiFunction;
 
 /**
@@ -41,30 +48,49 @@ public final class InferenceRouting {
   private final InferenceGrpcService local;
   private final PeerForwarding forwarding;
   private final Executor retries;
+  private final SplitTraffic splits;
+  private final Consumer<Principal> streamAdmission;
 
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
       Executor retries) {
+    this(local, forwarding, retries, null, caller -> { });
+  }
+
+  /**
+   * @param splits counts split requests and sends shadow copies (null: no shadows)
+   * @param streamAdmission charges each request after the first on a stream as the client
+   *     edge charges a call (the tenant's rate); throws to refuse that request
+   */
+  public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
+      Executor retries, SplitTraffic splits, Consumer<Principal> streamAdmission) {
     this.local = local;
     this.forwarding = forwarding;
     this.retries = retries;
+    this.splits = splits;
+    this.streamAdmission = streamAdmission;
   }
 
   /** The service definition to register on the server (wrap it with the interceptors). */
   public ServerServiceDefinition bindService() {
     ServerServiceDefinition generated = local.bindService();
     MethodDescriptor<byte[], byte[]> metadataBytes = Peers.MODEL_METADATA_BYTES;
+    MethodDescriptor<byte[], byte[]> streamBytes = Peers.MODEL_INFER_BYTES.toBuilder()
+        .setFullMethodName(GRPCInferenceServiceGrpc.getModelStreamInferMethod()
+            .getFullMethodName())
+        .setType(MethodDescriptor.MethodType.BIDI_STREAMING).build();
+    List<String> replaced = List.of(Peers.MODEL_INFER_BYTES.getFullMethodName(),
+        metadataBytes.getFullMethodName(), streamBytes.getFullMethodName());
     // The same schema as the generated service (server reflection lists it and its protos),
-    // with the two byte-level methods in place of the generated ones.
+    // with the byte-level methods in place of the generated ones.
     ServiceDescriptor.Builder schema = ServiceDescriptor.newBuilder(
             GRPCInferenceServiceGrpc.SERVICE_NAME)
         .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
         .addMethod(Peers.MODEL_INFER_BYTES)
-        .addMethod(metadataBytes);
+        .addMethod(metadataBytes)
+        .addMethod(streamBytes);
     List<ServerMethodDefinition<?, ?>> kept = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> method : generated.getMethods()) {
-      String name = method.getMethodDescriptor().getFullMethodName();
-      if (!name.equals(Peers.MODEL_INFER_BYTES.getFullMethodName())
-          && !name.equals(metadataBytes.getFullMethodName())) {
+      if (!replaced.contains(method.getMethodDescriptor().getFullMethodName())) {
         schema.addMethod(method.getMethodDescriptor());
         kept.add(method);
       }
@@ -73,24 +99,56 @@ public final class InferenceRouting {
     kept.forEach(builder::addMethod);
     builder.addMethod(Peers.MODEL_INFER_BYTES, ServerCalls.asyncUnaryCall(
         (body, out) -> handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out,
-            local::infer)));
+            local::infer, true)));
     builder.addMethod(metadataBytes, ServerCalls.asyncUnaryCall(
         (body, out) -> handle(metadataBytes, ModelMetadataRequest.parser(), body, out,
-            local::metadata)));
+            local::metadata, false)));
+    // Each message of a stream is routed as one ModelInfer call.
+    builder.addMethod(streamBytes, ServerCalls.asyncBidiStreamingCall(
+        responses -> StreamingInference.open(responses, new StreamingInference.Handler() {
+          private boolean first = true; // the call's admission charged the first request
+
+          @Override
+          public void handle(byte[] body, StreamObserver<byte[]> out) {
+            if (!first) {
+              try {
+                streamAdmission.accept(Callers.current());
+              } catch (RuntimeException e) {
+                out.onError(ErrorMapping.grpcError(e));
+                return;
+              }
+            }
+            first = false;
+            InferenceRouting.this.handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(),
+                body, out, local::infer, true);
+          }
+        })));
     return builder.build();
   }
 
   private <Q, R extends MessageLite> void handle(MethodDescriptor<byte[], byte[]> method,
       Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
-      BiFunction<Q, ModelSpec, R> serveHere) {
+      BiFunction<Q, ModelSpec, R> serveHere, boolean inference) {
     ModelSpec model;
     try {
       NameAndVersion named = NameAndVersion.peek(body);
-      model = local.resolve(named.name, named.version);
+      ModelResolver.Routed routed = local.route(named.name, named.version);
+      model = routed.model();
+      if (inference && splits != null && routed.split()) {
+        out = splits.counted(routed, out);
+        splits.shadow(routed, shadow -> shadowCopy(method, parser, body, serveHere, shadow));
+      }
     } catch (RuntimeException e) {
       out.onError(ErrorMapping.grpcError(e));
       return;
     }
+    StreamObserver<byte[]> answer = out;
+    dispatch(method, parser, body, answer, serveHere, model);
+  }
+
+  private <Q, R extends MessageLite> void dispatch(MethodDescriptor<byte[], byte[]> method,
+      Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
+      BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model) {
     Context context = Context.current();
     CallOptions options = CallOptions.DEFAULT;
     Deadline deadline = context.getDeadline();
@@ -112,6 +170,49 @@ public final class InferenceRouting {
           }
         });
   }
+
+  /**
+   * A shadow's copy of a request: routed like any request for the shadow model, detached from
+   * the client's call (its cancellation and deadline do not apply; the forward gets its own).
+   */
+  private <Q, R extends MessageLite> CompletableFuture<Void> shadowCopy(
+      MethodDescriptor<byte[], byte[]> method, Parser<Q> parser, byte[] body,
+      BiFunction<Q, ModelSpec, R> serveHere, ModelSpec shadow) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    StreamObserver<byte[]> sink = new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] value) {}
+
+      @Override
+      public void onError(Throwable t) {
+        done.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        done.complete(null);
+      }
+    };
+    Context detached = Context.current().fork();
+    detached.run(() -> forwarding.dispatch(new PeerForwarding.Request(shadow, method, body,
+                CallOptions.DEFAULT.withDeadlineAfter(SHADOW_DEADLINE.toMillis(),
+                    TimeUnit.MILLISECONDS)), RouteHints.NONE,
+            r -> retries.execute(detached.wrap(r)), () -> false)
+        .whenComplete((answer, failure) -> {
+          if (failure != null) {
+            done.completeExceptionally(failure);
+          } else if (answer.isPresent()) {
+            done.complete(null);
+          } else {
+            retries.execute(detached.wrap(() -> serveHere(parser, body, sink, serveHere,
+                shadow)));
+          }
+        }));
+    return done;
+  }
+
+  /** How long a shadow copy may take, loads included, before it counts as failed. */
+  static final Duration SHADOW_DEADLINE = Duration.ofSeconds(30);
 
   private static <Q, R extends MessageLite> void serveHere(Parser<Q> parser, byte[] body,
       StreamObserver<byte[]> out, BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model) {

@@ -22,6 +22,8 @@ public final class MeshHeaders implements ServerInterceptor {
 
   static final Context.Key<String> VMODEL_ID = Context.key("mm-vmodel-id");
   static final Context.Key<String> MODEL_ID = Context.key("mm-model-id");
+  /** The request's key for a vmodel's sticky traffic split ({@code mm-split-key}). */
+  static final Context.Key<String> SPLIT_KEY = Context.key("mm-split-key");
 
   private static final Metadata.Key<String> VMODEL =
       Metadata.Key.of("mm-vmodel-id", Metadata.ASCII_STRING_MARSHALLER);
@@ -31,6 +33,8 @@ public final class MeshHeaders implements ServerInterceptor {
       Metadata.Key.of("mm-model-id", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<byte[]> MODEL_BIN =
       Metadata.Key.of("mm-model-id-bin", Metadata.BINARY_BYTE_MARSHALLER);
+  private static final Metadata.Key<String> SPLIT =
+      Metadata.Key.of("mm-split-key", Metadata.ASCII_STRING_MARSHALLER);
 
   /** Routing hints between nodes: hops so far, instances that failed it, load here. */
   static final Context.Key<RouteHints> HINTS = Context.key("dm-route-hints");
@@ -55,10 +59,12 @@ public final class MeshHeaders implements ServerInterceptor {
       return new ServerCall.Listener<>() {};
     }
     RouteHints hints = ForwardHeaders.parse(headers);
-    if (vmodel == null && model == null && hints == RouteHints.NONE) {
+    String splitKey = headers.get(SPLIT);
+    if (vmodel == null && model == null && hints == RouteHints.NONE && splitKey == null) {
       return next.startCall(call, headers);
     }
-    Context ctx = Context.current().withValues(VMODEL_ID, vmodel, MODEL_ID, model, HINTS, hints);
+    Context ctx = Context.current().withValues(VMODEL_ID, vmodel, MODEL_ID, model, HINTS, hints)
+        .withValue(SPLIT_KEY, splitKey);
     return Contexts.interceptCall(ctx, call, headers, next);
   }
 

@@ -185,6 +185,7 @@ public final class LeaderDuties {
   /** Vmodels are mirrored whole; only those in transition cost anything. */
   private void transitions(MeshView view) {
     for (VModelRecord v : registry.vmodels()) {
+      pendingSplit(v, view);
       String target = v.getTargetModelId();
       if (target.equals(v.getActiveModelId())) {
         continue;
@@ -195,6 +196,20 @@ public final class LeaderDuties {
         transitions.modelLoadFailed(target);
       } else if (view.copiesOf(target).isEmpty() && !view.claims().containsKey(target)) {
         registry.model(target).ifPresent(m -> quietly(() ->
+            copies.ensureCopy(ModelResolver.specOf(m.value()))));
+      }
+    }
+  }
+
+  /** A split waiting for its models: load those without a copy, apply it once all are loaded. */
+  private void pendingSplit(VModelRecord v, MeshView view) {
+    for (var route : v.getPendingRoutesList()) {
+      String id = route.getModelId();
+      if (!view.loadedOn(id).isEmpty()) {
+        transitions.modelLoaded(id);
+      } else if (view.copiesOf(id).isEmpty() && !view.claims().containsKey(id)
+          && !failedRecently(id)) {
+        registry.model(id).ifPresent(m -> quietly(() ->
             copies.ensureCopy(ModelResolver.specOf(m.value()))));
       }
     }

@@ -140,6 +140,24 @@ public final class NodeMetrics implements CacheListener, StorageListener, AutoCl
         .increment();
   }
 
+  /**
+   * Counts one request that went through a vmodel's traffic split, by route kind
+   * ({@code serving} or {@code shadow}) and outcome ({@code ok}, {@code error}, or
+   * {@code dropped} for a shadow copy skipped because too many were in flight).
+   */
+  public void routed(String route, String outcome) {
+    Counter.builder("densemesh.vmodel.routed").tag("route", route).tag("outcome", outcome)
+        .description("Requests through vmodel traffic splits by route kind and outcome")
+        .register(registry).increment();
+  }
+
+  /** Records one run of a model that batches: how many requests it served at once. */
+  public void batchRun(int requests) {
+    io.micrometer.core.instrument.DistributionSummary.builder("densemesh.batch.requests")
+        .description("Requests served by one run of a batching model (1: ran alone)")
+        .register(registry).record(requests);
+  }
+
   /** Registers the gauge of live instances in this node's registry view. */
   public void bindMesh(Supplier<Integer> instances) {
     Gauge.builder("densemesh.mesh.instances", instances, s -> s.get())

@@ -7,6 +7,8 @@ import io.densemesh.auth.TenantGuard;
 import io.densemesh.auth.TenantRates;
 import io.densemesh.grpc.ClientEdge;
 import io.densemesh.grpc.InternalEdge;
+import io.densemesh.batching.BatchDefaults;
+import io.densemesh.batching.BatchingServing;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
@@ -71,6 +73,10 @@ import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
 import io.densemesh.serving.VModelManagement;
+import io.densemesh.serving.RouteCounters;
+import io.densemesh.serving.VModelSplits;
+import io.densemesh.grpc.SplitTraffic;
+import io.densemesh.grpc.VModelRoutingGrpcService;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -187,14 +193,21 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
-    Serving serving = new MeteredServing(new ModelServing(cache,
-        new InputValidator(config.maxTensorElements()), config.loadTimeout()), metrics,
+    InputValidator validator = new InputValidator(config.maxTensorElements());
+    Serving serving = new MeteredServing(new BatchingServing(
+        new ModelServing(cache, validator, config.loadTimeout()), validator,
+        BatchDefaults.of(config.batching()), config.loadTimeout(), BatchDefaults.runner(),
+        Executors.newSingleThreadScheduledExecutor(daemon("batch-timer")), System::nanoTime,
+        metrics::batchRun),
+        metrics,
         new ModelLabels(config.observability().perModelMetrics(),
             config.observability().maxMetricSeries(), tenantOf));
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
         config.failureBackoff(), loader::ensureCopy);
+    RouteCounters routeCounters = new RouteCounters();
+    VModelSplits splits = new VModelSplits(registry, models, routeCounters);
     VModelManagement vmodels = new VModelManagement(registry, models, clock,
-        config.loadTimeout());
+        config.loadTimeout(), splits);
     vmodelHook.vmodels = vmodels;
 
     // Retries run off the call's thread: the trace context goes with each task.
@@ -206,7 +219,8 @@ public final class MeshNode implements AutoCloseable {
     InferenceGrpcService inference =
         InferenceGrpcService.forNode(resolver, serving, readiness, state, repository);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
-    InferenceRouting routing = new InferenceRouting(inference, forwarding, retries);
+    InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
+        new SplitTraffic(routeCounters, metrics), rates::acquire);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
     // before any routing. No node-to-node service is registered here. Health and reflection
     // (for probes and stock tools) answer without credentials and list only this port's services.
@@ -220,6 +234,9 @@ public final class MeshNode implements AutoCloseable {
             new CallMetrics(metrics)),
         ServerInterceptors.intercept(
             new MeshAdminGrpcService(registry, policies, models, guard), edge,
+            new CallMetrics(metrics)),
+        ServerInterceptors.intercept(
+            new VModelRoutingGrpcService(splits, guard, rates), edge,
             new CallMetrics(metrics)));
     this.health = new ServingHealth(clientServices.stream()
         .map(d -> d.getServiceDescriptor().getName()).toList());
@@ -274,7 +291,8 @@ public final class MeshNode implements AutoCloseable {
 
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
-        state, metrics, config.maxMessageBytes(), gate);
+        state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
+        config.rest(), tls, config.mesh().drainTimeout());
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
     health.serving();
@@ -484,7 +502,7 @@ public final class MeshNode implements AutoCloseable {
     }
     state.markStopping();
     grpc.shutdown();
-    rest.close();
+    rest.close(); // lets requests in progress finish, bounded by the drain timeout
     awaitStopped(grpc);
     internal.shutdown();
     awaitStopped(internal);

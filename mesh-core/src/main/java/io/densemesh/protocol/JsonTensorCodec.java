@@ -1,220 +1,433 @@
 package io.densemesh.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.InvalidInputException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * The KServe V2 REST (JSON) tensor form: {@code {"name", "shape", "datatype", "data"}} where data
- * is a flat or nested array in row-major order; BYTES elements are strings; BOOL elements are
- * {@code true}/{@code false}. FP16/BF16 are carried as numbers and rounded to the type.
+ * The KServe V2 REST (JSON) binding of inference requests and responses, read and written with
+ * Jackson's streaming parser and generator: tensor data goes straight from the JSON tokens into
+ * raw little-endian buffers ({@link ElementEncoder}), never through a tree or a list of boxed
+ * values, and the element limit is enforced while reading, so an oversized array is refused at
+ * its first element past the limit without being held.
+ *
+ * <p>A tensor is {@code {"name", "shape", "datatype", "data", "parameters"}}; data is a flat or
+ * nested array in row-major order (a lone scalar is one element); BYTES elements are strings,
+ * BOOL elements {@code true}/{@code false}; FP16/BF16 travel as numbers and are rounded to the
+ * type. Fields may come in any order: data that arrives before its datatype is kept as tokens
+ * (still counted against the limit) and encoded once the datatype is known. Unknown fields are
+ * skipped. Small values (the request id, parameter values) are kept as JSON values.
+ *
+ * <p>Every problem with a body is an {@link InvalidInputException} naming it; nothing else
+ * escapes {@link #read}.
  */
 public final class JsonTensorCodec {
 
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  /** Dimensions one shape may have; no model has more, and it bounds what a shape can cost. */
+  static final int MAX_RANK = 64;
 
-  private JsonTensorCodec() {}
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+  private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
 
-  public static List<Tensor> inputs(JsonNode request) {
-    JsonNode inputs = request.get("inputs");
-    if (inputs == null || !inputs.isArray()) {
-      throw new InvalidInputException("request body needs an \"inputs\" array");
+  private final long maxElements;
+
+  /** @param maxElements the most elements one input tensor may hold (shape and data alike) */
+  public JsonTensorCodec(long maxElements) {
+    if (maxElements <= 0) {
+      throw new IllegalArgumentException("maxElements must be > 0");
     }
-    List<Tensor> tensors = new ArrayList<>(inputs.size());
-    for (JsonNode in : inputs) {
-      String name = text(in, "name");
-      DataType type = DataType.fromWire(text(in, "datatype"));
-      JsonNode shapeNode = in.get("shape");
-      if (shapeNode == null || !shapeNode.isArray()) {
-        throw new InvalidInputException("input '" + name + "' needs a \"shape\" array");
-      }
-      long[] shape = new long[shapeNode.size()];
-      for (int i = 0; i < shape.length; i++) {
-        JsonNode d = shapeNode.get(i);
-        if (!d.canConvertToLong() || !d.isIntegralNumber()) {
-          throw new InvalidInputException("input '" + name + "' shape holds a non-integer");
-        }
-        shape[i] = d.asLong();
-      }
-      long count = Tensor.elementCount(shape);
-      JsonNode data = in.get("data");
-      if (data == null) {
-        throw new InvalidInputException("input '" + name + "' has no \"data\"");
-      }
-      List<JsonNode> flat = new ArrayList<>();
-      flatten(data, flat);
-      if (flat.size() != count) {
-        throw new InvalidInputException(
-            "input '" + name + "' has " + flat.size() + " elements in data, its shape needs "
-                + count);
-      }
-      tensors.add(new Tensor(name, type, shape, encode(name, type, flat)));
-    }
-    return tensors;
+    this.maxElements = maxElements;
   }
 
-  /** Requested output names (empty: all). */
-  public static Set<String> requestedOutputs(JsonNode request) {
-    Set<String> names = new LinkedHashSet<>();
-    JsonNode outputs = request.get("outputs");
-    if (outputs == null || outputs.isNull()) {
-      return names;
+  /** Reads a request body. */
+  public InferRequest read(byte[] body) {
+    return read(new ByteArrayInputStream(body));
+  }
+
+  /**
+   * Reads a request body from {@code body} (not closed).
+   *
+   * @throws InvalidInputException naming what is wrong with the body
+   */
+  public InferRequest read(InputStream body) {
+    try (JsonParser parser = FACTORY.createParser(body)) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new InvalidInputException("request body must be a JSON object");
+      }
+      Optional<JsonNode> id = Optional.empty();
+      Map<String, JsonNode> parameters = Map.of();
+      List<InferRequest.Input> inputs = null;
+      List<InferRequest.RequestedOutput> outputs = List.of();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        switch (field) {
+          case "id" -> id = Optional.of(VALUES.readTree(parser));
+          case "parameters" -> parameters = parameters(parser, "request");
+          case "inputs" -> inputs = inputs(parser);
+          case "outputs" -> outputs = outputs(parser);
+          default -> parser.skipChildren();
+        }
+      }
+      if (parser.nextToken() != null) {
+        throw new InvalidInputException("request body has content after the JSON object");
+      }
+      if (inputs == null) {
+        throw new InvalidInputException("request body needs an \"inputs\" array");
+      }
+      return new InferRequest(id, parameters, inputs, outputs);
+    } catch (JsonProcessingException e) {
+      throw new InvalidInputException("request body is not valid JSON: "
+          + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot read request body: " + e.getMessage());
     }
-    if (!outputs.isArray()) {
+  }
+
+  private static Map<String, JsonNode> parameters(JsonParser parser, String owner)
+      throws IOException {
+    if (parser.currentToken() == JsonToken.VALUE_NULL) {
+      return Map.of();
+    }
+    if (parser.currentToken() != JsonToken.START_OBJECT) {
+      throw new InvalidInputException("\"parameters\" of " + owner + " must be a JSON object");
+    }
+    Map<String, JsonNode> parameters = new LinkedHashMap<>();
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String name = parser.currentName();
+      parser.nextToken();
+      parameters.put(name, VALUES.readTree(parser));
+    }
+    return parameters;
+  }
+
+  private List<InferRequest.Input> inputs(JsonParser parser) throws IOException {
+    if (parser.currentToken() != JsonToken.START_ARRAY) {
+      throw new InvalidInputException("request body needs an \"inputs\" array");
+    }
+    List<InferRequest.Input> inputs = new ArrayList<>();
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      inputs.add(input(parser, inputs.size()));
+    }
+    return inputs;
+  }
+
+  /** One input tensor object; its fields in any order. */
+  private InferRequest.Input input(JsonParser parser, int index) throws IOException {
+    if (parser.currentToken() != JsonToken.START_OBJECT) {
+      throw new InvalidInputException("input #" + index + " must be a JSON object, got "
+          + ElementEncoder.describe(parser.currentToken()));
+    }
+    String name = null;
+    DataType type = null;
+    long[] shape = null;
+    Map<String, JsonNode> parameters = Map.of();
+    ElementEncoder encoded = null;
+    TokenBuffer early = null;
+    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+      String field = parser.currentName();
+      parser.nextToken();
+      String label = name == null ? "#" + index : name;
+      switch (field) {
+        case "name" -> name = text(parser, "name");
+        case "datatype" -> type = DataType.fromWire(text(parser, "datatype"));
+        case "shape" -> shape = shape(parser, label);
+        case "parameters" -> parameters = parameters(parser, "input '" + label + "'");
+        case "data" -> {
+          if (type != null) {
+            encoded = data(parser, label, type, shape);
+          } else {
+            early = capture(parser, label);
+          }
+        }
+        default -> parser.skipChildren();
+      }
+    }
+    if (name == null) {
+      throw new InvalidInputException("tensor needs a non-empty string \"name\"");
+    }
+    if (type == null) {
+      throw new InvalidInputException("tensor needs a non-empty string \"datatype\"");
+    }
+    if (shape == null) {
+      throw new InvalidInputException("input '" + name + "' needs a \"shape\" array");
+    }
+    if (early != null) {
+      try (JsonParser replay = early.asParser()) {
+        replay.nextToken();
+        encoded = data(replay, name, type, shape);
+      }
+    }
+    if (encoded == null) {
+      throw new InvalidInputException("input '" + name + "' has no \"data\"");
+    }
+    long count = Tensor.elementCount(shape);
+    if (encoded.count() != count) {
+      throw new InvalidInputException("input '" + name + "' has " + encoded.count()
+          + " elements in data, its shape needs " + count);
+    }
+    return new InferRequest.Input(new Tensor(name, type, shape, encoded.finish()), parameters);
+  }
+
+  private long[] shape(JsonParser parser, String label) throws IOException {
+    if (parser.currentToken() != JsonToken.START_ARRAY) {
+      throw new InvalidInputException("input '" + label + "' needs a \"shape\" array");
+    }
+    long[] dims = new long[4];
+    int rank = 0;
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      if (parser.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+        throw new InvalidInputException("input '" + label + "' shape holds a non-integer");
+      }
+      if (parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+        throw new InvalidInputException("input '" + label + "' shape holds a dimension out of"
+            + " range");
+      }
+      if (rank == MAX_RANK) {
+        throw new InvalidInputException("input '" + label + "' shape has more than " + MAX_RANK
+            + " dimensions");
+      }
+      if (rank == dims.length) {
+        dims = Arrays.copyOf(dims, rank * 2);
+      }
+      dims[rank++] = parser.getLongValue();
+    }
+    long[] shape = Arrays.copyOf(dims, rank);
+    long count = Tensor.elementCount(shape);
+    if (count > maxElements) {
+      throw tooMany(label, "its shape " + Arrays.toString(shape) + " describes " + count
+          + " elements");
+    }
+    return shape;
+  }
+
+  /**
+   * Encodes the data value the parser is on; with the shape known, stops at the first element
+   * past what it declares.
+   */
+  private ElementEncoder data(JsonParser parser, String label, DataType type, long[] shape)
+      throws IOException {
+    long expected = shape == null ? -1 : Tensor.elementCount(shape);
+    ElementEncoder encoder = new ElementEncoder(label, type, expected);
+    walk(parser, label, null, () -> {
+      if (expected >= 0 && encoder.count() == expected) {
+        throw new InvalidInputException("input '" + label + "' has more elements in data than"
+            + " its shape " + Arrays.toString(shape) + " needs (" + expected + ")");
+      }
+      if (encoder.count() == maxElements) {
+        throw tooMany(label, "its data has more than " + maxElements + " elements");
+      }
+      encoder.add(parser);
+    });
+    return encoder;
+  }
+
+  /** Keeps a data value that came before its datatype, counting its elements against the limit. */
+  private TokenBuffer capture(JsonParser parser, String label) throws IOException {
+    TokenBuffer tokens = new TokenBuffer(parser);
+    long[] elements = {0};
+    walk(parser, label, tokens, () -> {
+      if (++elements[0] > maxElements) {
+        throw tooMany(label, "its data has more than " + maxElements + " elements");
+      }
+    });
+    return tokens;
+  }
+
+  /** What {@link #walk} does with each element. */
+  @FunctionalInterface
+  private interface ElementVisitor {
+    void element() throws IOException;
+  }
+
+  /**
+   * Walks the data value the parser is on (a scalar, or arrays nested to any depth), calling
+   * {@code visitor} on every element and copying each token to {@code copy} if given; leaves
+   * the parser on the value's last token.
+   */
+  private static void walk(JsonParser parser, String label, TokenBuffer copy,
+      ElementVisitor visitor) throws IOException {
+    int depth = 0;
+    JsonToken token = parser.currentToken();
+    while (true) {
+      if (token == null) {
+        throw new InvalidInputException("input '" + label + "' data ends early");
+      } else if (token == JsonToken.START_ARRAY) {
+        depth++;
+      } else if (token == JsonToken.END_ARRAY) {
+        depth--;
+      } else if (token.isScalarValue()) {
+        visitor.element();
+      } else {
+        throw new InvalidInputException("input '" + label + "' data holds "
+            + ElementEncoder.describe(token) + ", only arrays and values");
+      }
+      if (copy != null) {
+        copy.copyCurrentEvent(parser);
+      }
+      if (depth == 0) {
+        return;
+      }
+      token = parser.nextToken();
+    }
+  }
+
+  private InvalidInputException tooMany(String label, String what) {
+    return new InvalidInputException("input '" + label + "': " + what + ", more than the limit"
+        + " of " + maxElements);
+  }
+
+  private static List<InferRequest.RequestedOutput> outputs(JsonParser parser)
+      throws IOException {
+    if (parser.currentToken() == JsonToken.VALUE_NULL) {
+      return List.of();
+    }
+    if (parser.currentToken() != JsonToken.START_ARRAY) {
       throw new InvalidInputException("\"outputs\" must be an array");
     }
-    for (JsonNode out : outputs) {
-      String name = text(out, "name");
+    List<InferRequest.RequestedOutput> outputs = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    while (parser.nextToken() != JsonToken.END_ARRAY) {
+      if (parser.currentToken() != JsonToken.START_OBJECT) {
+        throw new InvalidInputException("each requested output must be a JSON object");
+      }
+      String name = null;
+      Map<String, JsonNode> parameters = Map.of();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String field = parser.currentName();
+        parser.nextToken();
+        switch (field) {
+          case "name" -> name = text(parser, "name");
+          case "parameters" -> parameters = parameters(parser,
+              "output '" + (name == null ? "#" + outputs.size() : name) + "'");
+          default -> parser.skipChildren();
+        }
+      }
+      if (name == null) {
+        throw new InvalidInputException("tensor needs a non-empty string \"name\"");
+      }
       if (!names.add(name)) {
         throw new InvalidInputException("output '" + name + "' is requested twice");
       }
+      outputs.add(new InferRequest.RequestedOutput(name, parameters));
     }
-    return names;
+    return outputs;
   }
 
-  private static String text(JsonNode node, String field) {
-    JsonNode v = node == null ? null : node.get(field);
-    if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+  private static String text(JsonParser parser, String field) throws IOException {
+    if (parser.currentToken() != JsonToken.VALUE_STRING || parser.getTextLength() == 0) {
       throw new InvalidInputException("tensor needs a non-empty string \"" + field + "\"");
     }
-    return v.asText();
+    return parser.getText();
   }
 
-  private static void flatten(JsonNode node, List<JsonNode> out) {
-    if (node.isArray()) {
-      for (JsonNode child : node) {
-        flatten(child, out);
+  /** Writes a response as JSON. */
+  public static void write(InferResponse response, OutputStream out) {
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setCodec(VALUES);
+      g.writeStartObject();
+      g.writeStringField("model_name", response.modelName());
+      g.writeStringField("model_version", response.modelVersion());
+      if (response.id().isPresent()) {
+        g.writeFieldName("id");
+        g.writeTree(response.id().get());
       }
-    } else {
-      out.add(node);
-    }
-  }
-
-  private static ByteBuffer encode(String name, DataType type, List<JsonNode> values) {
-    if (type == DataType.BYTES) {
-      List<byte[]> strings = new ArrayList<>(values.size());
-      int size = 0;
-      for (JsonNode v : values) {
-        if (!v.isTextual()) {
-          throw new InvalidInputException("input '" + name + "' BYTES elements must be strings");
-        }
-        byte[] b = v.asText().getBytes(StandardCharsets.UTF_8);
-        strings.add(b);
-        size += 4 + b.length;
+      writeParameters(g, response.parameters());
+      g.writeArrayFieldStart("outputs");
+      for (InferResponse.Output output : response.outputs()) {
+        writeTensor(g, output.tensor(), output.parameters());
       }
-      ByteBuffer out = ByteBuffer.allocateDirect(size).order(ByteOrder.LITTLE_ENDIAN);
-      strings.forEach(b -> out.putInt(b.length).put(b));
-      return out.flip();
-    }
-    ByteBuffer out =
-        ByteBuffer.allocateDirect(values.size() * type.elementSize()).order(ByteOrder.LITTLE_ENDIAN);
-    for (JsonNode v : values) {
-      if (type == DataType.BOOL) {
-        if (!v.isBoolean()) {
-          throw new InvalidInputException("input '" + name + "' BOOL elements must be true/false");
-        }
-        out.put((byte) (v.asBoolean() ? 1 : 0));
-        continue;
-      }
-      if (!v.isNumber()) {
-        throw new InvalidInputException("input '" + name + "' " + type + " elements must be"
-            + " numbers, got " + v.getNodeType());
-      }
-      if (type == DataType.FP32 || type == DataType.FP64 || type == DataType.FP16
-          || type == DataType.BF16) {
-        putFloat(out, type, v.asDouble());
-      } else {
-        if (!v.isIntegralNumber()) {
-          throw new InvalidInputException("input '" + name + "' " + type
-              + " elements must be integers");
-        }
-        putInteger(name, out, type, v);
-      }
-    }
-    return out.flip();
-  }
-
-  private static void putFloat(ByteBuffer out, DataType type, double v) {
-    switch (type) {
-      case FP64 -> out.putDouble(v);
-      case FP32 -> out.putFloat((float) v);
-      case FP16 -> out.putShort(HalfFloat.fromFloat((float) v));
-      case BF16 -> out.putShort((short) (Float.floatToIntBits((float) v) >>> 16));
-      default -> throw new IllegalStateException(type.name());
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
-  private static void putInteger(String name, ByteBuffer out, DataType type, JsonNode v) {
-    java.math.BigInteger big = v.bigIntegerValue();
-    java.math.BigInteger min;
-    java.math.BigInteger max;
-    boolean unsigned = type.name().startsWith("UINT");
-    int bits = type.elementSize() * 8;
-    if (unsigned) {
-      min = java.math.BigInteger.ZERO;
-      max = java.math.BigInteger.ONE.shiftLeft(bits).subtract(java.math.BigInteger.ONE);
-    } else {
-      min = java.math.BigInteger.ONE.shiftLeft(bits - 1).negate();
-      max = java.math.BigInteger.ONE.shiftLeft(bits - 1).subtract(java.math.BigInteger.ONE);
-    }
-    if (big.compareTo(min) < 0 || big.compareTo(max) > 0) {
-      throw new InvalidInputException(
-          "input '" + name + "' value " + big + " is out of range for " + type);
-    }
-    long bitsValue = big.longValue();
-    switch (type.elementSize()) {
-      case 1 -> out.put((byte) bitsValue);
-      case 2 -> out.putShort((short) bitsValue);
-      case 4 -> out.putInt((int) bitsValue);
-      default -> out.putLong(bitsValue);
-    }
+  /** The response as JSON bytes. */
+  public static byte[] write(InferResponse response) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+    write(response, out);
+    return out.toByteArray();
   }
 
-  /** A V2 JSON output tensor with flat data. */
-  public static ObjectNode output(Tensor t) {
-    ObjectNode out = JSON.objectNode();
-    out.put("name", t.name());
-    out.put("datatype", t.dataType().wireName());
-    ArrayNode shape = out.putArray("shape");
+  private static void writeParameters(JsonGenerator g, Map<String, JsonNode> parameters)
+      throws IOException {
+    if (parameters.isEmpty()) {
+      return;
+    }
+    g.writeObjectFieldStart("parameters");
+    for (Map.Entry<String, JsonNode> p : parameters.entrySet()) {
+      g.writeFieldName(p.getKey());
+      g.writeTree(p.getValue());
+    }
+    g.writeEndObject();
+  }
+
+  /** A V2 JSON tensor with flat data. */
+  private static void writeTensor(JsonGenerator g, Tensor t, Map<String, JsonNode> parameters)
+      throws IOException {
+    g.writeStartObject();
+    g.writeStringField("name", t.name());
+    g.writeStringField("datatype", t.dataType().wireName());
+    g.writeArrayFieldStart("shape");
     for (long d : t.shape()) {
-      shape.add(d);
+      g.writeNumber(d);
     }
-    ArrayNode data = out.putArray("data");
+    g.writeEndArray();
+    writeParameters(g, parameters);
+    g.writeArrayFieldStart("data");
     ByteBuffer b = t.data();
     long count = t.elementCount();
     for (long i = 0; i < count; i++) {
       switch (t.dataType()) {
-        case BOOL -> data.add(b.get() != 0);
-        case INT8 -> data.add(b.get());
-        case UINT8 -> data.add(Byte.toUnsignedInt(b.get()));
-        case INT16 -> data.add(b.getShort());
-        case UINT16 -> data.add(Short.toUnsignedInt(b.getShort()));
-        case INT32 -> data.add(b.getInt());
-        case UINT32 -> data.add(Integer.toUnsignedLong(b.getInt()));
-        case INT64 -> data.add(b.getLong());
-        case UINT64 -> data.add(new java.math.BigInteger(Long.toUnsignedString(b.getLong())));
-        case FP16 -> data.add(HalfFloat.toFloat(b.getShort()));
-        case BF16 -> data.add(Float.intBitsToFloat(b.getShort() << 16));
-        case FP32 -> data.add(b.getFloat());
-        case FP64 -> data.add(b.getDouble());
+        case BOOL -> g.writeBoolean(b.get() != 0);
+        case INT8 -> g.writeNumber(b.get());
+        case UINT8 -> g.writeNumber(Byte.toUnsignedInt(b.get()));
+        case INT16 -> g.writeNumber(b.getShort());
+        case UINT16 -> g.writeNumber(Short.toUnsignedInt(b.getShort()));
+        case INT32 -> g.writeNumber(b.getInt());
+        case UINT32 -> g.writeNumber(Integer.toUnsignedLong(b.getInt()));
+        case INT64 -> g.writeNumber(b.getLong());
+        case UINT64 -> g.writeNumber(Long.toUnsignedString(b.getLong()));
+        case FP16 -> g.writeNumber(HalfFloat.toFloat(b.getShort()));
+        case BF16 -> g.writeNumber(Float.intBitsToFloat(b.getShort() << 16));
+        case FP32 -> g.writeNumber(b.getFloat());
+        case FP64 -> g.writeNumber(b.getDouble());
         case BYTES -> {
           byte[] s = new byte[b.getInt()];
           b.get(s);
-          data.add(new String(s, StandardCharsets.UTF_8));
+          g.writeString(new String(s, StandardCharsets.UTF_8));
         }
       }
     }
-    return out;
+    g.writeEndArray();
+    g.writeEndObject();
   }
 }

@@ -1,46 +1,62 @@
 package io.densemesh.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.densemesh.auth.ClientGate;
 import io.densemesh.auth.Principal;
+import io.densemesh.config.RestSettings;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.node.NodeState;
 import io.densemesh.protocol.JsonTensorCodec;
-import io.densemesh.runtime.ModelMetadata;
-import io.densemesh.runtime.ModelSpec;
-import io.densemesh.runtime.Tensor;
-import io.densemesh.runtime.TensorSpec;
-import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.Serving;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import io.densemesh.tls.NodeTls;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * KServe V2 REST: {@code GET /v2/health/live}, {@code GET /v2/health/ready}, {@code GET /v2},
- * {@code GET /v2/models/{m}[/versions/{v}]}, {@code GET .../ready}, {@code POST .../infer}.
- * Errors are {@code {"error": "..."}} with the status from {@link ErrorMapping}. The
+ * KServe V2 REST on Vert.x (Netty): {@code GET /v2/health/live}, {@code GET /v2/health/ready},
+ * {@code GET /v2}, {@code GET /v2/models/{m}[/versions/{v}]}, {@code GET .../ready},
+ * {@code POST .../infer}, over HTTP/1.1 (keep-alive) and HTTP/2 (h2c, or ALPN with TLS). Errors
+ * are {@code {"error": "..."}} with the status from {@link ErrorMapping}. The
  * {@code mm-vmodel-id}/{@code mm-model-id} headers work as on gRPC. Every call but the health
- * probes passes the {@link ClientGate} (bearer token, tenant rate) and is authorised against the
- * model's tenant before routing; errors carry {@code WWW-Authenticate} / {@code Retry-After}.
+ * probes passes the {@link ClientGate} (bearer token, tenant rate) before its body is read, and
+ * is authorised against the model's tenant before routing.
+ *
+ * <p>Threading: the health probes are answered on the event loop, so they never wait behind
+ * inference. Everything else is admitted to {@link RestWorkers} when its headers arrive (429
+ * when full), its body is read on the event loop within the size and silence limits
+ * ({@link BodyReader}), and the work runs on a request thread. {@link HeaderDeadlines} closes
+ * connections that go silent outside a request (slow-loris); none of these waits holds a
+ * thread.
+ *
+ * <p>{@link #close} stops accepting, lets requests in progress finish within the drain timeout
+ * (HTTP/2 clients get GOAWAY), then closes what is left.
  */
 public final class RestServer implements AutoCloseable {
 
@@ -48,229 +64,298 @@ public final class RestServer implements AutoCloseable {
   private static final Pattern MODEL_PATH =
       Pattern.compile("/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?/?");
 
-  private final ObjectMapper json = new ObjectMapper();
+  private final Vertx vertx;
   private final HttpServer server;
-  private final ExecutorService executor;
-  private final ModelResolver resolver;
-  private final Serving serving;
+  private final RestWorkers workers;
+  private final BodyReader bodies;
+  private final HeaderDeadlines deadlines;
+  private final V2Api api;
   private final NodeState state;
   private final NodeMetrics metrics;
-  private final int maxBodyBytes;
   private final ClientGate gate;
+  private final Duration drainTimeout;
 
+  /**
+   * Starts serving on {@code host:port} (0: a free port).
+   *
+   * @param tls the node's TLS, served with the same (live-reloaded) certificate as gRPC
+   */
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
-      NodeState state, NodeMetrics metrics, int maxBodyBytes, ClientGate gate)
-      throws IOException {
-    this.gate = gate;
-    this.resolver = resolver;
-    this.serving = serving;
+      NodeState state, NodeMetrics metrics, int maxBodyBytes, long maxTensorElements,
+      ClientGate gate, RestSettings settings, Optional<NodeTls> tls, Duration drainTimeout) {
     this.state = state;
     this.metrics = metrics;
-    this.maxBodyBytes = maxBodyBytes;
-    AtomicInteger n = new AtomicInteger();
-    this.executor = Executors.newFixedThreadPool(
-        Math.max(8, 4 * Runtime.getRuntime().availableProcessors()), r -> {
-          Thread t = new Thread(r, "rest-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
+    this.gate = gate;
+    this.drainTimeout = drainTimeout;
+    this.vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
+        .setWorkerPoolSize(2)
+        .setPreferNativeTransport(true)
+        // No file serving: no .vertx cache directory in the working directory.
+        .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false)
+            .setClassPathResolvingEnabled(false)));
+    this.workers = new RestWorkers(settings.effectiveThreads(), settings.queue());
+    this.bodies = new BodyReader(vertx, maxBodyBytes, settings.bodyTimeout(),
+        settings.effectiveBodyBuffer(maxBodyBytes));
+    this.deadlines = new HeaderDeadlines(settings.headerTimeout());
+    this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
+    Router router = routes(Router.router(vertx));
+    this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
+        .requestHandler(request -> {
+          deadlines.started(request);
+          router.handle(request);
         });
-    this.server = HttpServer.create(new InetSocketAddress(host, port), 256);
-    server.createContext("/", this::handle);
-    server.setExecutor(executor);
-    server.start();
+    try {
+      server.listen(port, host).toCompletionStage().toCompletableFuture()
+          .get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      close();
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException("cannot start REST on " + host + ":" + port + ": "
+          + cause.getMessage(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while starting REST", e);
+    }
+  }
+
+  private static HttpServerOptions options(RestSettings settings, Optional<NodeTls> tls) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHttp2ClearTextEnabled(true)
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        .setDecompressionSupported(false)
+        .setSslHandshakeTimeout(settings.headerTimeout().toMillis())
+        .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+    tls.ifPresent(t -> {
+      // The key and trust managers are the ones PemReloader keeps current: a renewed
+      // certificate is served from the next handshake on, as on the gRPC ports.
+      options.setSsl(true).setUseAlpn(true).setKeyCertOptions(KeyCertOptions.wrap(t.identity()));
+      t.clientTrust().ifPresent(trust -> options.setTrustOptions(TrustOptions.wrap(trust))
+          .setClientAuth(ClientAuth.REQUIRED));
+    });
+    return options;
+  }
+
+  private Router routes(Router router) {
+    router.routeWithRegex("/v2/health/live/?").handler(ctx ->
+        answer(ctx, "ServerLive", System.nanoTime(), getOnly(ctx).orElse(V2Api.LIVE)));
+    router.routeWithRegex("/v2/health/ready/?").handler(ctx ->
+        answer(ctx, "ServerReady", System.nanoTime(), getOnly(ctx).orElseGet(api::ready)));
+    router.routeWithRegex("/v2/?").handler(ctx ->
+        onWorker(ctx, "ServerMetadata", false, caller -> api.serverMetadata()));
+    router.routeWithRegex("/v2/models/.*").handler(this::model);
+    router.route().handler(ctx -> answer(ctx, "other", System.nanoTime(), Reply.error(404,
+        "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+    return router;
+  }
+
+  private static Optional<Reply> getOnly(RoutingContext ctx) {
+    HttpMethod method = ctx.request().method();
+    return method == HttpMethod.GET || method == HttpMethod.HEAD ? Optional.empty()
+        : Optional.of(Reply.error(405, "use GET"));
+  }
+
+  private void model(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    Matcher m = MODEL_PATH.matcher(request.path());
+    if (!m.matches()) {
+      answer(ctx, "other", System.nanoTime(), Reply.error(404,
+          "no such endpoint: " + request.method() + " " + request.path()));
+      return;
+    }
+    V2Api.ModelRef ref;
+    try {
+      ref = new V2Api.ModelRef(decode(m.group(1)), m.group(2) == null ? null : decode(m.group(2)),
+          request.getHeader("mm-vmodel-id"), request.getHeader("mm-model-id"));
+    } catch (IllegalArgumentException e) {
+      answer(ctx, "other", System.nanoTime(), Reply.error(400, "malformed path: "
+          + request.path()));
+      return;
+    }
+    String action = m.group(3) == null ? "" : m.group(3);
+    switch (action) {
+      case "/ready" -> onWorker(ctx, "ModelReady", true, caller -> api.modelReady(caller, ref));
+      case "/infer" -> infer(ctx, ref);
+      default -> onWorker(ctx, "ModelMetadata", true, caller -> api.modelMetadata(caller, ref));
+    }
+  }
+
+  /** Percent-decodes a path segment ({@code +} stays a plus, unlike in a query). */
+  private static String decode(String segment) {
+    return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  /** A GET whose work may block: admitted, then run on a request thread. */
+  private void onWorker(RoutingContext ctx, String route, boolean model,
+      Function<Principal, Reply> work) {
+    long start = System.nanoTime();
+    Optional<Reply> wrongMethod = getOnly(ctx);
+    if (wrongMethod.isPresent()) {
+      answer(ctx, route, start, wrongMethod.get());
+      return;
+    }
+    RestWorkers.Permit permit;
+    Principal caller;
+    try {
+      caller = admit(ctx, model);
+      permit = workers.admit();
+    } catch (RuntimeException e) {
+      answer(ctx, route, start, failure(e));
+      return;
+    }
+    run(ctx, route, start, permit, () -> work.apply(caller));
+  }
+
+  private void infer(RoutingContext ctx, V2Api.ModelRef ref) {
+    long start = System.nanoTime();
+    String route = "ModelInfer";
+    HttpServerRequest request = ctx.request();
+    if (request.method() != HttpMethod.POST) {
+      answer(ctx, route, start, Reply.error(405, "use POST for infer"), hasBody(request));
+      return;
+    }
+    RestWorkers.Permit permit;
+    Principal caller;
+    try {
+      caller = admit(ctx, true);
+      permit = workers.admit();
+    } catch (RuntimeException e) {
+      answer(ctx, route, start, failure(e), hasBody(request));
+      return;
+    }
+    bodies.read(request).onComplete(body -> {
+      if (body.failed()) {
+        permit.release();
+        answer(ctx, route, start, failure(body.cause()), true);
+      } else {
+        RequestBody bytes = body.result();
+        boolean started = run(ctx, route, start, permit, () -> {
+          try (bytes) {
+            return api.infer(caller, ref, bytes);
+          }
+        });
+        if (!started) {
+          bytes.close();
+        }
+      }
+    });
+  }
+
+  private static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return length == null ? request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+        : !length.trim().equals("0");
+  }
+
+  /**
+   * Authenticates the caller and charges its tenant's rate; a model call also needs the node to
+   * be serving (a request admitted before shutdown began is let finish).
+   */
+  private Principal admit(RoutingContext ctx, boolean model) {
+    if (model) {
+      state.requireServing();
+    }
+    return gate.admit(ctx.request().getHeader("Authorization"));
+  }
+
+  /** Runs the work on a request thread and answers with its reply; false if it was refused. */
+  private boolean run(RoutingContext ctx, String route, long start, RestWorkers.Permit permit,
+      java.util.function.Supplier<Reply> work) {
+    try {
+      permit.run(() -> {
+        Reply reply;
+        try {
+          reply = work.get();
+        } catch (RuntimeException e) {
+          reply = failure(e);
+        }
+        answer(ctx, route, start, reply);
+      });
+      return true;
+    } catch (RuntimeException e) {
+      answer(ctx, route, start, failure(e));
+      return false;
+    }
+  }
+
+  private static Reply failure(Throwable error) {
+    if (ErrorMapping.internal(error)) {
+      log.error("internal error", error);
+    }
+    return Reply.of(error);
+  }
+
+  /**
+   * Sends a reply (from any thread: Vert.x hands it to the connection's event loop). An HTTP/1
+   * request whose body was not read (refused early) closes its connection after the answer, so
+   * the rest of that body is never read; on HTTP/2 only its stream is reset.
+   */
+  private void answer(RoutingContext ctx, String route, long start, Reply reply) {
+    answer(ctx, route, start, reply, false);
+  }
+
+  private void answer(RoutingContext ctx, String route, long start, Reply reply,
+      boolean bodyUnread) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.setStatusCode(reply.status());
+    response.putHeader("Content-Type", "application/json");
+    reply.headers().forEach(response::putHeader);
+    boolean close = bodyUnread && request.version() != HttpVersion.HTTP_2;
+    if (close) {
+      response.putHeader("Connection", "close");
+    }
+    if (request.method() == HttpMethod.HEAD) {
+      response.putHeader("Content-Length", Integer.toString(reply.body().length));
+      response.end();
+    } else {
+      response.end(Buffer.buffer(reply.body()));
+    }
+    if (close) {
+      request.connection().close();
+    } else if (bodyUnread) {
+      // HTTP/2: the answer is complete; RST_STREAM(NO_ERROR) tells the client to stop sending
+      // the body (RFC 9113, 8.1) without touching the connection's other streams.
+      response.reset(0);
+    }
+    metrics.request("rest", route, Integer.toString(reply.status()), System.nanoTime() - start);
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
   }
 
-  private record Reply(int status, JsonNode body, Map<String, String> headers) {
-    Reply(int status, JsonNode body) {
-      this(status, body, Map.of());
-    }
-  }
-
-  private void handle(HttpExchange exchange) {
-    long start = System.nanoTime();
-    String route = "other";
-    Reply reply;
-    try {
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
-      Matcher m = MODEL_PATH.matcher(path);
-      if (path.equals("/v2/health/live") || path.equals("/v2/health/live/")) {
-        route = "ServerLive";
-        reply = get(method, () -> new Reply(200, json.createObjectNode().put("live", true)));
-      } else if (path.equals("/v2/health/ready") || path.equals("/v2/health/ready/")) {
-        route = "ServerReady";
-        reply = get(method, () -> new Reply(state.ready() ? 200 : 503,
-            json.createObjectNode().put("ready", state.ready())));
-      } else if (path.equals("/v2") || path.equals("/v2/")) {
-        route = "ServerMetadata";
-        admit(exchange);
-        reply = get(method, this::serverMetadata);
-      } else if (m.matches()) {
-        Principal caller = admit(exchange);
-        String model = m.group(1);
-        String version = m.group(2);
-        String action = m.group(3) == null ? "" : m.group(3);
-        switch (action) {
-          case "/ready" -> {
-            route = "ModelReady";
-            reply = get(method, () -> modelReady(exchange, caller, model, version));
-          }
-          case "/infer" -> {
-            route = "ModelInfer";
-            reply = method.equals("POST") ? infer(exchange, caller, model, version)
-                : new Reply(405, error("use POST for infer"));
-          }
-          default -> {
-            route = "ModelMetadata";
-            reply = get(method, () -> modelMetadata(exchange, caller, model, version));
-          }
-        }
-      } else {
-        reply = new Reply(404, error("no such endpoint: " + method + " " + path));
-      }
-    } catch (RuntimeException e) {
-      if (ErrorMapping.internal(e)) {
-        log.error("internal error", e);
-      }
-      reply = new Reply(ErrorMapping.httpStatus(e), error(ErrorMapping.grpcStatus(e)
-          .getDescription()), ErrorMapping.httpHeaders(e));
-    }
-    send(exchange, reply);
-    metrics.request("rest", route, Integer.toString(reply.status), System.nanoTime() - start);
-  }
-
-  private interface Handler {
-    Reply handle();
-  }
-
-  private Reply get(String method, Handler handler) {
-    if (!method.equals("GET") && !method.equals("HEAD")) {
-      return new Reply(405, error("use GET"));
-    }
-    return handler.handle();
-  }
-
-  private Reply serverMetadata() {
-    ObjectNode body = json.createObjectNode();
-    body.put("name", NodeState.SERVER_NAME);
-    body.put("version", state.version());
-    body.putArray("extensions");
-    return new Reply(200, body);
-  }
-
-  /** Authenticates the caller and charges its tenant's rate (health probes skip this). */
-  private Principal admit(HttpExchange exchange) {
-    return gate.admit(exchange.getRequestHeaders().getFirst("Authorization"));
-  }
-
-  private ModelSpec resolve(HttpExchange exchange, Principal caller, String model,
-      String version) {
-    state.requireServing();
-    return resolver.resolveFor(caller, model,
-        exchange.getRequestHeaders().getFirst("mm-vmodel-id"),
-        exchange.getRequestHeaders().getFirst("mm-model-id"), version);
-  }
-
-  private Reply modelReady(HttpExchange exchange, Principal caller, String model,
-      String version) {
-    boolean ready = serving.ready(resolve(exchange, caller, model, version));
-    ObjectNode body = json.createObjectNode().put("name", model).put("ready", ready);
-    if (!ready) {
-      body.put("error", "model '" + model + "' is registered but not loaded");
-    }
-    return new Reply(ready ? 200 : 503, body);
-  }
-
-  private Reply modelMetadata(HttpExchange exchange, Principal caller, String model,
-      String version) {
-    ModelMetadata metadata = serving.metadata(resolve(exchange, caller, model, version), null);
-    ObjectNode body = json.createObjectNode();
-    body.put("name", model);
-    body.putArray("versions").add(ModelResolver.VERSION);
-    body.put("platform", metadata.platform());
-    tensors(body.putArray("inputs"), metadata.inputs());
-    tensors(body.putArray("outputs"), metadata.outputs());
-    return new Reply(200, body);
-  }
-
-  private static void tensors(ArrayNode array, List<TensorSpec> specs) {
-    for (TensorSpec spec : specs) {
-      ObjectNode t = array.addObject();
-      t.put("name", spec.name());
-      t.put("datatype", spec.dataType().wireName());
-      ArrayNode shape = t.putArray("shape");
-      spec.shape().forEach(shape::add);
-    }
-  }
-
-  private Reply infer(HttpExchange exchange, Principal caller, String model, String version) {
-    ModelSpec spec = resolve(exchange, caller, model, version);
-    JsonNode request = readBody(exchange);
-    if (!request.isObject()) {
-      throw new InvalidInputException("request body must be a JSON object");
-    }
-    List<Tensor> inputs = JsonTensorCodec.inputs(request);
-    List<Tensor> outputs =
-        serving.infer(spec, inputs, JsonTensorCodec.requestedOutputs(request), null);
-    ObjectNode body = json.createObjectNode();
-    body.put("model_name", model);
-    body.put("model_version", ModelResolver.VERSION);
-    JsonNode id = request.get("id");
-    if (id != null && id.isTextual()) {
-      body.put("id", id.asText());
-    }
-    ArrayNode out = body.putArray("outputs");
-    outputs.forEach(t -> out.add(JsonTensorCodec.output(t)));
-    return new Reply(200, body);
-  }
-
-  private JsonNode readBody(HttpExchange exchange) {
-    try (InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(maxBodyBytes + 1);
-      if (body.length > maxBodyBytes) {
-        throw new InvalidInputException("request body is larger than " + maxBodyBytes + " bytes");
-      }
-      if (body.length == 0) {
-        throw new InvalidInputException("request body is empty");
-      }
-      return json.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new InvalidInputException("request body is not valid JSON: "
-          + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new InvalidInputException("cannot read request body: " + e.getMessage());
-    }
-  }
-
-  private ObjectNode error(String message) {
-    return json.createObjectNode().put("error", message);
-  }
-
-  private void send(HttpExchange exchange, Reply reply) {
-    try (exchange) {
-      byte[] bytes = json.writeValueAsBytes(reply.body);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      reply.headers.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-      boolean head = exchange.getRequestMethod().equals("HEAD");
-      exchange.sendResponseHeaders(reply.status, head ? -1 : bytes.length);
-      if (!head) {
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(bytes);
-        }
-      }
-    } catch (IOException e) {
-      log.debug("client went away: {}", e.getMessage());
-    }
-  }
-
+  /**
+   * Stops accepting connections, lets requests in progress finish (bounded by the drain
+   * timeout), then closes everything.
+   */
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    long deadline = System.nanoTime() + drainTimeout.toNanos();
+    try {
+      if (server != null) {
+        server.shutdown(drainTimeout).toCompletionStage().toCompletableFuture()
+            .get(drainTimeout.toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("REST server did not shut down cleanly: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (workers != null) {
+      workers.shutdown(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("REST event loops did not stop cleanly: {}", e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
-
 }

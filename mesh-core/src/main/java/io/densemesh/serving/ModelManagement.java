@@ -244,10 +244,10 @@ public final class ModelManagement {
     throw new UnavailableException("model '" + modelId + "' kept changing; try again");
   }
 
-  /** A vmodel that refers to the model as active or target, if any. */
+  /** A vmodel that refers to the model (active, target or in a split), if any. */
   Optional<String> referrer(String modelId) {
     for (VModelRecord v : registry.vmodels()) {
-      if (v.getActiveModelId().equals(modelId) || v.getTargetModelId().equals(modelId)) {
+      if (VModelSplits.referenced(v).contains(modelId)) {
         return Optional.of(v.getVmodelId());
       }
     }

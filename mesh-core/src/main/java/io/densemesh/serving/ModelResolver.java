@@ -10,13 +10,17 @@ import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.ModelNotFoundException;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Turns what a request names into a concrete registered model. The {@code mm-vmodel-id} and
  * {@code mm-model-id} headers win over the body's model name (ModelMesh routes by header); a body
  * name may be a model id or a vmodel id (KServe clients name the InferenceService, i.e. the
- * vmodel). The only model version is "1"; an empty version means it.
+ * vmodel). The only model version is "1"; an empty version means it. A vmodel with a traffic
+ * split resolves to one of its serving routes per request ({@link TrafficSplit}: random by
+ * weight, or stable for a split key) and names the shadows that get a copy.
  */
 public final class ModelResolver {
 
@@ -38,12 +42,38 @@ public final class ModelResolver {
    */
   public ModelSpec resolveFor(Principal caller, String bodyName, String vmodelHeader,
       String modelHeader, String version) {
+    return routeFor(caller, bodyName, vmodelHeader, modelHeader, version, null).model();
+  }
+
+  /**
+   * What a request resolves to: the model that serves it and, when it named a vmodel with a
+   * split, the vmodel and the shadows that get a copy (none otherwise).
+   *
+   * @param model the model that answers the client
+   * @param vmodelId the vmodel the request went through ("" when it named a model)
+   * @param shadows models that get a copy of the request, answers discarded
+   */
+  public record Routed(ModelSpec model, String vmodelId, List<ModelSpec> shadows) {
+
+    /** Whether the request went through a split (its route is counted). */
+    public boolean split() {
+      return !vmodelId.isEmpty();
+    }
+  }
+
+  /**
+   * {@link #resolveFor} with a vmodel split applied per request.
+   *
+   * @param splitKey the request's {@code mm-split-key} (null or empty: random by weight)
+   */
+  public Routed routeFor(Principal caller, String bodyName, String vmodelHeader,
+      String modelHeader, String version, String splitKey) {
     guard.requireRole(caller, Action.INFER);
-    ModelSpec spec = resolve(bodyName, vmodelHeader, modelHeader, version);
-    if (!guard.model(caller, spec.modelId())) {
+    Routed routed = route(bodyName, vmodelHeader, modelHeader, version, splitKey);
+    if (!guard.model(caller, routed.model().modelId())) {
       throw notRegistered(bodyName, vmodelHeader, modelHeader);
     }
-    return spec;
+    return routed;
   }
 
   /**
@@ -54,32 +84,37 @@ public final class ModelResolver {
    */
   public ModelSpec resolve(String bodyName, String vmodelHeader, String modelHeader,
       String version) {
+    return route(bodyName, vmodelHeader, modelHeader, version, null).model();
+  }
+
+  private Routed route(String bodyName, String vmodelHeader, String modelHeader,
+      String version, String splitKey) {
     try {
-      return resolveInView(bodyName, vmodelHeader, modelHeader, version);
+      return resolveInView(bodyName, vmodelHeader, modelHeader, version, splitKey);
     } catch (ModelNotFoundException missed) {
       // Registered through another node a moment ago? Catch up with the registry once.
       for (String id : new String[] {vmodelHeader, modelHeader, bodyName}) {
         registry.catchUp(id);
       }
       registry.vmodel(firstNonEmpty(vmodelHeader, bodyName))
-          .ifPresent(v -> registry.catchUp(v.value().getActiveModelId()));
-      return resolveInView(bodyName, vmodelHeader, modelHeader, version);
+          .ifPresent(v -> VModelSplits.referenced(v.value()).forEach(registry::catchUp));
+      return resolveInView(bodyName, vmodelHeader, modelHeader, version, splitKey);
     }
   }
 
-  private ModelSpec resolveInView(String bodyName, String vmodelHeader, String modelHeader,
-      String version) {
+  private Routed resolveInView(String bodyName, String vmodelHeader, String modelHeader,
+      String version, String splitKey) {
     if (version != null && !version.isEmpty() && !version.equals(VERSION)) {
       throw new ModelNotFoundException(
           "model '" + firstNonEmpty(vmodelHeader, modelHeader, bodyName) + "' has no version '"
               + version + "' (the only version is " + VERSION + ")");
     }
     if (vmodelHeader != null && !vmodelHeader.isEmpty()) {
-      return spec(activeOf(vmodelHeader)
-          .orElseThrow(() -> notRegistered(bodyName, vmodelHeader, modelHeader)));
+      return throughVModel(vmodelHeader, splitKey)
+          .orElseThrow(() -> notRegistered(bodyName, vmodelHeader, modelHeader));
     }
     if (modelHeader != null && !modelHeader.isEmpty()) {
-      return spec(registry.model(modelHeader).map(Versioned::value)
+      return direct(registry.model(modelHeader).map(Versioned::value)
           .orElseThrow(() -> notRegistered(bodyName, vmodelHeader, modelHeader)));
     }
     if (bodyName == null || bodyName.isEmpty()) {
@@ -88,21 +123,37 @@ public final class ModelResolver {
     }
     Optional<Versioned<ModelRecord>> direct = registry.model(bodyName);
     if (direct.isPresent()) {
-      return spec(direct.get().value());
+      return direct(direct.get().value());
     }
-    return spec(activeOf(bodyName).orElseThrow(
-        () -> notRegistered(bodyName, vmodelHeader, modelHeader)));
+    return throughVModel(bodyName, splitKey).orElseThrow(
+        () -> notRegistered(bodyName, vmodelHeader, modelHeader));
   }
 
-  private Optional<ModelRecord> activeOf(String vmodelId) {
+  private static Routed direct(ModelRecord record) {
+    return new Routed(spec(record), "", List.of());
+  }
+
+  private Optional<Routed> throughVModel(String vmodelId, String splitKey) {
     Optional<Versioned<VModelRecord>> vmodel = registry.vmodel(vmodelId);
     if (vmodel.isEmpty()) {
       return Optional.empty();
     }
-    String active = vmodel.get().value().getActiveModelId();
-    return Optional.of(registry.model(active).map(Versioned::value).orElseThrow(
-        () -> new ModelNotFoundException("vmodel '" + vmodelId + "' points to model '" + active
-            + "', which is not registered")));
+    VModelRecord v = vmodel.get().value();
+    if (v.getRoutesCount() == 0) {
+      return Optional.of(new Routed(spec(model(vmodelId, v.getActiveModelId())), "", List.of()));
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    String chosen = TrafficSplit.choose(v.getRoutesList(), splitKey, random::nextDouble);
+    List<String> shadowIds = TrafficSplit.shadows(v.getRoutesList(), random::nextDouble);
+    List<ModelSpec> shadows = shadowIds.isEmpty() ? List.of() : shadowIds.stream()
+        .flatMap(id -> registry.model(id).stream()).map(m -> spec(m.value())).toList();
+    return Optional.of(new Routed(spec(model(vmodelId, chosen)), vmodelId, shadows));
+  }
+
+  private ModelRecord model(String vmodelId, String modelId) {
+    return registry.model(modelId).map(Versioned::value).orElseThrow(
+        () -> new ModelNotFoundException("vmodel '" + vmodelId + "' points to model '" + modelId
+            + "', which is not registered"));
   }
 
   /**

@@ -34,13 +34,22 @@ public final class VModelManagement {
   private final ModelManagement models;
   private final Clock clock;
   private final Duration loadTimeout;
+  private final VModelSplits splits;
 
   public VModelManagement(Registry registry, ModelManagement models, Clock clock,
       Duration loadTimeout) {
+    this(registry, models, clock, loadTimeout, new VModelSplits(registry, models,
+        new RouteCounters()));
+  }
+
+  /** @param splits the vmodels' traffic splits, whose pending splits advance on loads too */
+  public VModelManagement(Registry registry, ModelManagement models, Clock clock,
+      Duration loadTimeout, VModelSplits splits) {
     this.registry = registry;
     this.models = models;
     this.clock = clock;
     this.loadTimeout = loadTimeout;
+    this.splits = splits;
   }
 
   /** Unscoped, waiting up to the load timeout. */
@@ -106,8 +115,7 @@ public final class VModelManagement {
       throw e;
     }
     if (change.written()) {
-      cleanUp(change.replacedTarget(), target);
-      cleanUp(change.replacedActive(), target);
+      change.replaced().forEach(replaced -> cleanUp(replaced, target));
     }
     VModelRecord now = registry.vmodel(id).map(Versioned::value).orElseThrow();
     boolean transitioning = !now.getActiveModelId().equals(now.getTargetModelId());
@@ -120,8 +128,8 @@ public final class VModelManagement {
     return status(id, "", scope);
   }
 
-  /** What one write of the vmodel record did. */
-  private record Change(boolean written, String replacedTarget, String replacedActive) {}
+  /** What one write of the vmodel record did: the models it named before (to clean up). */
+  private record Change(boolean written, java.util.Set<String> replaced) {}
 
   private Change write(SetVModelRequest req, TenantScope scope, String tenant) {
     String id = req.getVModelId();
@@ -131,8 +139,7 @@ public final class VModelManagement {
       checkPreconditions(req, existing, scope);
       VModelRecord next;
       long version;
-      String replacedTarget = null;
-      String replacedActive = null;
+      java.util.Set<String> replaced = java.util.Set.of();
       if (existing.isEmpty()) {
         next = VModelRecord.newBuilder().setVmodelId(id).setOwner(req.getOwner())
             .setTenant(tenant).setActiveModelId(target).setTargetModelId(target).build();
@@ -141,20 +148,26 @@ public final class VModelManagement {
         VModelRecord current = existing.get().value();
         version = existing.get().version();
         String active = current.getActiveModelId();
-        if (current.getTargetModelId().equals(target)
+        boolean split = current.getRoutesCount() > 0 || current.getPendingRoutesCount() > 0;
+        if (!split && current.getTargetModelId().equals(target)
             && (active.equals(target) || !req.getForce())) {
-          return new Change(false, null, null); // target already current: nothing to change
+          return new Change(false, java.util.Set.of()); // target already current: no change
         }
         boolean switchNow = req.getForce() || active.equals(target)
             || !models.hasCopies(active)
             || models.status(target).getStatus() == ModelStatus.LOADED;
-        next = current.toBuilder().setTargetModelId(target).setTransitionFailed(false)
-            .setActiveModelId(switchNow ? target : active).build();
-        replacedTarget = current.getTargetModelId();
-        replacedActive = active;
+        VModelRecord.Builder b = current.toBuilder().setTargetModelId(target)
+            .setTransitionFailed(false).setActiveModelId(switchNow ? target : active);
+        if (split) {
+          // One target is a split of one route at 100%: the split's routes give way to it.
+          b.clearRoutes().clearPendingRoutes()
+              .setRoutesGeneration(current.getRoutesGeneration() + 1);
+        }
+        next = b.build();
+        replaced = VModelSplits.referenced(current);
       }
       if (registry.putVModel(next, version).isPresent()) {
-        return new Change(true, replacedTarget, replacedActive);
+        return new Change(true, replaced);
       }
     }
     throw new UnavailableException("vmodel '" + id + "' kept changing; try again");
@@ -243,8 +256,7 @@ public final class VModelManagement {
         return;
       }
       if (registry.deleteVModel(id, existing.get().version())) {
-        models.deleteIfOrphaned(existing.get().value().getActiveModelId());
-        models.deleteIfOrphaned(existing.get().value().getTargetModelId());
+        VModelSplits.referenced(existing.get().value()).forEach(models::deleteIfOrphaned);
         return;
       }
     }
@@ -281,8 +293,9 @@ public final class VModelManagement {
     return info.build();
   }
 
-  /** A model finished loading: vmodels waiting for it switch to it. */
+  /** A model finished loading: vmodels waiting for it switch to it (splits included). */
   public void modelLoaded(String modelId) {
+    splits.modelLoaded(modelId);
     for (VModelRecord v : registry.vmodels()) {
       if (v.getTargetModelId().equals(modelId) && !v.getActiveModelId().equals(modelId)) {
         promote(v.getVmodelId(), modelId);

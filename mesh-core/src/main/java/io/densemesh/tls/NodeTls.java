@@ -17,7 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
 import javax.net.ssl.SSLException;
 
 /**
@@ -25,8 +26,7 @@ import javax.net.ssl.SSLException;
  * (mutual TLS on the client-facing ports) and the mesh CA (peer links), each loaded into a
  * grpc-java {@link AdvancedTlsX509KeyManager}/{@link AdvancedTlsX509TrustManager} that
  * {@link PemReloader} re-reads every {@link TlsSettings#reloadInterval()} when the files
- * changed. The Netty and JDK
- * contexts built here hold those managers, so a new handshake uses the newest files without
+ * changed. The Netty contexts built here (and the REST server) hold those managers, so a new handshake uses the newest files without
  * rebuilding a server; a file that fails to parse keeps the previous material (and is logged).
  *
  * <p>Peers are addressed by IP, so a peer link checks that the other node's certificate chains
@@ -124,16 +124,17 @@ public final class NodeTls implements AutoCloseable {
     }
   }
 
-  /** A JDK context for HTTP servers with the same identity and client trust. */
-  public SSLContext jdkServer() {
-    try {
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(new javax.net.ssl.KeyManager[] {identity},
-          clients.map(t -> new javax.net.ssl.TrustManager[] {t}).orElse(null), null);
-      return context;
-    } catch (GeneralSecurityException e) {
-      throw new ConfigException("cannot build the REST TLS context: " + e.getMessage());
-    }
+  /**
+   * The node's certificate and key for servers built on other stacks than grpc-java (REST): the
+   * same key manager as the gRPC ports, so a reload reaches them too.
+   */
+  public X509KeyManager identity() {
+    return identity;
+  }
+
+  /** The client CA's trust manager (kept current), when clients must present certificates. */
+  public Optional<X509TrustManager> clientTrust() {
+    return clients.map(t -> t);
   }
 
   @Override

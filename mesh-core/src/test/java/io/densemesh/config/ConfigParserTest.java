@@ -93,4 +93,25 @@ class ConfigParserTest {
     assertThat(ByteSize.parse("x", "1.5GB")).isEqualTo(3L << 29);
     assertThat(ByteSizes.format(3L << 29)).isEqualTo("1.5 GiB");
   }
+
+  @Test
+  void restSettingsHaveSaneDefaultsAndRefuseBadValues() {
+    RestSettings rest = ConfigParser.parse(List.of(), Map.of()).rest();
+    assertThat(rest.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(rest.bodyTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(rest.queue()).isEqualTo(256);
+    assertThat(rest.effectiveThreads()).isGreaterThanOrEqualTo(8);
+    RestSettings set = ConfigParser.parse(List.of("--rest-threads", "3", "--rest-body-timeout",
+        "500ms"), Map.of("DM_REST_QUEUE", "0")).rest();
+    assertThat(set.effectiveThreads()).isEqualTo(3);
+    assertThat(set.bodyTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(set.queue()).isZero();
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--rest-header-timeout", "0s"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("--rest-header-timeout must be at least 1ms");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--rest-queue", "-1"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--rest-queue must be 0..");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--rest-threads", "many"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--rest-threads: 'many'");
+  }
 }

@@ -37,6 +37,11 @@ class ErrorMappingTest {
     assertThat(ErrorMapping.httpStatus(new UnavailableException("m"))).isEqualTo(503);
     assertThat(ErrorMapping.httpStatus(new ConflictException("m"))).isEqualTo(409);
     assertThat(ErrorMapping.httpStatus(new RuntimeException("m"))).isEqualTo(500);
+    assertThat(ErrorMapping.httpStatus(
+        new io.densemesh.runtime.error.RequestTimeoutException("m"))).isEqualTo(408);
+    assertThat(ErrorMapping.grpcStatus(new io.densemesh.runtime.error.RequestTimeoutException(
+        "m")).getCode()).isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED);
+    assertThat(ErrorMapping.grpcCode(408)).isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED);
   }
 
   @Test

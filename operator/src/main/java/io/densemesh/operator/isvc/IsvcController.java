@@ -92,8 +92,10 @@ public final class IsvcController {
     Optional<SpecFailure> failure = Optional.empty();
     Optional<String> runtime = Optional.empty();
     PredictorSpec predictor = null;
+    Optional<String> batching = Optional.empty();
     try {
       predictor = PredictorSpec.from(isvc);
+      batching = ConcreteModel.batching(isvc.getMetadata().getAnnotations());
       RuntimeCatalog.Choice choice = RuntimeController.catalog(cache)
           .choose(predictor.format(), predictor.formatVersion(), predictor.runtime());
       if (choice instanceof RuntimeCatalog.Choice.Chosen chosen) {
@@ -108,18 +110,34 @@ public final class IsvcController {
     Optional<MeshClient> meshClient = mesh.client();
     VModelStatusInfo meshStatus = meshClient.map(c -> c.vmodelStatus(name, owner))
         .orElse(VModelStatusInfo.newBuilder().setStatus(VModelStatus.NOT_FOUND).build());
+    Optional<Integer> canary = Optional.empty();
+    if (failure.isEmpty()) {
+      try {
+        canary = CanaryPlan.percent(isvc);
+      } catch (InvalidResourceException e) {
+        failure = Optional.of(new SpecFailure(e.reason(), e.getMessage()));
+      }
+    }
     if (failure.isEmpty() && meshClient.isPresent()) {
-      ConcreteModel model = ConcreteModel.of(name, predictor);
-      Optional<SetVModelRequest> request = VModelPlan.next(name, namespace, model, meshStatus);
-      if (request.isPresent()) {
-        try {
-          meshStatus = meshClient.get().setVModel(request.get());
-          log.info("isvc {}: vmodel targets {} ({} {})", name, model.id(),
-              model.info().getType(), model.info().getPath());
-          onRegistered.run();
-        } catch (StatusRuntimeException e) {
-          failure = refused(e);
+      ConcreteModel model = ConcreteModel.of(name, predictor, batching);
+      try {
+        if (!rollOutCanary(meshClient.get(), name, namespace, model, canary, meshStatus)) {
+          boolean split = meshStatus.getStatus() != VModelStatus.NOT_FOUND && meshClient.get()
+              .vmodelRoutes(name, owner).map(r -> r.getRoutesCount() > 1
+                  || r.getPendingRoutesCount() > 0).orElse(false);
+          Optional<SetVModelRequest> request =
+              VModelPlan.next(name, namespace, model, meshStatus, split);
+          if (request.isPresent()) {
+            meshStatus = meshClient.get().setVModel(request.get());
+            log.info("isvc {}: vmodel targets {} ({} {})", name, model.id(),
+                model.info().getType(), model.info().getPath());
+            onRegistered.run();
+          }
+        } else {
+          meshStatus = meshClient.get().vmodelStatus(name, owner);
         }
+      } catch (StatusRuntimeException e) {
+        failure = refused(e);
       }
     }
     Map<String, Object> status = IsvcStatus.desired(new IsvcStatus.Input(namespace,
@@ -128,6 +146,31 @@ public final class IsvcController {
     statusWriter.write(Kinds.INFERENCE_SERVICE, isvc, status);
     return IsvcStatus.settled(status) && meshClient.isPresent() ? Optional.empty()
         : Optional.of(pollInterval);
+  }
+
+  /**
+   * A canary share below 100 with a previous revision to split with: asks the mesh for the
+   * split when it does not have it yet. False when the plain plan applies instead (no canary, a
+   * promotion at 100, a first rollout, or no vmodel yet).
+   */
+  private boolean rollOutCanary(MeshClient client, String name, String namespace,
+      ConcreteModel model, Optional<Integer> canary, VModelStatusInfo meshStatus) {
+    if (canary.isEmpty() || canary.get() >= 100
+        || meshStatus.getStatus() == VModelStatus.NOT_FOUND) {
+      return false;
+    }
+    Optional<io.densemesh.api.admin.VModelRoutes> current =
+        client.vmodelRoutes(name, VModelPlan.owner(namespace));
+    if (current.isEmpty() || CanaryPlan.previous(current.get(), model.id()).isEmpty()) {
+      return false;
+    }
+    CanaryPlan.next(name, namespace, model, canary.get(), current.get()).ifPresent(request -> {
+      client.setVModelRoutes(request);
+      log.info("isvc {}: canary {}% to {}, the rest to {}", name, canary.get(), model.id(),
+          CanaryPlan.previous(current.get(), model.id()).orElse("?"));
+      onRegistered.run();
+    });
+    return true;
   }
 
   /** Mesh answers that retrying will not change become the status; others are retried. */

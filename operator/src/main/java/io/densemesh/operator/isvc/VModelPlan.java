@@ -23,7 +23,17 @@ public final class VModelPlan {
   /** The request to send, or empty when the mesh already targets the desired model. */
   public static Optional<SetVModelRequest> next(String vmodelId, String namespace,
       ConcreteModel desired, VModelStatusInfo mesh) {
-    if (mesh.getStatus() != VModelStatus.NOT_FOUND
+    return next(vmodelId, namespace, desired, mesh, false);
+  }
+
+  /**
+   * As {@link #next(String, String, ConcreteModel, VModelStatusInfo)}; with {@code split} (the
+   * vmodel has a canary traffic split) the request is sent even when the split's heaviest route
+   * is the desired model: a plain setVModel promotes the desired model to 100%.
+   */
+  public static Optional<SetVModelRequest> next(String vmodelId, String namespace,
+      ConcreteModel desired, VModelStatusInfo mesh, boolean split) {
+    if (!split && mesh.getStatus() != VModelStatus.NOT_FOUND
         && mesh.getTargetModelId().equals(desired.id())) {
       return Optional.empty();
     }

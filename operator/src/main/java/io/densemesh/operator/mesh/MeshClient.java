@@ -6,6 +6,13 @@ import io.densemesh.api.admin.MeshAdminGrpc;
 import io.densemesh.api.admin.PlacementConfig;
 import io.densemesh.api.admin.GetPlacementConfigRequest;
 import io.densemesh.api.admin.SetModelPolicyRequest;
+import io.densemesh.api.admin.GetVModelRoutesRequest;
+import io.densemesh.api.admin.SetVModelRoutesRequest;
+import io.densemesh.api.admin.VModelRoutes;
+import io.densemesh.api.admin.VModelRoutingGrpc;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.Optional;
 import io.densemesh.api.mmesh.DeleteVModelRequest;
 import io.densemesh.api.mmesh.GetVModelStatusRequest;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
@@ -51,6 +58,28 @@ public final class MeshClient {
 
   public VModelStatusInfo setVModel(SetVModelRequest request) {
     return mesh().setVModel(request);
+  }
+
+  /** A vmodel's traffic split; empty when the vmodel does not exist or has another owner. */
+  public Optional<VModelRoutes> vmodelRoutes(String vmodelId, String owner) {
+    try {
+      return Optional.of(routing().getVModelRoutes(GetVModelRoutesRequest.newBuilder()
+          .setVmodelId(vmodelId).setOwner(owner).build()));
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  public VModelRoutes setVModelRoutes(SetVModelRoutesRequest request) {
+    return routing().setVModelRoutes(request);
+  }
+
+  private VModelRoutingGrpc.VModelRoutingBlockingStub routing() {
+    return VModelRoutingGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** No-op when the vmodel does not exist. */

@@ -8,6 +8,7 @@ public abstract sealed class MeshException extends RuntimeException
     permits ModelNotFoundException,
         OverloadedException,
         PayloadTooLargeException,
+        RequestTimeoutException,
         InvalidInputException,
         ModelLoadException,
         CapacityExhaustedException,

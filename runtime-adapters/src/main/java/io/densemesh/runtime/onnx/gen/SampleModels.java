@@ -38,6 +38,34 @@ public final class SampleModels {
         .build();
   }
 
+  /**
+   * A compute-heavy multi-layer perceptron: {@code layers} fully connected {@code width}-wide
+   * layers with ReLU between them; input FP32 {@code [-1, width]} named {@link #INPUT}, output
+   * FP32 {@code [-1, width]} named {@link #LOGITS}. Weights are small and seeded.
+   */
+  public static byte[] mlp(long seed, int width, int layers) {
+    OnnxModelBuilder b = new OnnxModelBuilder("mlp_" + seed + "_" + width + "x" + layers)
+        .input(INPUT, DataType.FP32, -1, width);
+    SplittableRandom random = new SplittableRandom(seed);
+    String x = INPUT;
+    for (int l = 0; l < layers; l++) {
+      float[] w = new float[width * width];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) ((random.nextDouble() * 2 - 1) / Math.sqrt(width));
+      }
+      float[] bias = new float[width];
+      String last = l == layers - 1 ? LOGITS : "h" + l;
+      b.initializer("W" + l, w, width, width).initializer("B" + l, bias, width)
+          .node("MatMul", List.of(x, "W" + l), List.of("m" + l))
+          .node("Add", List.of("m" + l, "B" + l), List.of(l == layers - 1 ? last : "a" + l));
+      if (l < layers - 1) {
+        b.node("Relu", List.of("a" + l), List.of(last));
+      }
+      x = last;
+    }
+    return b.output(LOGITS, DataType.FP32, -1, width).build();
+  }
+
   /** The weight matrix (row-major, features x classes) the classifier of this seed uses. */
   public static float[] weights(long seed, int features, int classes) {
     SplittableRandom random = new SplittableRandom(seed);

@@ -1,0 +1,88 @@
+package io.densemesh.rest;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes connections that stop sending while no request of theirs is in progress: one that
+ * opens and sends nothing, one that sends part of a request line or headers and then waits
+ * (slow-loris), and a kept-alive connection idle between requests. A connection with a request
+ * in progress (a body being read, inference running, however long) is never cut by this; the
+ * body has its own silence limit ({@link BodyReader}).
+ *
+ * <p>Mechanism: Vert.x's read-idle timeout ({@link #configure}) installs Netty's
+ * {@link IdleStateHandler} (named {@value #IDLE}) on every accepted channel, before any byte is
+ * read, and closes the connection when it fires. Vert.x applies it whatever the connection is
+ * doing, so while a connection has requests in progress this swaps the handler for a disabled
+ * one, and puts a fresh one back when its last response ends. Vert.x offers no public hook on a
+ * connection before its first request's headers are parsed, so this reaches the channel through
+ * {@code ConnectionBase} (Vert.x internals, pinned by the BOM and covered by RestHardeningIT).
+ * The timeout is one of silence, not a total deadline: a client trickling a byte at a time just
+ * under it stays open, bounded by Netty's header size limits (4 KiB request line, 8 KiB of
+ * headers), and holds no thread while it does.
+ */
+final class HeaderDeadlines {
+
+  static final String IDLE = "idle";
+  private static final AttributeKey<int[]> ACTIVE = AttributeKey.valueOf("densemesh-rest-active");
+
+  private final long timeoutMillis;
+
+  HeaderDeadlines(Duration timeout) {
+    this.timeoutMillis = Math.max(1, timeout.toMillis());
+  }
+
+  /** The server options that install the per-connection silence timer. */
+  HttpServerOptions configure(HttpServerOptions options) {
+    return options.setReadIdleTimeout((int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A request's headers arrived (on its connection's event loop): its connection is exempt
+   * until the request's response ends or fails.
+   */
+  void started(HttpServerRequest request) {
+    Channel channel = channel(request.connection());
+    if (channel == null) {
+      return;
+    }
+    int[] active = channel.attr(ACTIVE).setIfAbsent(new int[1]);
+    if (active == null) {
+      active = channel.attr(ACTIVE).get();
+    }
+    int[] count = active;
+    if (count[0]++ == 0) {
+      swap(channel, new IdleStateHandler(0, 0, 0));
+    }
+    boolean[] finished = {false};
+    Runnable finish = () -> {
+      if (!finished[0]) {
+        finished[0] = true;
+        if (--count[0] == 0 && channel.isActive()) {
+          swap(channel, new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
+        }
+      }
+    };
+    request.response().endHandler(v -> finish.run());
+    request.response().closeHandler(v -> finish.run());
+  }
+
+  private static Channel channel(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
+  }
+
+  private static void swap(Channel channel, ChannelHandler handler) {
+    if (channel.pipeline().get(IDLE) != null) {
+      channel.pipeline().replace(IDLE, IDLE, handler);
+    }
+  }
+}
