@@ -73,8 +73,6 @@ public final class InferenceGrpcService
     }
   }
 
-  /** The extensions a node reports: the repository calls (gRPC and REST). */
-  public static final List<String> NODE_EXTENSIONS = List.of("model_repository");
 
   private final Naming naming;
   private final Serving serving;
@@ -121,7 +119,7 @@ public final class InferenceGrpcService
       }
     };
     return new InferenceGrpcService(naming, serving, readiness::ready,
-        new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready, NODE_EXTENSIONS),
+        new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready, NodeState.EXTENSIONS),
         Optional.of(repository));
   }
 

@@ -291,7 +291,7 @@ public final class MeshNode implements AutoCloseable {
 
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
-        state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
+        repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
         config.rest(), tls, config.mesh().drainTimeout());
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();

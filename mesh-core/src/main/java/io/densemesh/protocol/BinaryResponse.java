@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.densemesh.api.inference.InferParameter;
+import com.fasterxml.jackson.databind.node.LongNode;
 import io.densemesh.runtime.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,39 +21,16 @@ import java.util.Map;
  * when there is one, {@code id} as the request gave it, {@code parameters}, {@code outputs}),
  * where a binary output carries {@code binary_data_size} among its parameters and no
  * {@code data}; then each binary output's raw bytes in the order of {@code outputs}. With any
- * binary output the answer is {@value BinaryTensorData#CONTENT_TYPE} with the JSON's length for
- * the {@value BinaryTensorData#HEADER_LENGTH} header; without, plain JSON. Binary tensors are not
- * copied: the {@link Encoded} answer holds views of their buffers for the server to write.
+ * binary bytes the answer is {@value BinaryTensorData#CONTENT_TYPE} with the JSON's length for
+ * the {@value BinaryTensorData#HEADER_LENGTH} header; without, plain JSON. JSON {@code data} is
+ * written by {@link JsonTensorWriter}. Binary tensors are not copied here: {@link Encoded} holds
+ * views of their buffers.
  */
 public final class BinaryResponse {
 
   private static final JsonFactory JSON = new ObjectMapper().getFactory();
 
   private BinaryResponse() {}
-
-  /** Writes one output's JSON {@code data} array (outputs that do not go as binary). */
-  @FunctionalInterface
-  public interface DataWriter {
-    void write(JsonGenerator json, Tensor tensor) throws IOException;
-  }
-
-  /**
-   * The response's own fields.
-   *
-   * @param modelVersion left out of the JSON when empty (as the spec says for a request that
-   *     named no version)
-   * @param id the request's {@code id} exactly as given (any JSON value), or null for none
-   */
-  public record Head(String modelName, String modelVersion, JsonNode id,
-      Map<String, InferParameter> parameters) {}
-
-  /** An output tensor and its own response parameters (usually none). */
-  public record Output(Tensor tensor, Map<String, InferParameter> parameters) {
-
-    public static Output of(Tensor tensor) {
-      return new Output(tensor, Map.of());
-    }
-  }
 
   /**
    * An encoded response: the JSON header, then the binary tensors (empty when all are JSON).
@@ -63,7 +40,7 @@ public final class BinaryResponse {
    */
   public record Encoded(byte[] json, List<ByteBuffer> binary) {
 
-    /** Whether the body carries binary tensors (and needs the length header). */
+    /** Whether the body carries binary tensor bytes (and needs the length header). */
     public boolean hasBinary() {
       return !binary.isEmpty();
     }
@@ -85,8 +62,11 @@ public final class BinaryResponse {
       return n;
     }
 
-    /** The body in one array (a copy; servers that can write buffers in turn need not). */
+    /** The body in one array (a copy). */
     public byte[] body() {
+      if (binary.isEmpty()) {
+        return json;
+      }
       byte[] out = new byte[Math.toIntExact(bodyLength())];
       System.arraycopy(json, 0, out, 0, json.length);
       int at = json.length;
@@ -99,31 +79,26 @@ public final class BinaryResponse {
     }
   }
 
-  /** Encodes with {@link JsonTensorWriter} for the outputs that go as JSON. */
-  public static Encoded encode(Head head, List<Output> outputs, OutputForms forms) {
-    return encode(head, outputs, forms, JsonTensorWriter::writeData);
-  }
-
-  public static Encoded encode(Head head, List<Output> outputs, OutputForms forms,
-      DataWriter data) {
+  /** Encodes {@code response}, each output as binary or JSON as {@code forms} says. */
+  public static Encoded encode(InferResponse response, OutputForms forms) {
     ByteArrayOutputStream header = new ByteArrayOutputStream(256);
     List<ByteBuffer> binary = new ArrayList<>();
     try (JsonGenerator json = JSON.createGenerator(header)) {
       json.writeStartObject();
-      json.writeStringField("model_name", head.modelName());
-      if (!head.modelVersion().isEmpty()) {
-        json.writeStringField("model_version", head.modelVersion());
+      json.writeStringField("model_name", response.modelName());
+      if (!response.modelVersion().isEmpty()) {
+        json.writeStringField("model_version", response.modelVersion());
       }
-      if (head.id() != null && !head.id().isMissingNode()) {
+      if (response.id().isPresent()) {
         json.writeFieldName("id");
-        json.writeTree(head.id());
+        json.writeTree(response.id().get());
       }
-      if (!head.parameters().isEmpty()) {
+      if (!response.parameters().isEmpty()) {
         json.writeFieldName("parameters");
-        JsonTensorWriter.writeParameters(json, head.parameters());
+        JsonTensorWriter.writeParameters(json, response.parameters());
       }
       json.writeArrayFieldStart("outputs");
-      for (Output out : outputs) {
+      for (InferResponse.Output out : response.outputs()) {
         Tensor t = out.tensor();
         boolean asBinary = forms.binary(t.name());
         json.writeStartObject();
@@ -134,13 +109,14 @@ public final class BinaryResponse {
           json.writeNumber(d);
         }
         json.writeEndArray();
-        Map<String, InferParameter> parameters = out.parameters();
+        Map<String, JsonNode> parameters = out.parameters();
         if (asBinary) {
           ByteBuffer bytes = t.data().asReadOnlyBuffer();
           parameters = new LinkedHashMap<>(parameters);
-          parameters.put(BinaryTensorData.BINARY_DATA_SIZE,
-              InferParameter.newBuilder().setInt64Param(bytes.remaining()).build());
-          binary.add(bytes);
+          parameters.put(BinaryTensorData.BINARY_DATA_SIZE, LongNode.valueOf(bytes.remaining()));
+          if (bytes.hasRemaining()) { // a zero-byte tensor adds nothing to the body
+            binary.add(bytes);
+          }
         }
         if (!parameters.isEmpty()) {
           json.writeFieldName("parameters");
@@ -148,7 +124,7 @@ public final class BinaryResponse {
         }
         if (!asBinary) {
           json.writeFieldName("data");
-          data.write(json, t);
+          JsonTensorWriter.writeData(json, t);
         }
         json.writeEndObject();
       }
@@ -157,7 +133,6 @@ public final class BinaryResponse {
     } catch (IOException e) {
       throw new UncheckedIOException("writing a response to memory failed", e);
     }
-    binary.removeIf(b -> !b.hasRemaining()); // a zero-byte tensor adds nothing to the body
     return new Encoded(header.toByteArray(), List.copyOf(binary));
   }
 }

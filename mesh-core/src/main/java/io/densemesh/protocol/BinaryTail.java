@@ -23,9 +23,9 @@ public final class BinaryTail {
   private final boolean framed;
   private long taken;
 
-  /** A tail that follows a JSON header of known length. */
-  BinaryTail(ByteBuffer bytes) {
-    this(bytes, true);
+  /** The binary part after a JSON header of known length (a view, not copied). */
+  public static BinaryTail of(ByteBuffer bytes) {
+    return new BinaryTail(bytes, true);
   }
 
   private BinaryTail(ByteBuffer bytes, boolean framed) {
@@ -34,8 +34,8 @@ public final class BinaryTail {
   }
 
   /** The tail of a body without the length header: all of it is JSON, no binary data. */
-  static BinaryTail none(ByteBuffer empty) {
-    return new BinaryTail(empty, false);
+  public static BinaryTail none() {
+    return new BinaryTail(ByteBuffer.allocate(0), false);
   }
 
   /** Bytes not taken yet. */

@@ -1,6 +1,6 @@
 package io.densemesh.protocol;
 
-import io.densemesh.api.inference.InferParameter;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.densemesh.runtime.error.InvalidInputException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -47,19 +47,28 @@ public final class BinaryTensorData {
   public static Split split(ByteBuffer body, String headerLength) {
     ByteBuffer all = body.slice();
     if (headerLength == null) {
-      return new Split(all, BinaryTail.none(all.slice(all.limit(), 0)));
+      return new Split(all, BinaryTail.none());
     }
-    long length = parseLength(headerLength.trim());
+    int json = (int) headerLength(headerLength, all.remaining());
+    return new Split(all.slice(0, json), BinaryTail.of(all.slice(json, all.remaining() - json)));
+  }
+
+  /**
+   * The JSON header's length a {@value #HEADER_LENGTH} value gives, checked against the body.
+   *
+   * @throws InvalidInputException as {@link #split} says
+   */
+  public static long headerLength(String value, long bodyLength) {
+    long length = parseLength(value.trim());
     if (length == 0) {
       throw new InvalidInputException(HEADER_LENGTH + " is 0: a body without a JSON inference"
           + " header is not supported; send the JSON header first and give its length");
     }
-    if (length > all.remaining()) {
+    if (length > bodyLength) {
       throw new InvalidInputException(HEADER_LENGTH + " is " + length + " but the body has only "
-          + all.remaining() + " bytes");
+          + bodyLength + " bytes");
     }
-    int json = (int) length;
-    return new Split(all.slice(0, json), new BinaryTail(all.slice(json, all.remaining() - json)));
+    return length;
   }
 
   private static long parseLength(String value) {
@@ -85,21 +94,16 @@ public final class BinaryTensorData {
    *
    * @throws InvalidInputException the parameter is not a non-negative integer
    */
-  public static long binaryDataSize(String input, Map<String, InferParameter> parameters) {
-    InferParameter p = parameters.get(BINARY_DATA_SIZE);
+  public static long binaryDataSize(String input, Map<String, JsonNode> parameters) {
+    JsonNode p = parameters.get(BINARY_DATA_SIZE);
     if (p == null) {
       return -1;
     }
-    long size = switch (p.getParameterChoiceCase()) {
-      case INT64_PARAM -> p.getInt64Param();
-      case UINT64_PARAM -> p.getUint64Param(); // above Long.MAX_VALUE reads negative: refused
-      default -> -1;
-    };
-    if (size < 0) {
+    if (!p.isIntegralNumber() || !p.canConvertToLong() || p.asLong() < 0) {
       throw new InvalidInputException("parameter " + BINARY_DATA_SIZE + " of input '" + input
           + "' must be a non-negative integer (bytes of binary data), got " + describe(p));
     }
-    return size;
+    return p.asLong();
   }
 
   /**
@@ -125,27 +129,29 @@ public final class BinaryTensorData {
    * @param where names the owner in an error, e.g. "output 'probs'" or "the request"
    * @throws InvalidInputException the parameter is present but not a boolean
    */
-  public static Boolean flag(String where, String name, Map<String, InferParameter> parameters) {
-    InferParameter p = parameters.get(name);
+  public static Boolean flag(String where, String name, Map<String, JsonNode> parameters) {
+    JsonNode p = parameters.get(name);
     if (p == null) {
       return null;
     }
-    if (p.getParameterChoiceCase() != InferParameter.ParameterChoiceCase.BOOL_PARAM) {
+    if (!p.isBoolean()) {
       throw new InvalidInputException("parameter " + name + " of " + where
           + " must be a boolean, got " + describe(p));
     }
-    return p.getBoolParam();
+    return p.asBoolean();
   }
 
-  static String describe(InferParameter p) {
-    return switch (p.getParameterChoiceCase()) {
-      case BOOL_PARAM -> "the boolean " + p.getBoolParam();
-      case INT64_PARAM -> "the integer " + p.getInt64Param();
-      case UINT64_PARAM -> "the integer " + Long.toUnsignedString(p.getUint64Param());
-      case DOUBLE_PARAM -> "the number " + p.getDoubleParam();
-      case STRING_PARAM -> "the string \"" + printable(p.getStringParam()) + "\"";
-      case PARAMETERCHOICE_NOT_SET -> "no value";
-    };
+  static String describe(JsonNode p) {
+    if (p.isTextual()) {
+      return "the string \"" + printable(p.asText()) + "\"";
+    }
+    if (p.isNumber()) {
+      return "the number " + printable(p.asText());
+    }
+    if (p.isBoolean()) {
+      return "the boolean " + p.asBoolean();
+    }
+    return p.isNull() ? "null" : "a JSON " + p.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** A client's value shortened and stripped of control characters for an error message. */

@@ -1,7 +1,7 @@
 package io.densemesh.protocol;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.densemesh.api.inference.InferParameter;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.InvalidInputException;
 import java.io.IOException;
@@ -51,20 +51,20 @@ public final class JsonTensorWriter {
     json.writeEndArray();
   }
 
-  /** Writes parameters as a JSON object of scalars (a field name must already be written). */
-  public static void writeParameters(JsonGenerator json, Map<String, InferParameter> parameters)
+  /**
+   * Writes parameters as a JSON object (a field name must already be written): each value as
+   * given, but a number that is NaN or infinite as {@code null}, as every other number here.
+   */
+  public static void writeParameters(JsonGenerator json, Map<String, JsonNode> parameters)
       throws IOException {
     json.writeStartObject();
-    for (Map.Entry<String, InferParameter> e : parameters.entrySet()) {
+    for (Map.Entry<String, JsonNode> e : parameters.entrySet()) {
       json.writeFieldName(e.getKey());
-      InferParameter p = e.getValue();
-      switch (p.getParameterChoiceCase()) {
-        case BOOL_PARAM -> json.writeBoolean(p.getBoolParam());
-        case INT64_PARAM -> json.writeNumber(p.getInt64Param());
-        case UINT64_PARAM -> writeUnsigned(json, p.getUint64Param());
-        case DOUBLE_PARAM -> writeDouble(json, p.getDoubleParam());
-        case STRING_PARAM -> json.writeString(p.getStringParam());
-        case PARAMETERCHOICE_NOT_SET -> json.writeNull();
+      JsonNode v = e.getValue();
+      if (v.isFloatingPointNumber() && !Double.isFinite(v.asDouble())) {
+        json.writeNull();
+      } else {
+        json.writeTree(v);
       }
     }
     json.writeEndObject();

@@ -1,6 +1,5 @@
 package io.densemesh.protocol;
 
-import io.densemesh.api.inference.InferParameter;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -25,22 +24,22 @@ public final class OutputForms {
   }
 
   /**
-   * @param requestParameters the request's parameters
-   * @param outputParameters each requested output's parameters, by output name
+   * The forms a request asks for: its {@code binary_data_output} and each requested output's
+   * {@code binary_data}.
+   *
    * @throws io.densemesh.runtime.error.InvalidInputException a flag is not a boolean
    */
-  public static OutputForms of(Map<String, InferParameter> requestParameters,
-      Map<String, Map<String, InferParameter>> outputParameters) {
+  public static OutputForms of(InferRequest request) {
     Boolean all = BinaryTensorData.flag("the request", BinaryTensorData.BINARY_DATA_OUTPUT,
-        requestParameters);
+        request.parameters());
     Map<String, Boolean> each = new HashMap<>();
-    outputParameters.forEach((name, params) -> {
-      Boolean binary = BinaryTensorData.flag("output '" + name + "'",
-          BinaryTensorData.BINARY_DATA, params);
+    for (InferRequest.RequestedOutput output : request.outputs()) {
+      Boolean binary = BinaryTensorData.flag("output '" + output.name() + "'",
+          BinaryTensorData.BINARY_DATA, output.parameters());
       if (binary != null) {
-        each.put(name, binary);
+        each.put(output.name(), binary);
       }
-    });
+    }
     return new OutputForms(all != null && all, Map.copyOf(each));
   }
 

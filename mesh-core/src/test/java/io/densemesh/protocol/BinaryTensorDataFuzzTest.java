@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.densemesh.api.inference.InferParameter;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.InvalidInputException;
@@ -124,22 +123,9 @@ class BinaryTensorDataFuzzTest {
     return tensors;
   }
 
-  private static Map<String, InferParameter> parameters(JsonNode node) {
-    Map<String, InferParameter> out = new HashMap<>();
-    node.fields().forEachRemaining(e -> {
-      JsonNode v = e.getValue();
-      InferParameter.Builder p = InferParameter.newBuilder();
-      if (v.isBoolean()) {
-        p.setBoolParam(v.asBoolean());
-      } else if (v.isIntegralNumber() && v.canConvertToLong()) {
-        p.setInt64Param(v.asLong());
-      } else if (v.isNumber()) {
-        p.setDoubleParam(v.asDouble());
-      } else {
-        p.setStringParam(v.asText());
-      }
-      out.put(e.getKey(), p.build());
-    });
+  private static Map<String, JsonNode> parameters(JsonNode node) {
+    Map<String, JsonNode> out = new HashMap<>();
+    node.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
     return out;
   }
 

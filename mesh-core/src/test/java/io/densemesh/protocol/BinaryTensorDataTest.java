@@ -3,7 +3,14 @@ package io.densemesh.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.densemesh.api.inference.InferParameter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.error.InvalidInputException;
@@ -64,10 +71,6 @@ class BinaryTensorDataTest {
       out[i] = b.getFloat();
     }
     return out;
-  }
-
-  static InferParameter int64(long v) {
-    return InferParameter.newBuilder().setInt64Param(v).build();
   }
 
   @Test
@@ -207,14 +210,12 @@ class BinaryTensorDataTest {
   void binaryDataSizeIsANonNegativeIntegerParameter() {
     assertThat(BinaryTensorData.binaryDataSize("x", Map.of())).isEqualTo(-1);
     assertThat(BinaryTensorData.binaryDataSize("x",
-        Map.of("binary_data_size", int64(16)))).isEqualTo(16);
-    assertThat(BinaryTensorData.binaryDataSize("x", Map.of("binary_data_size",
-        InferParameter.newBuilder().setUint64Param(16).build()))).isEqualTo(16);
-    for (InferParameter bad : new InferParameter[] {int64(-1),
-        InferParameter.newBuilder().setUint64Param(-1L).build(),
-        InferParameter.newBuilder().setDoubleParam(16.0).build(),
-        InferParameter.newBuilder().setStringParam("16").build(),
-        InferParameter.newBuilder().setBoolParam(true).build()}) {
+        Map.of("binary_data_size", IntNode.valueOf(16)))).isEqualTo(16);
+    assertThat(BinaryTensorData.binaryDataSize("x",
+        Map.of("binary_data_size", LongNode.valueOf(1L << 33)))).isEqualTo(1L << 33);
+    for (JsonNode bad : new JsonNode[] {IntNode.valueOf(-1), DoubleNode.valueOf(16.0),
+        TextNode.valueOf("16"), BooleanNode.TRUE, NullNode.instance,
+        BigIntegerNode.valueOf(java.math.BigInteger.ONE.shiftLeft(70))}) {
       assertThatThrownBy(() -> BinaryTensorData.binaryDataSize("x",
           Map.of("binary_data_size", bad))).as(bad.toString())
           .isInstanceOf(InvalidInputException.class)
@@ -239,10 +240,9 @@ class BinaryTensorDataTest {
   void flagsAreBooleansOrAbsent() {
     assertThat(BinaryTensorData.flag("the request", "binary_data_output", Map.of())).isNull();
     assertThat(BinaryTensorData.flag("the request", "binary_data_output",
-        Map.of("binary_data_output", InferParameter.newBuilder().setBoolParam(true).build())))
-        .isTrue();
+        Map.of("binary_data_output", BooleanNode.TRUE))).isTrue();
     assertThatThrownBy(() -> BinaryTensorData.flag("output 'y'", "binary_data",
-        Map.of("binary_data", InferParameter.newBuilder().setStringParam("true").build())))
+        Map.of("binary_data", TextNode.valueOf("true"))))
         .isInstanceOf(InvalidInputException.class)
         .hasMessage("parameter binary_data of output 'y' must be a boolean, got the string"
             + " \"true\"");
