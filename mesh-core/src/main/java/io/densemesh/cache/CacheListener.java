@@ -15,4 +15,13 @@ public interface CacheListener {
   default void loadFailed(String modelId, String reason) {}
 
   default void unloaded(String modelId, boolean evicted, long residentMillis) {}
+
+  /** A queued load was dropped before it started: every caller waiting for it had left. */
+  default void loadDropped(String modelId) {}
+
+  /**
+   * A request (or load) for the model was refused for overload; {@code reason} is one of
+   * {@link ModelCache#WAITING_FOR_MODEL} or {@link ModelCache#LOAD_QUEUE}.
+   */
+  default void refused(String modelId, String reason) {}
 }

@@ -40,4 +40,14 @@ public final class CacheListeners implements CacheListener {
   public void unloaded(String modelId, boolean evicted, long residentMillis) {
     listeners.forEach(l -> l.unloaded(modelId, evicted, residentMillis));
   }
+
+  @Override
+  public void loadDropped(String modelId) {
+    listeners.forEach(l -> l.loadDropped(modelId));
+  }
+
+  @Override
+  public void refused(String modelId, String reason) {
+    listeners.forEach(l -> l.refused(modelId, reason));
+  }
 }

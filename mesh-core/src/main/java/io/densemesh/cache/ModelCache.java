@@ -13,6 +13,7 @@ import io.densemesh.runtime.error.CapacityExhaustedException;
 import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.MeshException;
 import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.runtime.error.OverloadedException;
 import io.densemesh.runtime.error.UnavailableException;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.runtime.storage.StagedArtifact;
@@ -56,10 +57,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A failed load is remembered for {@code failureBackoff}; requests in that window fail fast
  * with the reason instead of reloading. All time comes from the injected clock.
+ *
+ * <p>Admission: at most {@link #setMaxWaitersPerModel} callers wait for one model's load and at
+ * most {@link #setMaxQueuedLoads} loads wait for a loading slot; beyond either a caller is
+ * refused at once ({@link OverloadedException}). Callers may wait without a thread
+ * ({@link #whenLoaded}). A load that only requests asked for and that has not started yet is
+ * dropped when its last waiter leaves (timed out, cancelled): nobody would use it. A load that
+ * has started runs to its end (a runtime cannot be interrupted half-way safely).
  */
 public final class ModelCache implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ModelCache.class);
+
+  /** Refusal reason: too many callers already wait for this model's load. */
+  public static final String WAITING_FOR_MODEL = "waiting_for_model";
+  /** Refusal reason: too many loads already wait for a loading slot. */
+  public static final String LOAD_QUEUE = "load_queue";
+  /** What a caller refused here is told to wait before a retry. */
+  static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
   private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
@@ -84,6 +99,10 @@ public final class ModelCache implements AutoCloseable {
   private long chargedBytes; // guarded by budgetLock
   private long chargedGpuBytes; // guarded by budgetLock
   private volatile boolean closed;
+  private volatile int maxWaitersPerModel = Integer.MAX_VALUE;
+  private volatile int maxQueuedLoads = Integer.MAX_VALUE;
+  /** Loads handed to the loader pool that no loader has taken yet. */
+  private final AtomicInteger queuedLoads = new AtomicInteger();
 
   private record Failure(ModelSpec spec, String reason, long atMillis) {}
 
@@ -149,14 +168,14 @@ public final class ModelCache implements AutoCloseable {
   public ModelLease acquire(ModelSpec spec, Duration timeout) {
     while (true) {
       boolean[] created = new boolean[1];
-      CacheEntry entry = entryFor(spec, created);
+      CacheEntry entry = entryFor(spec, created, true);
       if (!entry.retain()) {
         entries.remove(spec.modelId(), entry);
         continue;
       }
       boolean hit = !created[0] && entry.ready.isDone();
       try {
-        LoadedModel model = await(entry, timeout);
+        LoadedModel model = awaitAsWaiter(entry, timeout);
         entry.touch(clock.millis());
         if (hit) {
           listener.hit(spec.modelId());
@@ -164,14 +183,161 @@ public final class ModelCache implements AutoCloseable {
         return new ModelLease(this, entry, model, hit);
       } catch (RuntimeException e) {
         release(entry);
+        if (e == entry.dropNotice) {
+          continue; // joined a load just as its last other waiter left: start afresh
+        }
         throw e;
       }
     }
   }
 
+  /** Waits for the entry's load as one of its (bounded) waiters. */
+  private LoadedModel awaitAsWaiter(CacheEntry entry, Duration timeout) {
+    if (entry.ready.isDone()) {
+      return await(entry, timeout);
+    }
+    if (!entry.enterWait(maxWaitersPerModel)) {
+      throw tooManyWaiters(entry);
+    }
+    try {
+      return await(entry, timeout);
+    } finally {
+      leaveWait(entry);
+    }
+  }
+
+  /**
+   * Completes when the model is loaded here, starting its load if needed, without holding a
+   * thread meanwhile: for front ends that serve the request once it completes. The caller counts
+   * as one of the model's waiters until the future completes; cancelling it (the caller gave up)
+   * leaves at once, and may drop a load nobody else waits for.
+   *
+   * @throws OverloadedException too many callers wait for this model, or loads for a slot
+   * @throws ModelLoadException the model failed to load within the failure backoff
+   */
+  public CompletableFuture<Void> whenLoaded(ModelSpec spec) {
+    CacheEntry entry = entryFor(spec, new boolean[1], true);
+    if (entry.ready.isDone() && !entry.dropped()) {
+      return settled(entry);
+    }
+    if (!entry.enterWait(maxWaitersPerModel)) {
+      throw tooManyWaiters(entry);
+    }
+    CompletableFuture<Void> waiter = new CompletableFuture<>();
+    entry.asyncWaiters.add(waiter);
+    waiter.whenComplete((done, failure) -> {
+      if (entry.asyncWaiters.remove(waiter)) {
+        leaveWait(entry);
+      }
+    });
+    if (entry.ready.isDone()) { // completed before this waiter was in the set
+      settle(entry, waiter);
+    }
+    return waiter;
+  }
+
+  /** Completes every thread-less waiter of an entry whose load finished (or was dropped). */
+  private void settleWaiters(CacheEntry entry) {
+    for (CompletableFuture<Void> waiter : List.copyOf(entry.asyncWaiters)) {
+      settle(entry, waiter);
+    }
+  }
+
+  private void settle(CacheEntry entry, CompletableFuture<Void> waiter) {
+    if (entry.dropped() && !waiter.isDone()) {
+      // Joined just as the last other waiter left: wait on a fresh load instead.
+      entry.asyncWaiters.remove(waiter);
+      try {
+        whenLoaded(entry.spec).whenComplete((done, failure) -> {
+          if (failure == null) {
+            waiter.complete(null);
+          } else {
+            waiter.completeExceptionally(failure);
+          }
+        });
+      } catch (RuntimeException e) {
+        waiter.completeExceptionally(e);
+      }
+      return;
+    }
+    settled(entry).whenComplete((done, failure) -> {
+      if (failure == null) {
+        waiter.complete(null);
+      } else {
+        waiter.completeExceptionally(failure);
+      }
+    });
+  }
+
+  /** A finished entry's outcome as the callers see it (errors mapped like {@link #acquire}). */
+  private CompletableFuture<Void> settled(CacheEntry entry) {
+    if (!entry.ready.isCompletedExceptionally()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    try {
+      await(entry, Duration.ofMillis(1));
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** One waiter leaves; the last one of a load that has not started drops it. */
+  private void leaveWait(CacheEntry entry) {
+    if (!entry.leaveWait()) {
+      return;
+    }
+    String id = entry.modelId();
+    entries.remove(id, entry);
+    queuedLoads.decrementAndGet();
+    Runnable task = entry.loadTask;
+    if (task != null) {
+      loaders.remove(task);
+    }
+    entry.stateChanged(clock.millis());
+    entry.dropNotice = new UnavailableException(
+        "the load of '" + id + "' was dropped: every caller left before it started");
+    entry.ready.completeExceptionally(entry.dropNotice);
+    log.debug("dropped the queued load of {}: nobody waits for it", id);
+    listener.loadDropped(id);
+  }
+
+  private OverloadedException tooManyWaiters(CacheEntry entry) {
+    listener.refused(entry.modelId(), WAITING_FOR_MODEL);
+    return new OverloadedException(maxWaitersPerModel + " requests already wait for model '"
+        + entry.modelId() + "' to load; retry shortly", RETRY_AFTER);
+  }
+
+  /** At most this many callers wait for one model's load (live setting). */
+  public void setMaxWaitersPerModel(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("waiters per model must be >= 1: " + max);
+    }
+    this.maxWaitersPerModel = max;
+  }
+
+  /** At most this many loads wait for a loading slot (live setting). */
+  public void setMaxQueuedLoads(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("queued loads must be >= 1: " + max);
+    }
+    this.maxQueuedLoads = max;
+  }
+
+  /** Callers waiting for the model's load now (0 when it is loaded or absent). */
+  public int waiters(String modelId) {
+    CacheEntry entry = entries.get(modelId);
+    return entry == null ? 0 : entry.waiters();
+  }
+
+  /** Loads waiting for a loading slot now. */
+  public int queuedLoads() {
+    return Math.max(0, queuedLoads.get());
+  }
+
   /** Starts loading the model if it is neither resident nor loading; returns its load future. */
   public CompletableFuture<LoadedModel> ensureLoading(ModelSpec spec) {
-    return entryFor(spec, new boolean[1]).ready;
+    return entryFor(spec, new boolean[1], false).ready;
   }
 
   /** Waits for a started load to finish; for the management API's {@code sync} calls. */
@@ -181,13 +347,22 @@ public final class ModelCache implements AutoCloseable {
     }
   }
 
-  private CacheEntry entryFor(ModelSpec spec, boolean[] created) {
+  /**
+   * The model's entry, created (its load queued) when there is none.
+   *
+   * @param onDemand true for a request (the load may be dropped when all its waiters leave),
+   *     false for the management API or the mesh (the copy loads anyway)
+   */
+  private CacheEntry entryFor(ModelSpec spec, boolean[] created, boolean onDemand) {
     if (closed) {
       throw new UnavailableException("node is shutting down");
     }
     String id = spec.modelId();
     CacheEntry existing = entries.get(id);
     if (existing != null && existing.spec.equals(spec)) {
+      if (!onDemand) {
+        existing.keep();
+      }
       return existing;
     }
     Failure failure = failures.getIfPresent(id);
@@ -198,14 +373,36 @@ public final class ModelCache implements AutoCloseable {
       // Registered anew with other info since this copy loaded: the old copy must go.
       unload(id);
     }
-    CacheEntry fresh = new CacheEntry(spec, clock.millis());
+    CacheEntry fresh = new CacheEntry(spec, clock.millis(), onDemand);
     CacheEntry raced = entries.putIfAbsent(id, fresh);
     if (raced != null) {
+      if (!onDemand) {
+        raced.keep();
+      }
       return raced;
     }
+    if (queuedLoads.incrementAndGet() > maxQueuedLoads) {
+      queuedLoads.decrementAndGet();
+      entries.remove(id, fresh);
+      OverloadedException refused = new OverloadedException(maxQueuedLoads
+          + " loads already wait for a loading slot on this node; retry shortly", RETRY_AFTER);
+      fresh.ready.completeExceptionally(refused); // for anyone who found it meanwhile
+      listener.refused(id, LOAD_QUEUE);
+      throw refused;
+    }
     created[0] = true;
+    fresh.ready.whenComplete((model, error) -> settleWaiters(fresh));
+    Runnable task = () -> load(fresh);
+    fresh.loadTask = task;
     listener.miss(id);
-    loaders.execute(() -> load(fresh));
+    try {
+      loaders.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException shutDown) {
+      queuedLoads.decrementAndGet();
+      entries.remove(id, fresh);
+      fresh.ready.completeExceptionally(new UnavailableException("node is shutting down"));
+      throw new UnavailableException("node is shutting down");
+    }
     return fresh;
   }
 
@@ -228,6 +425,10 @@ public final class ModelCache implements AutoCloseable {
   }
 
   private void load(CacheEntry entry) {
+    if (!entry.start()) {
+      return; // dropped while queued: every caller left
+    }
+    queuedLoads.decrementAndGet();
     String id = entry.modelId();
     LoadedModel model = null;
     StagedArtifact staged = null;

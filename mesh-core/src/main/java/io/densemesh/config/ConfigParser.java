@@ -82,6 +82,7 @@ public final class ConfigParser {
     ObservabilitySettings.defaults(DEFAULTS);
     BatchingSettings.defaults(DEFAULTS);
     RestSettings.defaults(DEFAULTS);
+    AdmissionSettings.defaults(DEFAULTS);
   }
 
   /** Options that may be given bare ({@code --insecure} means {@code --insecure true}). */
@@ -159,7 +160,8 @@ public final class ConfigParser {
         tls(values),
         ObservabilitySettings.parse(values),
         BatchingSettings.parse(values),
-        RestSettings.parse(values));
+        RestSettings.parse(values),
+        AdmissionSettings.parse(values, Runtime.getRuntime().availableProcessors()));
   }
 
   private static TlsSettings tls(Map<String, String> values) {

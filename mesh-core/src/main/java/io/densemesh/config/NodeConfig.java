@@ -33,6 +33,7 @@ import java.util.Optional;
  * @param observability metric labels, logs and traces
  * @param batching the default dynamic batching of models that name none
  * @param rest the REST server's timeouts and request threads
+ * @param admission how much work the node admits before it refuses (overload)
  */
 public record NodeConfig(
     String host,
@@ -58,7 +59,8 @@ public record NodeConfig(
     TlsSettings tls,
     ObservabilitySettings observability,
     BatchingSettings batching,
-    RestSettings rest) {
+    RestSettings rest,
+    AdmissionSettings admission) {
 
   public NodeConfig {
     Objects.requireNonNull(host, "host");
@@ -84,6 +86,7 @@ public record NodeConfig(
     require(rest.bodyBuffer() == 0 || rest.bodyBuffer() >= maxMessageBytes,
         "--rest-body-buffer must be 0 (automatic) or at least --max-message-size ("
             + maxMessageBytes + " bytes), got " + rest.bodyBuffer());
+    Objects.requireNonNull(admission, "admission");
     requirePort("--grpc-port", grpcPort);
     requirePort("--rest-port", restPort);
     requirePort("--metrics-port", metricsPort);

@@ -7,13 +7,18 @@ import com.google.protobuf.Parser;
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelMetadataRequest;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.densemesh.admission.Admission;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.mesh.PeerForwarding;
 import io.densemesh.mesh.Peers;
 import io.densemesh.mesh.RouteHints;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.runtime.ModelSpec;
+import io.densemesh.runtime.error.DeadlineExceededException;
 import io.densemesh.runtime.error.InvalidInputException;
+import io.densemesh.runtime.error.ModelLoadException;
+import io.densemesh.runtime.error.OverloadedException;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -29,7 +34,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import io.densemesh.auth.Principal;
@@ -42,18 +52,37 @@ import java.util.function.BiFunction;
  * is forwarded as the same bytes (one gRPC stack, no re-encoding) and the peer's answer is
  * passed back untouched, status and trailers included. Routing, forwarding and the retry rule
  * are {@link PeerForwarding}'s, shared with the REST front end.
+ *
+ * <p>A request served here is admitted first (the node's in-flight limit; refused at once with
+ * RESOURCE_EXHAUSTED beyond it). If its model is not loaded yet, the request waits for the load
+ * without a thread ({@link LocalPath#loads}): the call's thread goes back to the server, and the
+ * request is served on the server's executor once the load is done. A caller that cancels or
+ * passes its deadline stops waiting at once (and a queued load nobody waits for is dropped).
  */
 public final class InferenceRouting {
+  /**
+   * How a request served on this node gets there.
+   *
+   * @param admission the node's in-flight limit
+   * @param loads completes when a model is loaded here (starting the load), without a thread
+   * @param executor where a request runs once its load finished (the server's bounded executor)
+   * @param loadTimeout the longest a request waits for a load when it has no earlier deadline
+   */
+  public record LocalPath(Admission admission,
+      Function<ModelSpec, CompletableFuture<Void>> loads, Executor executor,
+      Duration loadTimeout) {}
+
 
   private final InferenceGrpcService local;
   private final PeerForwarding forwarding;
   private final Executor retries;
+  private final LocalPath here;
   private final SplitTraffic splits;
   private final Consumer<Principal> streamAdmission;
 
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
-      Executor retries) {
-    this(local, forwarding, retries, null, caller -> { });
+      Executor retries, LocalPath here) {
+    this(local, forwarding, retries, here, null, caller -> { });
   }
 
   /**
@@ -62,10 +91,12 @@ public final class InferenceRouting {
    *     edge charges a call (the tenant's rate); throws to refuse that request
    */
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
-      Executor retries, SplitTraffic splits, Consumer<Principal> streamAdmission) {
+      Executor retries, LocalPath here, SplitTraffic splits,
+      Consumer<Principal> streamAdmission) {
     this.local = local;
     this.forwarding = forwarding;
     this.retries = retries;
+    this.here = here;
     this.splits = splits;
     this.streamAdmission = streamAdmission;
   }
@@ -155,6 +186,7 @@ public final class InferenceRouting {
     if (deadline != null) {
       options = options.withDeadline(deadline);
     }
+    AtomicBoolean returned = new AtomicBoolean();
     forwarding.dispatch(new PeerForwarding.Request(model, method, body, options),
             MeshHeaders.currentHints(), r -> retries.execute(context.wrap(r)),
             context::isCancelled)
@@ -166,10 +198,84 @@ public final class InferenceRouting {
             out.onNext(answer.get());
             out.onCompleted();
           } else {
-            serveHere(parser, body, out, serveHere, model);
+            // Inline only on the call's own thread; after a retry, hop back to the executor.
+            admitAndServe(parser, body, out, serveHere, model, context, !returned.get());
+          }
+        });
+    returned.set(true);
+  }
+
+  /**
+   * Admits the request, waits for its model's load without a thread, then serves it on the
+   * executor (or inline when it is on the call's thread and the model is resident).
+   */
+  private <Q, R extends MessageLite> void admitAndServe(Parser<Q> parser, byte[] body,
+      StreamObserver<byte[]> out, BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model,
+      Context context, boolean onCallThread) {
+    Admission.Ticket ticket;
+    CompletableFuture<Void> loaded;
+    try {
+      ticket = here.admission().enter();
+    } catch (RuntimeException e) {
+      out.onError(ErrorMapping.grpcError(e));
+      return;
+    }
+    try {
+      loaded = here.loads().apply(model);
+    } catch (RuntimeException e) {
+      ticket.close();
+      out.onError(ErrorMapping.grpcError(e));
+      return;
+    }
+    Runnable serve = Admission.admittedContext(context, ticket).wrap(() -> {
+      try {
+        serveHere(parser, body, out, serveHere, model);
+      } finally {
+        ticket.close();
+      }
+    });
+    if (loaded.isDone() && !loaded.isCompletedExceptionally() && onCallThread) {
+      serve.run();
+      return;
+    }
+    Context.CancellationListener gaveUp = c -> loaded.cancel(false);
+    context.addListener(gaveUp, MoreExecutors.directExecutor());
+    loaded.orTimeout(here.loadTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .whenComplete((done, failure) -> {
+          context.removeListener(gaveUp);
+          if (context.isCancelled()) {
+            ticket.close(); // the caller is gone (cancelled or past its deadline): no answer
+            return;
+          }
+          if (failure != null) {
+            ticket.close();
+            out.onError(ErrorMapping.grpcError(loadFailure(failure, model)));
+            return;
+          }
+          try {
+            here.executor().execute(serve);
+          } catch (RejectedExecutionException full) {
+            ticket.close();
+            out.onError(ErrorMapping.grpcError(new OverloadedException(
+                "no thread free to serve the request", Admission.RETRY_AFTER)));
           }
         });
   }
+
+  /** What a failed wait for a load tells the caller. */
+  private RuntimeException loadFailure(Throwable failure, ModelSpec model) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof TimeoutException) {
+      return new DeadlineExceededException("model '" + model.modelId()
+          + "' did not finish loading within " + here.loadTimeout());
+    }
+    if (cause instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    return new ModelLoadException("loading '" + model.modelId() + "' failed: " + cause, cause);
+  }
+
 
   /**
    * A shadow's copy of a request: routed like any request for the shadow model, detached from

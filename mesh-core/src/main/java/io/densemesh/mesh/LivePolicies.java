@@ -1,7 +1,9 @@
 package io.densemesh.mesh;
 
+import io.densemesh.admission.LiveAdmission;
 import io.densemesh.auth.TenantLimits;
 import io.densemesh.cache.ModelCache;
+import io.densemesh.config.AdmissionSettings;
 import io.densemesh.placement.PolicyConfig;
 import io.densemesh.placement.PolicySet;
 import io.densemesh.placement.TenantQuotas;
@@ -15,7 +17,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The live placement settings (the registry's {@code config/} keys) turned into policies and
  * applied to this node without a restart: eviction policy, memory headroom and loading
- * concurrency go to the model cache; placement and copy policies are read per decision through
+ * concurrency go to the model cache, admission limits to {@link LiveAdmission}; placement and copy policies are read per decision through
  * {@link #current()}. Settings that do not validate are rejected as a whole with a message
  * naming the key (and, when they arrive from the registry, logged and ignored).
  */
@@ -39,6 +41,7 @@ public final class LivePolicies {
     keys.add(TenantLimits.RATE);
     keys.add(TenantLimits.BURST);
     keys.add(TenantLimits.MAX_MODELS);
+    keys.addAll(LiveAdmission.KEYS);
     KEYS = List.copyOf(keys);
   }
 
@@ -53,11 +56,13 @@ public final class LivePolicies {
    * @param loadingConcurrency loads at once; 0 keeps the node's own setting
    * @param proactiveLoading whether the leader loads registered models into a mostly empty mesh
    * @param tenants per-tenant limits: request rate, models registered, resident share
+   * @param admission the node's admission limits (its flags where the settings say nothing)
    */
   public record Applied(PolicySet policies, double headroomFraction, int loadingConcurrency,
-      boolean proactiveLoading, TenantLimits tenants) {}
+      boolean proactiveLoading, TenantLimits tenants, AdmissionSettings admission) {}
 
   private final ModelCache cache;
+  private final LiveAdmission admission;
   private final PolicyConfig base;
   private final java.util.function.Function<String, String> tenantOf;
   private volatile Applied current;
@@ -66,13 +71,21 @@ public final class LivePolicies {
   /** @param tenantOf a registered model's tenant ("" when none), for per-tenant quotas */
   public LivePolicies(ModelCache cache, String defaultEviction,
       java.util.function.Function<String, String> tenantOf) {
+    this(cache, defaultEviction, tenantOf, LiveAdmission.validator());
+  }
+
+  /** @param admission where the admission keys are parsed and applied */
+  public LivePolicies(ModelCache cache, String defaultEviction,
+      java.util.function.Function<String, String> tenantOf, LiveAdmission admission) {
     this.cache = cache;
+    this.admission = admission;
     this.tenantOf = tenantOf;
     this.base = PolicyConfig.fromMap(Map.of("eviction", defaultEviction,
         "placement", "p2c-pending",
         "perCopyRatePerSecond", Double.toString(DEFAULT_PER_COPY_RATE)),
         PolicyConfig.recommended());
-    this.current = new Applied(PolicySet.from(base), 0, 0, true, TenantLimits.none());
+    this.current = new Applied(PolicySet.from(base), 0, 0, true, TenantLimits.none(),
+        admission.parse(Map.of()));
   }
 
   /** Parses and validates settings; nothing is applied. */
@@ -80,6 +93,8 @@ public final class LivePolicies {
     Map<String, String> policy = new HashMap<>(settings);
     TenantLimits tenants = TenantLimits.parse(settings);
     policy.keySet().removeIf(TenantLimits::owns);
+    AdmissionSettings limits = admission.parse(settings);
+    policy.keySet().removeIf(LiveAdmission::owns);
     String headroom = policy.remove(HEADROOM);
     String loading = policy.remove(LOADING);
     String proactive = policy.remove(PROACTIVE);
@@ -115,7 +130,7 @@ public final class LivePolicies {
           new TenantQuotas(config.tenantQuotaFraction(), tenants.quotaFractions()));
     }
     return new Applied(set, headroomFraction, concurrency,
-        proactive == null || proactive.trim().equals("true"), tenants);
+        proactive == null || proactive.trim().equals("true"), tenants, limits);
   }
 
   /** Applies settings seen in the registry if they changed; invalid ones are logged, not used. */
@@ -138,6 +153,7 @@ public final class LivePolicies {
     if (next.loadingConcurrency() > 0) {
       cache.setLoadingSlots(next.loadingConcurrency());
     }
+    admission.apply(next.admission());
     current = next;
     log.info("applied live placement settings {}", settings);
   }

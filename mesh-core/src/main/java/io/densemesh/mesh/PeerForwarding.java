@@ -4,6 +4,8 @@ import com.google.common.util.concurrent.FutureCallback;
 import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
+import io.densemesh.admission.RetryBackoff;
+import io.densemesh.admission.RetryBudget;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.runtime.ModelSpec;
 import io.grpc.CallOptions;
@@ -13,6 +15,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -23,8 +27,16 @@ import java.util.function.BooleanSupplier;
  * most {@link #MAX_ATTEMPTS} forwards in all: inference and metadata are pure functions of the
  * request, so a retry cannot do harm. Any other answer, error or not, is final.
  *
+ * <p>A retry waits a short jittered pause first ({@link RetryBackoff}) and needs the node's
+ * {@link RetryBudget}: when a peer dies, every request routed to it fails at once, and retrying
+ * each of them would multiply the mesh's load just when it lost capacity. With the budget spent,
+ * the failure is final. A caller that gave up (cancelled, past its deadline) is never retried; the
+ * forwarded call itself runs in the caller's gRPC context, so its cancellation and deadline reach
+ * the peer.
+ *
  * <p>Counted in {@code densemesh_forwards_total}: {@code ok} for an answer, {@code retried} for
- * a failure that was retried, {@code failed} for a final failure.
+ * a failure that was retried, {@code failed} for a final failure, and also {@code retry_denied}
+ * for a final failure that was not retried because the budget was spent.
  */
 public final class PeerForwarding {
 
@@ -33,11 +45,19 @@ public final class PeerForwarding {
   private final MeshRouter router;
   private final Peers peers;
   private final NodeMetrics metrics;
+  private final RetryBudget budget;
+  private final RetryBackoff backoff;
+  private final ScheduledExecutorService timer;
 
-  public PeerForwarding(MeshRouter router, Peers peers, NodeMetrics metrics) {
+  /** @param timer waits out the backoff before a retry (the retry itself runs elsewhere) */
+  public PeerForwarding(MeshRouter router, Peers peers, NodeMetrics metrics, RetryBudget budget,
+      RetryBackoff backoff, ScheduledExecutorService timer) {
     this.router = router;
     this.peers = peers;
     this.metrics = metrics;
+    this.budget = budget;
+    this.backoff = backoff;
+    this.timer = timer;
   }
 
   /** One request to route: its model, V2 method and encoded body. */
@@ -72,6 +92,9 @@ public final class PeerForwarding {
         return;
       }
       remote = r;
+      if (attempt == 1) {
+        budget.forwarded();
+      }
       answer = peers.forward(peers.peer(remote.address()), request.method(), request.body(),
           ForwardHeaders.of(request.model().modelId(), hints, remote.loadHere()),
           request.options());
@@ -90,11 +113,28 @@ public final class PeerForwarding {
       public void onFailure(Throwable t) {
         if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE
             && attempt < MAX_ATTEMPTS && !cancelled.getAsBoolean()) {
+          if (!budget.tryRetry()) {
+            metrics.forwarded("retry_denied");
+            metrics.forwarded("failed");
+            result.completeExceptionally(t);
+            return;
+          }
           RouteHints next = hints.exclude(remote.instanceId());
           metrics.forwarded("retried");
+          Runnable retry = () ->
+              attempt(request, next, attempt + 1, retries, cancelled, result);
           try {
-            retries.execute(() ->
-                attempt(request, next, attempt + 1, retries, cancelled, result));
+            timer.schedule(() -> {
+              if (cancelled.getAsBoolean()) {
+                result.completeExceptionally(t);
+                return;
+              }
+              try {
+                retries.execute(retry);
+              } catch (RejectedExecutionException full) {
+                result.completeExceptionally(t);
+              }
+            }, backoff.before(attempt).toNanos(), TimeUnit.NANOSECONDS);
             return;
           } catch (RejectedExecutionException shuttingDown) {
             // no thread to retry on: the failure is final

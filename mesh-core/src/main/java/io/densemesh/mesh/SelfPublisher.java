@@ -116,6 +116,11 @@ public final class SelfPublisher implements CacheListener, AutoCloseable {
     soon();
   }
 
+  @Override
+  public void loadDropped(String modelId) {
+    soon(); // its LOADING copy record goes
+  }
+
   private void reconcile() {
     pending.set(false);
     try {

@@ -235,6 +235,38 @@ public final class NodeMetrics implements CacheListener, StorageListener, AutoCl
     }
   }
 
+  /** A queued load dropped before it started (every caller had left). */
+  @Override
+  public void loadDropped(String modelId) {
+    Counter.builder("densemesh.model.loads").tag("result", "dropped")
+        .description("Model loads").register(registry).increment();
+  }
+
+  @Override
+  public void refused(String modelId, String reason) {
+    admissionRejected(reason);
+  }
+
+  /**
+   * Counts one request refused for overload, by reason: {@code in_flight} (the node's limit),
+   * {@code waiting_for_model} (too many callers wait for one model's load), {@code load_queue}
+   * (too many loads wait for a slot).
+   */
+  public void admissionRejected(String reason) {
+    Counter.builder("densemesh.admission.rejected").tag("reason", reason)
+        .description("Requests refused at once for overload (RESOURCE_EXHAUSTED / 429)")
+        .register(registry).increment();
+  }
+
+  /** Registers the gauges of requests admitted now and the limit they count against. */
+  public void bindAdmission(java.util.function.IntSupplier inFlight,
+      java.util.function.IntSupplier limit) {
+    Gauge.builder("densemesh.admission.in.flight", inFlight, s -> s.getAsInt())
+        .description("Requests this node serves or waits on now").register(registry);
+    Gauge.builder("densemesh.admission.in.flight.limit", limit, s -> s.getAsInt())
+        .description("The node's limit of requests in flight").register(registry);
+  }
+
   @Override
   public void artifactCacheHit() {
     artifactHits.increment();

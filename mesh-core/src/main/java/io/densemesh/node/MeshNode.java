@@ -1,6 +1,12 @@
 package io.densemesh.node;
 
 import io.densemesh.api.registry.InstanceRecord;
+import io.densemesh.admission.Admission;
+import io.densemesh.admission.AdmittedServing;
+import io.densemesh.admission.InFlightLimit;
+import io.densemesh.admission.LiveAdmission;
+import io.densemesh.admission.RetryBackoff;
+import io.densemesh.admission.RetryBudget;
 import io.densemesh.auth.Authenticator;
 import io.densemesh.auth.ClientGate;
 import io.densemesh.auth.TenantGuard;
@@ -13,6 +19,7 @@ import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
+import io.densemesh.config.AdmissionSettings;
 import io.densemesh.config.ConfigException;
 import io.densemesh.config.MeshConfig;
 import io.densemesh.config.NodeConfig;
@@ -22,6 +29,7 @@ import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
 import io.densemesh.grpc.MeshAdminGrpcService;
 import io.densemesh.grpc.PeerControlGrpcService;
+import io.densemesh.grpc.ProbeCalls;
 import io.densemesh.grpc.ServiceDiscovery;
 import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyDropper;
@@ -131,7 +139,13 @@ public final class MeshNode implements AutoCloseable {
   private final LivePolicies policies;
   private final Peers peers;
   private final Optional<NodeTls> tls;
-  private final ExecutorService retries;
+  private final java.util.concurrent.Executor retries;
+  private final ExecutorService retryPool;
+  private final ScheduledExecutorService retryTimer;
+  private final ExecutorService clientExecutor;
+  private final ExecutorService internalExecutor;
+  private final InFlightLimit inFlight;
+  private final RetryBudget retryBudget;
   private final String address;
   private final SelfPublisher publisher;
   private final CopyScaler scaler;
@@ -174,7 +188,14 @@ public final class MeshNode implements AutoCloseable {
     metrics.bind(cache, registry::modelCount);
     metrics.bindMesh(() -> registry.view().instances().size());
     Function<String, String> tenantOf = id -> tenantOf(registry, id);
-    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf);
+    // Admission limits: the node's flags, overridden live by the mesh-wide placement config.
+    AdmissionSettings limits = config.admission();
+    this.inFlight = new InFlightLimit(limits.maxInFlight());
+    this.retryBudget = new RetryBudget(clock, AdmissionSettings.RETRY_WINDOW_SECONDS,
+        limits.retryBudgetPercent(), limits.minRetriesPerSecond());
+    LiveAdmission liveAdmission = new LiveAdmission(limits, inFlight, cache, retryBudget);
+    liveAdmission.apply(limits);
+    this.policies = new LivePolicies(cache, config.evictionPolicy(), tenantOf, liveAdmission);
     this.rates = new TenantRates(clock);
     registry.addListener(() -> {
       policies.onSettings(registry.view().config());
@@ -193,15 +214,19 @@ public final class MeshNode implements AutoCloseable {
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
+    Admission admission = new Admission(inFlight, metrics::admissionRejected);
+    metrics.bindAdmission(inFlight::inFlight, inFlight::limit);
+    // Every request served here passes the node's in-flight limit, whatever its protocol;
+    // batching (per model, opt-in) sits under the metrics, so queueing for a batch is measured.
     InputValidator validator = new InputValidator(config.maxTensorElements());
-    Serving serving = new MeteredServing(new BatchingServing(
+    Serving serving = new AdmittedServing(new MeteredServing(new BatchingServing(
         new ModelServing(cache, validator, config.loadTimeout()), validator,
         BatchDefaults.of(config.batching()), config.loadTimeout(), BatchDefaults.runner(),
         Executors.newSingleThreadScheduledExecutor(daemon("batch-timer")), System::nanoTime,
         metrics::batchRun),
         metrics,
         new ModelLabels(config.observability().perModelMetrics(),
-            config.observability().maxMetricSeries(), tenantOf));
+            config.observability().maxMetricSeries(), tenantOf)), admission);
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
         config.failureBackoff(), loader::ensureCopy);
     RouteCounters routeCounters = new RouteCounters();
@@ -210,17 +235,32 @@ public final class MeshNode implements AutoCloseable {
         config.loadTimeout(), splits);
     vmodelHook.vmodels = vmodels;
 
-    // Retries run off the call's thread: the trace context goes with each task.
-    this.retries = io.opentelemetry.context.Context.taskWrapping(
-        Executors.newCachedThreadPool(daemon("forward-retry")));
+    // Retries run off the call's thread: the trace context goes with each task. A retry only
+    // routes and starts an asynchronous call, so a few threads serve any number; the budget
+    // bounds how many there are, the queue bounds what waits.
+    this.retryPool = GrpcExecutors.bounded("forward-retry",
+        Math.max(2, Runtime.getRuntime().availableProcessors()), 4096);
+    this.retries = io.opentelemetry.context.Context.taskWrapping(retryPool);
+    this.retryTimer = Executors.newSingleThreadScheduledExecutor(daemon("forward-backoff"));
     ModelReadiness readiness = new ModelReadiness(cache, registry);
     ModelRepository repository = new ModelRepository(registry, resolver, models, guard,
         new CopyDropper(self, cache, registry, peers, PEER_CALL_TIMEOUT), clock);
     InferenceGrpcService inference =
         InferenceGrpcService.forNode(resolver, serving, readiness, state, repository);
-    PeerForwarding forwarding = new PeerForwarding(router, peers, metrics);
+    PeerForwarding forwarding = new PeerForwarding(router, peers, metrics, retryBudget,
+        RetryBackoff.standard(), retryTimer);
+    // Bounded executors for both ports: nothing blocks on them for a load (a request waits for
+    // its model without a thread), so threads sized from the cores serve any number of callers.
+    this.clientExecutor = GrpcExecutors.bounded("grpc-client", limits.grpcThreads(),
+        limits.grpcQueue());
+    this.internalExecutor = GrpcExecutors.bounded("grpc-internal", limits.grpcThreads(),
+        limits.grpcQueue());
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
-        new SplitTraffic(routeCounters, metrics), rates::acquire);
+        new InferenceRouting.LocalPath(admission, cache::whenLoaded, clientExecutor,
+            config.loadTimeout()), new SplitTraffic(routeCounters, metrics), rates::acquire);
+    InferenceRouting internalRouting = new InferenceRouting(inference, forwarding, retries,
+        new InferenceRouting.LocalPath(admission, cache::whenLoaded, internalExecutor,
+            config.loadTimeout()));
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
     // before any routing. No node-to-node service is registered here. Health and reflection
     // (for probes and stock tools) answer without credentials and list only this port's services.
@@ -243,6 +283,9 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.grpcPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
+        // Calls are dispatched on the transport thread: health answers there, the rest on workers.
+        .directExecutor()
+        .callExecutor(new ProbeCalls(clientExecutor))
         .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
     observe(clientServer, metrics);
     clientServices.forEach(clientServer::addService);
@@ -253,11 +296,13 @@ public final class MeshNode implements AutoCloseable {
     NettyServerBuilder internalServer = NettyServerBuilder.forAddress(new InetSocketAddress(
             config.bindHost(), config.internalPort()))
         .maxInboundMessageSize(config.maxMessageBytes())
+        .directExecutor()
+        .callExecutor(new ProbeCalls(internalExecutor))
         // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
         .sslContext(tls.map(NodeTls::internalServer).orElse(null));
     observe(internalServer, metrics);
     this.internal = internalServer
-        .addService(ServerInterceptors.intercept(routing.bindService(),
+        .addService(ServerInterceptors.intercept(internalRouting.bindService(),
             inferenceInterceptors(remote.isPresent(), metrics, internalEdge)))
         .addService(ServerInterceptors.intercept(
             new PeerControlGrpcService(resolver, loader, cache, state), internalEdge))
@@ -493,6 +538,7 @@ public final class MeshNode implements AutoCloseable {
   @Override
   public void close() {
     health.stopServing();
+    state.markDraining(); // readiness (REST, ServerReady) false from now on, like gRPC health
     if (config.mesh().usesEtcd()) {
       try {
         drainer.drain(config.mesh().drainTimeout());
@@ -508,8 +554,11 @@ public final class MeshNode implements AutoCloseable {
     awaitStopped(internal);
     chores.shutdownNow();
     publisher.close();
-    retries.shutdownNow();
+    retryTimer.shutdownNow();
+    retryPool.shutdownNow();
     cache.close();
+    clientExecutor.shutdownNow();
+    internalExecutor.shutdownNow();
     peers.close();
     storage.close();
     tls.ifPresent(NodeTls::close);

@@ -2,7 +2,11 @@ package io.densemesh.node;
 
 import io.densemesh.runtime.error.UnavailableException;
 
-/** Whether the node takes requests: not before it started, not after it began shutting down. */
+/**
+ * Whether the node takes requests: not before it started, not after it began shutting down.
+ * Readiness ({@link #ready}) turns false already when the node starts draining, while it still
+ * serves what reaches it, so load balancers stop sending new work first.
+ */
 public final class NodeState {
 
   public static final String SERVER_NAME = "densemesh";
@@ -17,6 +21,7 @@ public final class NodeState {
   private final String version;
   private volatile boolean ready;
   private volatile boolean stopping;
+  private volatile boolean draining;
 
   public NodeState(String version) {
     this.version = version;
@@ -26,8 +31,13 @@ public final class NodeState {
     return version;
   }
 
+  /** Ready for new traffic: started, not draining, not stopping (the readiness probe). */
   public boolean ready() {
-    return ready && !stopping;
+    return ready && !draining && !stopping;
+  }
+
+  void markDraining() {
+    draining = true;
   }
 
   void markReady() {

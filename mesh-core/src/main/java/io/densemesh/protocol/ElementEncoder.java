@@ -158,18 +158,17 @@ final class ElementEncoder {
         + " is out of range for " + type);
   }
 
-  /** The buffer, grown (doubling, capped at the declared size) to take {@code bytes} more. */
+  /**
+   * The buffer, grown to take {@code bytes} more: doubling, but never past the declared size
+   * (the caller refuses an element beyond it before asking for room).
+   */
   private ByteBuffer room(long bytes) {
     if (out.remaining() >= bytes) {
       return out;
     }
     long needed = out.position() + bytes;
-    if (expectedBytes >= 0 && needed > expectedBytes) {
-      // More elements than the shape declares: the caller reports the count mismatch.
-      needed = Math.max(needed, expectedBytes);
-    }
     long capacity = Math.max(needed, 2L * out.capacity());
-    if (expectedBytes >= 0 && needed <= expectedBytes) {
+    if (expectedBytes >= needed) {
       capacity = Math.min(capacity, expectedBytes);
     }
     if (capacity > Integer.MAX_VALUE - 8) {

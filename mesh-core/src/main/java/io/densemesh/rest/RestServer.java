@@ -82,6 +82,7 @@ public final class RestServer implements AutoCloseable {
   private final NodeMetrics metrics;
   private final ClientGate gate;
   private final Duration drainTimeout;
+  private final long maxBodyBytes;
 
   /**
    * Starts serving on {@code host:port} (0: a free port).
@@ -96,6 +97,7 @@ public final class RestServer implements AutoCloseable {
     this.metrics = metrics;
     this.gate = gate;
     this.drainTimeout = drainTimeout;
+    this.maxBodyBytes = maxBodyBytes;
     this.vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setWorkerPoolSize(2)
@@ -111,6 +113,11 @@ public final class RestServer implements AutoCloseable {
     this.repository = new RepositoryApi(repository);
     Router router = routes(Router.router(vertx));
     this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
+        // Connection-level trouble (a client reset, a failed handshake, a malformed request)
+        // is the client's, not the node's: logged quietly instead of as Vert.x's ERROR.
+        .exceptionHandler(e -> log.debug("REST connection error: {}", e.toString()))
+        .connectionHandler(c -> c.exceptionHandler(
+            e -> log.debug("REST connection error: {}", e.toString())))
         .requestHandler(request -> {
           deadlines.started(request);
           router.handle(request);
@@ -338,7 +345,8 @@ public final class RestServer implements AutoCloseable {
   /**
    * Sends a reply (from any thread: Vert.x hands it to the connection's event loop). An HTTP/1
    * request whose body was not read (refused early) closes its connection after the answer, so
-   * the rest of that body is never read; on HTTP/2 only its stream is reset.
+   * the rest of that body is never read; on HTTP/2 the connection stays, the rest of the body
+   * is dropped as it comes, and past one more body limit the stream is reset.
    */
   private void answer(RoutingContext ctx, String route, long start, Reply reply) {
     answer(ctx, route, start, reply, false);
@@ -348,6 +356,17 @@ public final class RestServer implements AutoCloseable {
       boolean bodyUnread) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
+    metrics.request("rest", route, Integer.toString(reply.status()), System.nanoTime() - start);
+    try {
+      send(request, response, reply, bodyUnread, maxBodyBytes);
+    } catch (IllegalStateException gone) {
+      // The client went away (or the connection closed) while the answer was being made.
+      log.debug("REST answer not sent: {}", gone.toString());
+    }
+  }
+
+  private static void send(HttpServerRequest request, HttpServerResponse response, Reply reply,
+      boolean bodyUnread, long drainLimit) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -367,11 +386,19 @@ public final class RestServer implements AutoCloseable {
     if (close) {
       request.connection().close();
     } else if (bodyUnread) {
-      // HTTP/2: the answer is complete; RST_STREAM(NO_ERROR) tells the client to stop sending
-      // the body (RFC 9113, 8.1) without touching the connection's other streams.
-      response.reset(0);
+      // HTTP/2: the rest of a small body is read and dropped, so clients that wait to finish
+      // sending before they take the answer (Java's) get it; past one more body limit the
+      // stream is reset (RST_STREAM NO_ERROR, RFC 9113 8.1) and nothing more is read.
+      long[] dropped = {0};
+      request.handler(chunk -> {
+        dropped[0] += chunk.length();
+        if (dropped[0] > drainLimit) {
+          request.handler(null);
+          response.reset(0);
+        }
+      });
+      request.resume();
     }
-    metrics.request("rest", route, Integer.toString(reply.status()), System.nanoTime() - start);
   }
 
   public int port() {

@@ -114,4 +114,35 @@ class ConfigParserTest {
     assertThatThrownBy(() -> ConfigParser.parse(List.of("--rest-threads", "many"), Map.of()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("--rest-threads: 'many'");
   }
+
+  @Test
+  void admissionLimitsDefaultFromTheCoresAndFollowEachOther() {
+    AdmissionSettings derived = AdmissionSettings.forCores(4);
+    assertThat(derived.maxInFlight()).isEqualTo(256);
+    assertThat(derived.maxWaitingPerModel()).isEqualTo(64);
+    assertThat(derived.grpcThreads()).isEqualTo(16);
+
+    NodeConfig c = ConfigParser.parse(List.of("--max-in-flight", "40", "--retry-budget", "20%"),
+        Map.of("DM_MIN_RETRIES_PER_SECOND", "0"));
+    assertThat(c.admission().maxInFlight()).isEqualTo(40);
+    assertThat(c.admission().maxWaitingPerModel()).as("a quarter of the in-flight limit")
+        .isEqualTo(10);
+    assertThat(c.admission().retryBudgetPercent()).isEqualTo(20);
+    assertThat(c.admission().minRetriesPerSecond()).isZero();
+  }
+
+  @Test
+  void badAdmissionLimitsNameTheirOption() {
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--max-in-flight", "0"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--max-in-flight must be");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--max-in-flight", "10",
+            "--max-waiting-per-model", "11"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--max-waiting-per-model must be 1..--max-in-flight (10)");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--retry-budget", "150"), Map.of()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("--retry-budget");
+    assertThatThrownBy(() -> ConfigParser.parse(List.of("--grpc-threads", "many"), Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--grpc-threads: 'many' is not a whole number");
+  }
 }

@@ -145,4 +145,93 @@ class InferenceRoutingTest {
     assertThat(clientOfA.modelReady(ready).getReady()).isTrue();
     assertThat(a.cache.copyState("m")).as("asking does not load").isEmpty();
   }
+
+  @Test
+  void theRetryBudgetStopsRetriesAgainstADeadPeer() {
+    // Only b may hold the model (placement keeps away from the others), and b is dead.
+    SimulatedNode front = mesh.node("front", 1000, "format:other");
+    a.labels.put("format:other", "");
+    a.publish();
+    b.load("m");
+    b.crash();
+    ManagedChannel toFront = InProcessChannelBuilder.forName(front.address).build();
+    try {
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub client =
+          GRPCInferenceServiceGrpc.newBlockingStub(toFront);
+      int requests = 200;
+      for (int i = 0; i < requests; i++) {
+        try {
+          client.modelInfer(request(1));
+        } catch (StatusRuntimeException expected) {
+          // the dead peer's UNAVAILABLE, or a later answer after a retry
+        }
+      }
+
+      // 10 s window at the fake clock: 1 a second (10) plus 10 % of at most 200 forwards (20).
+      // Without the budget every failed first attempt would be retried.
+      double retried = front.forwards("retried");
+      double denied = front.forwards("retry_denied");
+      assertThat(retried).isBetween(10.0, 30.0);
+      assertThat(denied).isGreaterThan(retried);
+      assertThat(front.forwards("failed")).isGreaterThanOrEqualTo(denied);
+    } finally {
+      toFront.shutdownNow();
+    }
+  }
+
+  /** Callers waiting for m's load on a or b. */
+  private int waiters() {
+    return a.cache.waiters("m") + b.cache.waiters("m");
+  }
+
+  @Test
+  void aClientCancellationReachesTheForwardedCall() throws Exception {
+    java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
+    a.runtime.gate = hang; // loads hang wherever placement puts the model
+    b.runtime.gate = hang;
+    SimulatedNode front = mesh.node("front", 1000, "format:other");
+    ManagedChannel toFront = InProcessChannelBuilder.forName(front.address).build();
+    try {
+      io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub client =
+          GRPCInferenceServiceGrpc.newFutureStub(toFront);
+      com.google.common.util.concurrent.ListenableFuture<ModelInferResponse> answer =
+          call.call(() -> client.modelInfer(request(1)));
+      // The request went to a or b, which now waits for the load on the hanging runtime.
+      org.awaitility.Awaitility.await().until(() -> waiters() == 1);
+
+      call.cancel(null);
+
+      org.awaitility.Awaitility.await().until(() -> waiters() == 0);
+      assertThat(answer.isCancelled() || answer.isDone()).isTrue();
+    } finally {
+      hang.countDown();
+      toFront.shutdownNow();
+    }
+  }
+
+  @Test
+  void theForwardedCallCarriesTheCallersRemainingDeadline() {
+    java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
+    a.runtime.gate = hang; // loads hang wherever placement puts the model
+    b.runtime.gate = hang;
+    SimulatedNode front = mesh.node("front", 1000, "format:other");
+    ManagedChannel toFront = InProcessChannelBuilder.forName(front.address).build();
+    try {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> GRPCInferenceServiceGrpc.newBlockingStub(toFront)
+          .withDeadlineAfter(300, java.util.concurrent.TimeUnit.MILLISECONDS)
+          .modelInfer(request(1)))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+      // The peer stops waiting with the caller (its own wait would be SimulatedNode.WAIT).
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+          .until(() -> waiters() == 0);
+      assertThat(java.time.Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(SimulatedNode.WAIT);
+    } finally {
+      hang.countDown();
+      toFront.shutdownNow();
+    }
+  }
 }

@@ -121,4 +121,34 @@ class LivePoliciesTest {
     policies.onSettings(Map.of("loadingConcurrency", "0")); // ignored: keeps the last good one
     assertThat(cache.loadingSlots()).isEqualTo(5);
   }
+
+  @Test
+  void admissionLimitsAreLiveSettingsAppliedToTheNode() {
+    io.densemesh.config.AdmissionSettings flags =
+        new io.densemesh.config.AdmissionSettings(100, 25, 50, 4, 1000, 10, 5);
+    io.densemesh.admission.InFlightLimit inFlight = new io.densemesh.admission.InFlightLimit(100);
+    io.densemesh.admission.RetryBudget budget =
+        new io.densemesh.admission.RetryBudget(clock, 10, 10, 5);
+    LivePolicies live = new LivePolicies(cache, "lru", id -> "",
+        new io.densemesh.admission.LiveAdmission(flags, inFlight, cache, budget));
+
+    live.onSettings(Map.of("maxInFlight", "8", "retryBudgetPercent", "0",
+        "minRetriesPerSecond", "0"));
+
+    assertThat(inFlight.limit()).isEqualTo(8);
+    assertThat(live.applied().admission().maxWaitingPerModel()).as("capped by the new limit")
+        .isEqualTo(8);
+    assertThat(budget.tryRetry()).as("no retries at 0 %, no minimum").isFalse();
+    live.onSettings(Map.of()); // back to the node's flags
+    assertThat(inFlight.limit()).isEqualTo(100);
+  }
+
+  @Test
+  void invalidAdmissionSettingsAreRejectedNamingTheKey() {
+    assertThatThrownBy(() -> policies.parse(Map.of("maxInFlight", "0")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlight must be");
+    assertThatThrownBy(() -> policies.parse(Map.of("maxQueuedLoads", "x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxQueuedLoads must be a whole number");
+  }
 }

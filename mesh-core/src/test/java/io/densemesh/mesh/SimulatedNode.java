@@ -1,5 +1,9 @@
 package io.densemesh.mesh;
 
+import io.densemesh.admission.Admission;
+import io.densemesh.admission.InFlightLimit;
+import io.densemesh.admission.RetryBackoff;
+import io.densemesh.admission.RetryBudget;
 import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.auth.TenantGuard;
@@ -69,6 +73,11 @@ final class SimulatedNode implements AutoCloseable {
   /** False: cache events no longer trigger a publish (the registry lags until {@link #publish}). */
   volatile boolean autoPublish = true;
   final ExecutorService retries = Executors.newCachedThreadPool();
+  final java.util.concurrent.ScheduledExecutorService retryTimer =
+      Executors.newSingleThreadScheduledExecutor();
+  /** The node's forward retry budget, on the mesh's fake clock (10 %, at least 1 a second). */
+  final RetryBudget retryBudget;
+  final InFlightLimit inFlight = new InFlightLimit(10_000);
   final PeerForwarding forwarding;
   private final Server server;
 
@@ -76,6 +85,7 @@ final class SimulatedNode implements AutoCloseable {
     this.id = id;
     this.address = "sim-node-" + id + "-" + System.identityHashCode(mesh);
     this.mesh = mesh;
+    this.retryBudget = new RetryBudget(mesh.clock, 10, 10, 1);
     this.cache = new ModelCache(new RuntimeRegistry(List.of(runtime)), ModelStorage.localOnly(),
         new LruEvictionPolicy(), listeners, mesh.clock, capacityBytes, 2, FAILURE_EXPIRY);
     this.policies = new LivePolicies(cache, "lru", model -> "");
@@ -83,7 +93,9 @@ final class SimulatedNode implements AutoCloseable {
     this.router = new MeshRouter(id, cache, mesh.registry, policies, peers, mesh.clock,
         FAILURE_EXPIRY);
     this.events = new MeshEvents(mesh.registry);
-    this.forwarding = new PeerForwarding(router, peers, metrics);
+    this.forwarding = new PeerForwarding(router, peers, metrics, retryBudget,
+        new RetryBackoff(Duration.ofMillis(1), Duration.ofMillis(5), new java.util.Random(7)),
+        retryTimer);
     this.loader = new CopyLoader(id, cache, mesh.registry, router, peers, events, WAIT);
     this.resolver = new ModelResolver(mesh.registry);
     this.serving = new ModelServing(cache, new InputValidator(1 << 20), WAIT);
@@ -132,7 +144,9 @@ final class SimulatedNode implements AutoCloseable {
           .addService(ServerInterceptors.intercept(new InferenceRouting(
               InferenceGrpcService.forNode(resolver, serving, readiness, state, repository),
               forwarding,
-              retries).bindService(), new MeshHeaders(), peersOnly))
+              retries, new InferenceRouting.LocalPath(new Admission(inFlight, reason -> { }),
+                  cache::whenLoaded, retries, WAIT)).bindService(), new MeshHeaders(),
+              peersOnly))
           .build()
           .start();
     } catch (IOException e) {
@@ -191,6 +205,7 @@ final class SimulatedNode implements AutoCloseable {
     publisher.close();
     peers.close();
     retries.shutdownNow();
+    retryTimer.shutdownNow();
     cache.close();
   }
 }

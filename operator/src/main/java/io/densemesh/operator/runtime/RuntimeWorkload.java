@@ -271,10 +271,27 @@ public final class RuntimeWorkload {
         .withPorts(ports)
         .withResources(tuned.getResources())
         .withVolumeMounts(mounts)
+        .withStartupProbe(startupProbe())
         .withReadinessProbe(probe("/v2/health/ready"))
         .withLivenessProbe(probe("/v2/health/live"))
         .withSecurityContext(PodHardening.restricted())
         .build();
+  }
+
+  /** How long a node may take to start (a remote runtime can be slow to come up) before the
+   * kubelet restarts it: liveness only counts once the startup probe has passed. */
+  static final int STARTUP_SECONDS = 600;
+
+  /**
+   * The node answers {@code /v2/health/live} once it has started (registry open, runtime
+   * connected, servers bound); until then the liveness probe is held off, so a slow remote
+   * runtime or registry does not get the pod killed in a restart loop.
+   */
+  private static Probe startupProbe() {
+    int period = 5;
+    return new ProbeBuilder().withNewHttpGet().withPath("/v2/health/live")
+        .withPort(new IntOrString("http")).endHttpGet().withPeriodSeconds(period)
+        .withFailureThreshold(STARTUP_SECONDS / period).build();
   }
 
   /**

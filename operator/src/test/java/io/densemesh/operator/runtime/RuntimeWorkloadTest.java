@@ -131,6 +131,11 @@ class RuntimeWorkloadTest {
         });
     assertThat(node.getResources().getLimits().get("memory").toString()).isEqualTo("2Gi");
     assertThat(node.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/ready");
+    // A slow start (remote runtime, registry) is not a failed liveness check: up to 10 minutes.
+    assertThat(node.getStartupProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
+    assertThat(node.getStartupProbe().getPeriodSeconds()
+        * node.getStartupProbe().getFailureThreshold()).isEqualTo(600);
+    assertThat(node.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/v2/health/live");
     assertThat(pod.getNodeSelector()).containsEntry("pool", "inference");
     assertThat(pod.getTolerations()).singleElement().satisfies(t -> {
       assertThat(t.getKey()).isEqualTo("dedicated");
@@ -280,6 +285,11 @@ class RuntimeWorkloadTest {
     assertThat(env(containers.get(0), "DM_REMOTE_RUNTIME")).isEqualTo(
         "keras,onnx,pytorch,tensorflow,tensorrt=127.0.0.1:8085;data=127.0.0.1:8001");
     assertThat(containers.get(1).getLivenessProbe().getExec().getCommand()).contains("curl");
+    // The node waits for its remote runtime at start: the startup probe holds liveness off.
+    assertThat(containers.get(0).getStartupProbe().getHttpGet().getPath())
+        .isEqualTo("/v2/health/live");
+    assertThat(containers.get(0).getStartupProbe().getFailureThreshold()).isGreaterThan(
+        containers.get(0).getLivenessProbe().getFailureThreshold());
     assertThat(env(containers.get(0), "DM_LABELS"))
         .isEqualTo("format:keras,format:onnx,format:pytorch,format:tensorflow,format:tensorrt");
     assertThat(d.getMetadata().getOwnerReferences().get(0).getKind())

@@ -21,6 +21,15 @@ public final class OverloadedException extends MeshException {
     this.retryAfter = retryAfter;
   }
 
+  /**
+   * No stack trace: a refusal is an expected answer under load, made thousands of times a
+   * second, and the place it came from says nothing its message does not.
+   */
+  @Override
+  public synchronized Throwable fillInStackTrace() {
+    return this;
+  }
+
   /** When a retry may succeed. */
   public Duration retryAfter() {
     return retryAfter == null ? Duration.ofSeconds(1) : retryAfter;
