@@ -22,10 +22,7 @@ import io.densemesh.api.registry.ModelRecord;
 import io.densemesh.mesh.LivePolicies;
 import io.densemesh.registry.MeshView;
 import io.densemesh.registry.Registry;
-import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.error.InvalidInputException;
-import io.densemesh.runtime.error.ModelNotFoundException;
-import io.densemesh.runtime.error.UnavailableException;
 import io.grpc.stub.StreamObserver;
 import java.util.Comparator;
 import java.util.List;
@@ -41,7 +38,6 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
   /** Registry records read per step of a listing, and at most per call (a tenant's listing skips others' models). */
   private static final int SCAN_PAGE = 1000;
   private static final int MAX_SCAN = 100_000;
-  private static final int CAS_ATTEMPTS = 16;
 
   private final Registry registry;
   private final LivePolicies policies;
@@ -78,29 +74,11 @@ public final class MeshAdminGrpcService extends MeshAdminGrpc.MeshAdminImplBase 
       StreamObserver<ModelPolicy> observer) {
     Unary.run(observer, () -> {
       requireAdmin();
-      if (request.getMinCopies() < 0 || request.getMaxCopies() < 0) {
-        throw new InvalidInputException("min_copies and max_copies must be >= 0");
-      }
-      if (request.getMaxCopies() > 0 && request.getMinCopies() > request.getMaxCopies()) {
-        throw new InvalidInputException("min_copies (" + request.getMinCopies()
-            + ") must not exceed max_copies (" + request.getMaxCopies() + ")");
-      }
-      for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-        Optional<Versioned<ModelRecord>> current = registry.model(request.getModelId());
-        if (current.isEmpty()) {
-          throw new ModelNotFoundException(
-              "model '" + request.getModelId() + "' is not registered");
-        }
-        ModelRecord next = current.get().value().toBuilder()
-            .setMinCopies(request.getMinCopies()).setMaxCopies(request.getMaxCopies())
-            .setTenant(request.getTenant()).build();
-        if (registry.putModel(next, current.get().version()).isPresent()) {
-          return ModelPolicy.newBuilder().setModelId(next.getModelId())
-              .setMinCopies(next.getMinCopies()).setMaxCopies(next.getMaxCopies())
-              .setTenant(next.getTenant()).build();
-        }
-      }
-      throw new UnavailableException("model '" + request.getModelId() + "' kept changing");
+      ModelRecord next = models.setPolicy(request.getModelId(), request.getMinCopies(),
+          request.getMaxCopies(), Optional.of(request.getTenant()));
+      return ModelPolicy.newBuilder().setModelId(next.getModelId())
+          .setMinCopies(next.getMinCopies()).setMaxCopies(next.getMaxCopies())
+          .setTenant(next.getTenant()).build();
     });
   }
 

@@ -16,6 +16,9 @@ import io.densemesh.grpc.InternalEdge;
 import io.densemesh.batching.BatchDefaults;
 import io.densemesh.batching.BatchingServing;
 import io.densemesh.cache.CacheListeners;
+import io.densemesh.console.ActivityFeed;
+import io.densemesh.console.ConsoleApi;
+import io.densemesh.console.ConsoleRoutes;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
@@ -334,10 +337,14 @@ public final class MeshNode implements AutoCloseable {
                 .toList())),
         10, 10, TimeUnit.SECONDS);
 
+    ActivityFeed activity = new ActivityFeed(clock, self);
+    listeners.add(activity);
+    ConsoleRoutes console = new ConsoleRoutes(new ConsoleApi(self, registry, cache, models,
+        policies, activity), activity, gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
-        config.rest(), tls, config.mesh().drainTimeout());
+        config.rest(), tls, config.mesh().drainTimeout(), console::mount);
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
     health.serving();

@@ -83,6 +83,7 @@ public final class RestServer implements AutoCloseable {
   private final ClientGate gate;
   private final Duration drainTimeout;
   private final long maxBodyBytes;
+  private final java.util.function.Consumer<Router> mounts;
 
   /**
    * Starts serving on {@code host:port} (0: a free port).
@@ -92,7 +93,8 @@ public final class RestServer implements AutoCloseable {
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
       ModelRepository repository, NodeState state, NodeMetrics metrics, int maxBodyBytes,
       long maxTensorElements, ClientGate gate, RestSettings settings, Optional<NodeTls> tls,
-      Duration drainTimeout) {
+      Duration drainTimeout, java.util.function.Consumer<Router> mounts) {
+    this.mounts = mounts;
     this.state = state;
     this.metrics = metrics;
     this.gate = gate;
@@ -166,6 +168,7 @@ public final class RestServer implements AutoCloseable {
     router.routeWithRegex("/v2/repository/index/?").handler(ctx -> withBody(ctx,
         "RepositoryIndex", false, (caller, body) -> repository.index(caller, body)));
     router.routeWithRegex("/v2/repository/models/.*").handler(this::repositoryModel);
+    mounts.accept(router); // other front ends on this port (the console)
     router.route().handler(ctx -> answer(ctx, "other", System.nanoTime(), Reply.error(404,
         "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
     return router;

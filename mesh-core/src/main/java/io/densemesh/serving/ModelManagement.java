@@ -264,6 +264,38 @@ public final class ModelManagement {
   }
 
   /**
+   * Sets a registered model's copy bounds (0: the mesh default) and, when given, its tenant.
+   *
+   * @throws InvalidInputException when a bound is negative or min exceeds a positive max
+   * @throws ModelNotFoundException when the model is not registered
+   */
+  public ModelRecord setPolicy(String modelId, int minCopies, int maxCopies,
+      Optional<String> tenant) {
+    requireId("modelId", modelId);
+    if (minCopies < 0 || maxCopies < 0) {
+      throw new InvalidInputException("min_copies and max_copies must be >= 0");
+    }
+    if (maxCopies > 0 && minCopies > maxCopies) {
+      throw new InvalidInputException("min_copies (" + minCopies
+          + ") must not exceed max_copies (" + maxCopies + ")");
+    }
+    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      Optional<Versioned<ModelRecord>> current = registry.model(modelId);
+      if (current.isEmpty()) {
+        throw new ModelNotFoundException("model '" + modelId + "' is not registered");
+      }
+      ModelRecord.Builder next = current.get().value().toBuilder().setMinCopies(minCopies)
+          .setMaxCopies(maxCopies);
+      tenant.ifPresent(next::setTenant);
+      ModelRecord written = next.build();
+      if (registry.putModel(written, current.get().version()).isPresent()) {
+        return written;
+      }
+    }
+    throw new UnavailableException("model '" + modelId + "' kept changing; try again");
+  }
+
+  /**
    * Ensures the model is loaded (waiting when {@code sync}).
    *
    * @throws ModelNotFoundException when the id is not registered (gRPC NOT_FOUND, as ModelMesh)

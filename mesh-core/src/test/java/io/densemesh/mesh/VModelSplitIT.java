@@ -148,6 +148,9 @@ class VModelSplitIT {
         String holder = a.node.registry().view().loadedOn("stable").get(0);
 
         (holder.equals("b") ? b : c).kill();
+        // Once the mesh has noticed (the lease expires), the split answers from the survivor.
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> !a.node.registry().view().instances().containsKey(holder));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
             .ignoreExceptions().until(() -> send(a.inference, 50).getOrDefault(-1L, 0) == 0);
 

@@ -1,0 +1,170 @@
+package io.densemesh.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.densemesh.testing.Bearer;
+import io.densemesh.testing.Inference;
+import io.densemesh.testing.TestNode;
+import io.densemesh.testing.Tokens;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The console over real HTTP on a node with authentication: page, JSON API, actions, feed. */
+class ConsoleIT {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  TestNode node;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeEach
+  void start() throws Exception {
+    Path keys = dir.resolve("api-keys");
+    Files.write(keys, List.of(Tokens.apiKeyLine("key-a", "a", "tenant"),
+        Tokens.apiKeyLine("key-admin", "-", "admin")));
+    node = new TestNode(dir.resolve("data"), "--api-keys-file", keys.toString());
+  }
+
+  @AfterEach
+  void stop() {
+    node.close();
+  }
+
+  HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder r = HttpRequest.newBuilder(node.rest(path)).GET();
+    if (token != null) {
+      r.header("Authorization", "Bearer " + token);
+    }
+    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path, String token, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(node.rest(path))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonNode json(HttpResponse<String> r) throws Exception {
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  void register(int count) {
+    for (int i = 0; i < count; i++) {
+      Bearer.as(node.mesh, "key-admin").registerModel(
+          io.densemesh.api.mmesh.RegisterModelRequest.newBuilder()
+              .setModelId(String.format("m%03d", i)).setModelInfo(
+                  io.densemesh.api.mmesh.ModelInfo.newBuilder().setType("onnx")
+                      .setPath(Inference.writeModel(dir.resolve("models"), i % 3).toString()))
+              .build());
+    }
+  }
+
+  @Test
+  void thePageAndItsAssetsAreServedWithAStrictPolicy() throws Exception {
+    HttpResponse<String> page = get("/console/", null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(
+        v -> assertThat(v).startsWith("text/html"));
+    assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+        v -> assertThat(v).contains("default-src 'self'"));
+    assertThat(page.body()).contains("/console/app.js");
+    assertThat(get("/console/app.js", null).body()).contains("/console/api/");
+    assertThat(get("/console/app.css", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theApiNeedsAnAdmin() throws Exception {
+    assertThat(get("/console/api/mesh", null).statusCode()).isEqualTo(401);
+    assertThat(get("/console/api/mesh", "key-a").statusCode()).isEqualTo(403);
+    assertThat(post("/console/api/placement", "key-a", "{}").statusCode()).isEqualTo(403);
+    assertThat(json(get("/console/api/mesh", "key-admin")).path("nodes").size()).isEqualTo(1);
+  }
+
+  @Test
+  void modelsArePagedAndSearchedOnTheServer() throws Exception {
+    register(30);
+    JsonNode first = json(get("/console/api/models?limit=10", "key-admin"));
+    assertThat(first.path("models").size()).isEqualTo(10);
+    assertThat(first.path("next").asText()).isEqualTo("m009");
+    JsonNode second = json(get("/console/api/models?limit=10&after=m009", "key-admin"));
+    assertThat(second.path("models").get(0).path("id").asText()).isEqualTo("m010");
+    JsonNode prefixed = json(get("/console/api/models?prefix=m02", "key-admin"));
+    assertThat(prefixed.path("models").findValuesAsText("id"))
+        .containsExactly("m020", "m021", "m022", "m023", "m024", "m025", "m026", "m027",
+            "m028", "m029");
+    assertThat(prefixed.path("next").asText()).isEmpty();
+    assertThat(get("/console/api/models?state=bogus", "key-admin").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void actionsAreTheManagementCallsAndAppearInTheFeed() throws Exception {
+    register(2);
+    List<String> events = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try {
+        HttpResponse<InputStream> stream = http.send(HttpRequest.newBuilder(
+                node.rest("/console/api/activity/stream"))
+            .header("Authorization", "Bearer key-admin").GET().build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(stream.body(),
+            StandardCharsets.UTF_8))) {
+          String line;
+          while ((line = lines.readLine()) != null) {
+            if (line.startsWith("data: ")) {
+              events.add(line.substring(6));
+            }
+          }
+        }
+      } catch (Exception e) {
+        events.add("stream failed: " + e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+
+    assertThat(json(post("/console/api/models/m001/load", "key-admin", "")).path("id").asText())
+        .isEqualTo("m001");
+    await().atMost(Duration.ofSeconds(20)).until(() -> events.stream()
+        .anyMatch(e -> e.contains("\"kind\":\"load\"") && e.contains("m001")));
+    assertThat(events).anyMatch(e -> e.contains("\"kind\":\"action\"") && e.contains("m001"));
+
+    JsonNode copies = json(post("/console/api/models/m000/copies", "key-admin",
+        "{\"minCopies\":1,\"maxCopies\":2}"));
+    assertThat(copies.path("maxCopies").asInt()).isEqualTo(2);
+    assertThat(post("/console/api/models/m000/copies", "key-admin",
+        "{\"minCopies\":3,\"maxCopies\":2}").statusCode()).isEqualTo(400);
+    assertThat(post("/console/api/placement", "key-admin", "{\"nonsense\":\"1\"}")
+        .statusCode()).isEqualTo(400);
+    assertThat(json(post("/console/api/placement", "key-admin", "{\"eviction\":\"cost-aware\"}"))
+        .path("eviction").asText()).isEqualTo("cost-aware");
+    assertThat(json(get("/console/api/mesh", "key-admin")).path("placement").path("eviction")
+        .asText()).isEqualTo("cost-aware");
+
+    JsonNode detail = json(get("/console/api/models/m001", "key-admin"));
+    assertThat(detail.path("status").asText()).isEqualTo("LOADED");
+    assertThat(detail.path("activity").size()).isPositive();
+    assertThat(json(get("/console/api/tenants", "key-admin")).path("tenants").size())
+        .isPositive();
+    assertThat(get("/console/api/models/nope", "key-admin").statusCode()).isEqualTo(404);
+  }
+}
