@@ -7,6 +7,12 @@ import io.densemesh.api.inference.ModelMetadataRequest;
 import io.densemesh.api.inference.ModelMetadataResponse;
 import io.densemesh.api.inference.ModelReadyRequest;
 import io.densemesh.api.inference.ModelReadyResponse;
+import io.densemesh.api.inference.RepositoryIndexRequest;
+import io.densemesh.api.inference.RepositoryIndexResponse;
+import io.densemesh.api.inference.RepositoryModelLoadRequest;
+import io.densemesh.api.inference.RepositoryModelLoadResponse;
+import io.densemesh.api.inference.RepositoryModelUnloadRequest;
+import io.densemesh.api.inference.RepositoryModelUnloadResponse;
 import io.densemesh.api.inference.ServerLiveRequest;
 import io.densemesh.api.inference.ServerLiveResponse;
 import io.densemesh.api.inference.ServerMetadataRequest;
@@ -18,17 +24,21 @@ import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.serving.ModelReadiness;
+import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.Serving;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
  * The KServe V2 gRPC endpoint, for the node and for the runtime server alike: the protocol
  * mapping lives here once; what differs is how a request names its model ({@link Naming}), who
- * serves it ({@link Serving}) and what the server says about itself ({@link ServerInfo}).
+ * serves it ({@link Serving}), what the server says about itself ({@link ServerInfo}) and
+ * whether it has a model repository ({@link ModelRepository}; without one the repository calls
+ * answer UNIMPLEMENTED).
  */
 public final class InferenceGrpcService
     extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
@@ -48,21 +58,42 @@ public final class InferenceGrpcService
    * @param name {@code ServerMetadata} name
    * @param version {@code ServerMetadata} version
    * @param ready {@code ServerReady}
+   * @param extensions {@code ServerMetadata} extensions
    */
-  public record ServerInfo(String name, String version, BooleanSupplier ready) {}
+  public record ServerInfo(String name, String version, BooleanSupplier ready,
+      List<String> extensions) {
+
+    public ServerInfo {
+      extensions = List.copyOf(extensions);
+    }
+
+    /** A server without protocol extensions. */
+    public ServerInfo(String name, String version, BooleanSupplier ready) {
+      this(name, version, ready, List.of());
+    }
+  }
+
 
   private final Naming naming;
   private final Serving serving;
   private final Predicate<ModelSpec> modelReady;
   private final ServerInfo server;
+  private final Optional<ModelRepository> repository;
 
   /** @param modelReady the {@code ModelReady} answer for a resolved model */
   public InferenceGrpcService(Naming naming, Serving serving, Predicate<ModelSpec> modelReady,
       ServerInfo server) {
+    this(naming, serving, modelReady, server, Optional.empty());
+  }
+
+  /** @param repository the repository extension's calls, where the server has them */
+  public InferenceGrpcService(Naming naming, Serving serving, Predicate<ModelSpec> modelReady,
+      ServerInfo server, Optional<ModelRepository> repository) {
     this.naming = naming;
     this.serving = serving;
     this.modelReady = modelReady;
     this.server = server;
+    this.repository = repository;
   }
 
   /**
@@ -71,7 +102,7 @@ public final class InferenceGrpcService
    * sense of {@link ModelReadiness} (as on REST), refused while the node shuts down.
    */
   public static InferenceGrpcService forNode(ModelResolver resolver, Serving serving,
-      ModelReadiness readiness, NodeState state) {
+      ModelReadiness readiness, NodeState state, ModelRepository repository) {
     Naming naming = new Naming() {
       @Override
       public ModelSpec resolve(String name, String version) {
@@ -88,7 +119,8 @@ public final class InferenceGrpcService
       }
     };
     return new InferenceGrpcService(naming, serving, readiness::ready,
-        new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready));
+        new ServerInfo(NodeState.SERVER_NAME, state.version(), state::ready, NodeState.EXTENSIONS),
+        Optional.of(repository));
   }
 
   @Override
@@ -107,7 +139,8 @@ public final class InferenceGrpcService
   public void serverMetadata(ServerMetadataRequest request,
       StreamObserver<ServerMetadataResponse> observer) {
     Unary.run(observer, () -> ServerMetadataResponse.newBuilder()
-        .setName(server.name()).setVersion(server.version()).build());
+        .setName(server.name()).setVersion(server.version())
+        .addAllExtensions(server.extensions()).build());
   }
 
   @Override
@@ -125,11 +158,17 @@ public final class InferenceGrpcService
         request.getVersion())));
   }
 
-  /** Answers a metadata request for an already resolved model. */
+  /**
+   * Answers a metadata request for an already resolved model: its one version, and as
+   * properties the registered model serving the name and its type.
+   */
   ModelMetadataResponse metadata(ModelMetadataRequest request, ModelSpec model) {
     String name = request.getName().isEmpty() ? model.modelId() : request.getName();
     return ProtoTensorCodec.metadataResponse(name, ModelResolver.VERSION,
-        serving.metadata(model, Unary.remaining()));
+        serving.metadata(model, Unary.remaining())).toBuilder()
+        .putProperties("model_id", model.modelId())
+        .putProperties("type", model.type())
+        .build();
   }
 
   @Override
@@ -146,10 +185,58 @@ public final class InferenceGrpcService
     ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
         .setModelName(request.getModelName().isEmpty() ? model.modelId()
             : request.getModelName())
-        .setModelVersion(ModelResolver.VERSION)
+        // As the spec says: the version used, which is the one the request named (a server
+        // without versioning leaves it out; DenseMesh accepts only its one version, "1").
+        .setModelVersion(request.getModelVersion())
         .setId(request.getId());
-    ProtoTensorCodec.encodeOutputs(outputs, response);
+    ProtoTensorCodec.encodeOutputs(request, outputs, response);
     return response.build();
+  }
+
+  @Override
+  public void repositoryModelLoad(RepositoryModelLoadRequest request,
+      StreamObserver<RepositoryModelLoadResponse> observer) {
+    if (repository.isEmpty()) {
+      super.repositoryModelLoad(request, observer);
+      return;
+    }
+    Unary.run(observer, () -> {
+      repository.get().load(Callers.current(), request.getModelName());
+      return RepositoryModelLoadResponse.newBuilder().setModelName(request.getModelName())
+          .setIsLoaded(true).build();
+    });
+  }
+
+  @Override
+  public void repositoryModelUnload(RepositoryModelUnloadRequest request,
+      StreamObserver<RepositoryModelUnloadResponse> observer) {
+    if (repository.isEmpty()) {
+      super.repositoryModelUnload(request, observer);
+      return;
+    }
+    Unary.run(observer, () -> {
+      repository.get().unload(Callers.current(), request.getModelName());
+      return RepositoryModelUnloadResponse.newBuilder().setModelName(request.getModelName())
+          .setIsUnloaded(true).build();
+    });
+  }
+
+  @Override
+  public void repositoryIndex(RepositoryIndexRequest request,
+      StreamObserver<RepositoryIndexResponse> observer) {
+    if (repository.isEmpty()) {
+      super.repositoryIndex(request, observer);
+      return;
+    }
+    Unary.run(observer, () -> {
+      RepositoryIndexResponse.Builder response = RepositoryIndexResponse.newBuilder();
+      for (ModelRepository.IndexEntry e : repository.get().index(Callers.current(),
+          request.getReady())) {
+        response.addModelsBuilder().setName(e.name()).setVersion(e.version())
+            .setState(e.state()).setReason(e.reason());
+      }
+      return response.build();
+    });
   }
 
   /** Resolves what the request names (for the node: and authorises the caller for it). */

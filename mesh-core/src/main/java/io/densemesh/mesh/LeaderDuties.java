@@ -293,7 +293,8 @@ public final class LeaderDuties {
     List<ModelRecord> idle = page.stream()
         .filter(m -> view.copiesOf(m.getModelId()).isEmpty()
             && !view.claims().containsKey(m.getModelId())
-            && m.getFailuresCount() == 0)
+            && m.getFailuresCount() == 0
+            && m.getUnloadedAt() == 0) // a client unloaded it: not warmed again behind its back
         .sorted(Comparator.comparingLong(ModelRecord::getLastUsed).reversed())
         .limit(PROACTIVE_LOADS_PER_PASS)
         .toList();

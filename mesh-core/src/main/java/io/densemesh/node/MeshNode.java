@@ -35,6 +35,7 @@ import io.densemesh.grpc.PeerControlGrpcService;
 import io.densemesh.grpc.ProbeCalls;
 import io.densemesh.grpc.ServiceDiscovery;
 import io.densemesh.grpc.ServingHealth;
+import io.densemesh.mesh.CopyDropper;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
@@ -78,6 +79,7 @@ import io.densemesh.runtime.storage.TransferLimits;
 import io.densemesh.runtime.text.TextModelRuntime;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelReadiness;
+import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.Serving;
@@ -244,8 +246,10 @@ public final class MeshNode implements AutoCloseable {
     this.retries = io.opentelemetry.context.Context.taskWrapping(retryPool);
     this.retryTimer = Executors.newSingleThreadScheduledExecutor(daemon("forward-backoff"));
     ModelReadiness readiness = new ModelReadiness(cache, registry);
+    ModelRepository repository = new ModelRepository(registry, resolver, models, guard,
+        new CopyDropper(self, cache, registry, peers, PEER_CALL_TIMEOUT), clock);
     InferenceGrpcService inference =
-        InferenceGrpcService.forNode(resolver, serving, readiness, state);
+        InferenceGrpcService.forNode(resolver, serving, readiness, state, repository);
     PeerForwarding forwarding = new PeerForwarding(router, peers, metrics, retryBudget,
         RetryBackoff.standard(), retryTimer);
     // Bounded executors for both ports: nothing blocks on them for a load (a request waits for
@@ -339,7 +343,7 @@ public final class MeshNode implements AutoCloseable {
         policies, activity), activity, gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
-        state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
+        repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
         config.rest(), tls, config.mesh().drainTimeout(), console::mount);
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
@@ -354,6 +358,8 @@ public final class MeshNode implements AutoCloseable {
   }
 
   static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
+  /** Bound on one control call to a peer (asking it to drop a copy). */
+  static final Duration PEER_CALL_TIMEOUT = Duration.ofSeconds(10);
   static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
   /** How often the credential files are checked for changes. */
   static final Duration CREDENTIAL_CHECK = Duration.ofSeconds(1);

@@ -11,6 +11,13 @@ public final class NodeState {
 
   public static final String SERVER_NAME = "densemesh";
 
+  /**
+   * The protocol extensions a node serves, as {@code ServerMetadata} lists them on gRPC and REST
+   * (Triton's names): the binary tensor data extension (REST) and the model repository.
+   */
+  public static final java.util.List<String> EXTENSIONS =
+      java.util.List.of("binary_tensor_data", "model_repository");
+
   private final String version;
   private volatile boolean ready;
   private volatile boolean stopping;

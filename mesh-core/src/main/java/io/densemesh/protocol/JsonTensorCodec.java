@@ -1,11 +1,11 @@
 package io.densemesh.protocol;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
@@ -17,8 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -40,7 +38,10 @@ import java.util.Set;
  * BOOL elements {@code true}/{@code false}; FP16/BF16 travel as numbers and are rounded to the
  * type. Fields may come in any order: data that arrives before its datatype is kept as tokens
  * (still counted against the limit) and encoded once the datatype is known. Unknown fields are
- * skipped. Small values (the request id, parameter values) are kept as JSON values.
+ * skipped. Small values (the request id, parameter values) are kept as JSON values. Float
+ * elements may be the literals {@code NaN}, {@code Infinity} and {@code -Infinity}, as KServe's
+ * server reads them. An input with a {@code binary_data_size} parameter has no {@code data}: its
+ * bytes come from the body's binary part ({@link BinaryTail}, the binary tensor data extension).
  *
  * <p>Every problem with a body is an {@link InvalidInputException} naming it; nothing else
  * escapes {@link #read}.
@@ -50,8 +51,11 @@ public final class JsonTensorCodec {
   /** Dimensions one shape may have; no model has more, and it bounds what a shape can cost. */
   static final int MAX_RANK = 64;
 
+  // NaN, Infinity and -Infinity are numbers here, as in the JSON KServe's server reads
+  // (Python's json module): float tensors need them (Jackson also takes +Infinity, INF, -INF).
   private static final JsonFactory FACTORY = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .build();
   private static final ObjectMapper VALUES = new ObjectMapper(FACTORY);
 
@@ -76,7 +80,18 @@ public final class JsonTensorCodec {
    * @throws InvalidInputException naming what is wrong with the body
    */
   public InferRequest read(InputStream body) {
-    try (JsonParser parser = FACTORY.createParser(body)) {
+    return read(body, BinaryTail.none());
+  }
+
+  /**
+   * Reads the JSON header of a request whose binary inputs (binary tensor data extension) are
+   * in {@code tail}: an input with a {@code binary_data_size} parameter takes its bytes from the
+   * tail, in the order of {@code inputs}; every tail byte must belong to an input.
+   *
+   * @throws InvalidInputException naming what is wrong with the body
+   */
+  public InferRequest read(InputStream json, BinaryTail tail) {
+    try (JsonParser parser = FACTORY.createParser(json)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidInputException("request body must be a JSON object");
       }
@@ -90,7 +105,7 @@ public final class JsonTensorCodec {
         switch (field) {
           case "id" -> id = Optional.of(VALUES.readTree(parser));
           case "parameters" -> parameters = parameters(parser, "request");
-          case "inputs" -> inputs = inputs(parser);
+          case "inputs" -> inputs = inputs(parser, tail);
           case "outputs" -> outputs = outputs(parser);
           default -> parser.skipChildren();
         }
@@ -101,6 +116,7 @@ public final class JsonTensorCodec {
       if (inputs == null) {
         throw new InvalidInputException("request body needs an \"inputs\" array");
       }
+      tail.requireConsumed();
       return new InferRequest(id, parameters, inputs, outputs);
     } catch (JsonProcessingException e) {
       throw new InvalidInputException("request body is not valid JSON: "
@@ -127,19 +143,21 @@ public final class JsonTensorCodec {
     return parameters;
   }
 
-  private List<InferRequest.Input> inputs(JsonParser parser) throws IOException {
+  private List<InferRequest.Input> inputs(JsonParser parser, BinaryTail tail)
+      throws IOException {
     if (parser.currentToken() != JsonToken.START_ARRAY) {
       throw new InvalidInputException("request body needs an \"inputs\" array");
     }
     List<InferRequest.Input> inputs = new ArrayList<>();
     while (parser.nextToken() != JsonToken.END_ARRAY) {
-      inputs.add(input(parser, inputs.size()));
+      inputs.add(input(parser, inputs.size(), tail));
     }
     return inputs;
   }
 
   /** One input tensor object; its fields in any order. */
-  private InferRequest.Input input(JsonParser parser, int index) throws IOException {
+  private InferRequest.Input input(JsonParser parser, int index, BinaryTail tail)
+      throws IOException {
     if (parser.currentToken() != JsonToken.START_OBJECT) {
       throw new InvalidInputException("input #" + index + " must be a JSON object, got "
           + ElementEncoder.describe(parser.currentToken()));
@@ -178,6 +196,11 @@ public final class JsonTensorCodec {
     if (shape == null) {
       throw new InvalidInputException("input '" + name + "' needs a \"shape\" array");
     }
+    long binarySize = BinaryTensorData.binaryDataSize(name, parameters);
+    if (binarySize >= 0) {
+      BinaryTensorData.requireOneSource(name, encoded != null || early != null, binarySize);
+      return new InferRequest.Input(tail.take(name, type, shape, binarySize), parameters);
+    }
     if (early != null) {
       try (JsonParser replay = early.asParser()) {
         replay.nextToken();
@@ -185,7 +208,8 @@ public final class JsonTensorCodec {
       }
     }
     if (encoded == null) {
-      throw new InvalidInputException("input '" + name + "' has no \"data\"");
+      throw new InvalidInputException("input '" + name + "' has no \"data\" and no "
+          + BinaryTensorData.BINARY_DATA_SIZE + " parameter");
     }
     long count = Tensor.elementCount(shape);
     if (encoded.count() != count) {
@@ -347,24 +371,13 @@ public final class JsonTensorCodec {
     return parser.getText();
   }
 
-  /** Writes a response as JSON. */
+  /**
+   * Writes a response as JSON, every output's data in it ({@link BinaryResponse} writes both
+   * forms; NaN and infinities become {@code null}, as KServe writes them).
+   */
   public static void write(InferResponse response, OutputStream out) {
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.setCodec(VALUES);
-      g.writeStartObject();
-      g.writeStringField("model_name", response.modelName());
-      g.writeStringField("model_version", response.modelVersion());
-      if (response.id().isPresent()) {
-        g.writeFieldName("id");
-        g.writeTree(response.id().get());
-      }
-      writeParameters(g, response.parameters());
-      g.writeArrayFieldStart("outputs");
-      for (InferResponse.Output output : response.outputs()) {
-        writeTensor(g, output.tensor(), output.parameters());
-      }
-      g.writeEndArray();
-      g.writeEndObject();
+    try {
+      out.write(write(response));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -372,62 +385,6 @@ public final class JsonTensorCodec {
 
   /** The response as JSON bytes. */
   public static byte[] write(InferResponse response) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
-    write(response, out);
-    return out.toByteArray();
-  }
-
-  private static void writeParameters(JsonGenerator g, Map<String, JsonNode> parameters)
-      throws IOException {
-    if (parameters.isEmpty()) {
-      return;
-    }
-    g.writeObjectFieldStart("parameters");
-    for (Map.Entry<String, JsonNode> p : parameters.entrySet()) {
-      g.writeFieldName(p.getKey());
-      g.writeTree(p.getValue());
-    }
-    g.writeEndObject();
-  }
-
-  /** A V2 JSON tensor with flat data. */
-  private static void writeTensor(JsonGenerator g, Tensor t, Map<String, JsonNode> parameters)
-      throws IOException {
-    g.writeStartObject();
-    g.writeStringField("name", t.name());
-    g.writeStringField("datatype", t.dataType().wireName());
-    g.writeArrayFieldStart("shape");
-    for (long d : t.shape()) {
-      g.writeNumber(d);
-    }
-    g.writeEndArray();
-    writeParameters(g, parameters);
-    g.writeArrayFieldStart("data");
-    ByteBuffer b = t.data();
-    long count = t.elementCount();
-    for (long i = 0; i < count; i++) {
-      switch (t.dataType()) {
-        case BOOL -> g.writeBoolean(b.get() != 0);
-        case INT8 -> g.writeNumber(b.get());
-        case UINT8 -> g.writeNumber(Byte.toUnsignedInt(b.get()));
-        case INT16 -> g.writeNumber(b.getShort());
-        case UINT16 -> g.writeNumber(Short.toUnsignedInt(b.getShort()));
-        case INT32 -> g.writeNumber(b.getInt());
-        case UINT32 -> g.writeNumber(Integer.toUnsignedLong(b.getInt()));
-        case INT64 -> g.writeNumber(b.getLong());
-        case UINT64 -> g.writeNumber(Long.toUnsignedString(b.getLong()));
-        case FP16 -> g.writeNumber(HalfFloat.toFloat(b.getShort()));
-        case BF16 -> g.writeNumber(Float.intBitsToFloat(b.getShort() << 16));
-        case FP32 -> g.writeNumber(b.getFloat());
-        case FP64 -> g.writeNumber(b.getDouble());
-        case BYTES -> {
-          byte[] s = new byte[b.getInt()];
-          b.get(s);
-          g.writeString(new String(s, StandardCharsets.UTF_8));
-        }
-      }
-    }
-    g.writeEndArray();
-    g.writeEndObject();
+    return BinaryResponse.encode(response, OutputForms.JSON).json();
   }
 }

@@ -23,8 +23,10 @@ import java.util.Set;
  *
  * <p>Raw inputs are not copied here: the {@code ByteString} is viewed as a buffer (the runtime
  * makes its one copy into a direct buffer). Typed {@code contents} are written once into a direct
- * little-endian buffer with primitive loops. Outputs are always answered in
- * {@code raw_output_contents}, wrapped without a copy.
+ * little-endian buffer with primitive loops. Outputs are answered as KServe's server answers
+ * them: in {@code raw_output_contents} (wrapped without a copy) when the request sent
+ * {@code raw_input_contents} or an output is FP16/BF16 (which have no typed field), else in typed
+ * {@code contents} like the request's ({@link #answersRaw}).
  */
 public final class ProtoTensorCodec {
 
@@ -125,6 +127,39 @@ public final class ProtoTensorCodec {
         DataType.fromWire(t.getDatatype()), t.getShapeList())).toList();
   }
 
+  /**
+   * Whether a response to {@code request} carries its outputs raw: when the request's inputs
+   * were raw, when it had no inputs to follow, or when an output has no typed field.
+   */
+  public static boolean answersRaw(ModelInferRequest request, List<Tensor> outputs) {
+    if (request.getRawInputContentsCount() > 0 || request.getInputsCount() == 0) {
+      return true;
+    }
+    for (Tensor t : outputs) {
+      if (t.dataType() == DataType.FP16 || t.dataType() == DataType.BF16) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Fills outputs and, raw or typed as {@link #answersRaw} says, their contents. */
+  public static void encodeOutputs(ModelInferRequest request, List<Tensor> outputs,
+      ModelInferResponse.Builder response) {
+    if (answersRaw(request, outputs)) {
+      encodeOutputs(outputs, response);
+      return;
+    }
+    for (Tensor t : outputs) {
+      ModelInferResponse.InferOutputTensor.Builder out =
+          response.addOutputsBuilder().setName(t.name()).setDatatype(t.dataType().wireName());
+      for (long d : t.shape()) {
+        out.addShape(d);
+      }
+      out.setContents(TypedContents.decode(t));
+    }
+  }
+
   /** Fills outputs and raw_output_contents of a response. */
   public static void encodeOutputs(List<Tensor> outputs, ModelInferResponse.Builder response) {
     for (Tensor t : outputs) {
@@ -194,6 +229,36 @@ public final class ProtoTensorCodec {
   static final class TypedContents {
 
     private TypedContents() {}
+
+    /** A tensor's raw bytes as the typed field of its datatype (not FP16/BF16: none exists). */
+    static InferTensorContents decode(Tensor t) {
+      ByteBuffer b = t.data();
+      int n = Math.toIntExact(t.elementCount());
+      InferTensorContents.Builder c = InferTensorContents.newBuilder();
+      for (int i = 0; i < n; i++) {
+        switch (t.dataType()) {
+          case BOOL -> c.addBoolContents(b.get() != 0);
+          case INT8 -> c.addIntContents(b.get());
+          case INT16 -> c.addIntContents(b.getShort());
+          case INT32 -> c.addIntContents(b.getInt());
+          case INT64 -> c.addInt64Contents(b.getLong());
+          case UINT8 -> c.addUintContents(Byte.toUnsignedInt(b.get()));
+          case UINT16 -> c.addUintContents(Short.toUnsignedInt(b.getShort()));
+          case UINT32 -> c.addUintContents(b.getInt());
+          case UINT64 -> c.addUint64Contents(b.getLong());
+          case FP32 -> c.addFp32Contents(b.getFloat());
+          case FP64 -> c.addFp64Contents(b.getDouble());
+          case BYTES -> {
+            int length = b.getInt();
+            c.addBytesContents(ByteString.copyFrom(b.slice(b.position(), length)));
+            b.position(b.position() + length);
+          }
+          case FP16, BF16 -> throw new IllegalStateException(
+              t.dataType() + " has no typed contents field");
+        }
+      }
+      return c.build();
+    }
 
     static ByteBuffer encode(String name, DataType type, InferTensorContents c, long count) {
       int n = checkedCount(name, type, c, count);

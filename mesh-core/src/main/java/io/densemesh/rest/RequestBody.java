@@ -2,6 +2,7 @@ package io.densemesh.rest;
 
 import io.vertx.core.buffer.Buffer;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -33,6 +34,49 @@ final class RequestBody extends InputStream {
 
   long length() {
     return length;
+  }
+
+  /** The first {@code n} bytes as a stream (a view: reading it reads this body). */
+  InputStream head(long n) {
+    RequestBody body = this;
+    return new InputStream() {
+      private long left = n;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] into, int at, int len) {
+        if (left == 0) {
+          return -1;
+        }
+        int got = body.read(into, at, (int) Math.min(len, left));
+        if (got > 0) {
+          left -= got;
+        }
+        return got;
+      }
+    };
+  }
+
+  /**
+   * The bytes from {@code offset} to the end in one buffer (one copy: the binary part of a
+   * body, which the tensors then view without further copies).
+   */
+  ByteBuffer from(long offset) {
+    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(length - offset));
+    long start = 0;
+    for (Buffer c : chunks) {
+      long end = start + c.length();
+      if (end > offset) {
+        out.put(c.getBytes((int) Math.max(0, offset - start), c.length()));
+      }
+      start = end;
+    }
+    return out.flip();
   }
 
   @Override

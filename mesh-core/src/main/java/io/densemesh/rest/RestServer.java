@@ -6,7 +6,9 @@ import io.densemesh.config.RestSettings;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.node.NodeState;
+import io.densemesh.protocol.BinaryTensorData;
 import io.densemesh.protocol.JsonTensorCodec;
+import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.Serving;
 import io.densemesh.tls.NodeTls;
@@ -33,6 +35,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +45,9 @@ import org.slf4j.LoggerFactory;
 /**
  * KServe V2 REST on Vert.x (Netty): {@code GET /v2/health/live}, {@code GET /v2/health/ready},
  * {@code GET /v2}, {@code GET /v2/models/{m}[/versions/{v}]}, {@code GET .../ready},
- * {@code POST .../infer}, over HTTP/1.1 (keep-alive) and HTTP/2 (h2c, or ALPN with TLS). Errors
+ * {@code POST .../infer} (JSON, or with the binary tensor data extension), and the repository
+ * extension's {@code POST /v2/repository/index} and {@code POST
+ * /v2/repository/models/{m}/load|unload}, over HTTP/1.1 (keep-alive) and HTTP/2 (h2c, or ALPN with TLS). Errors
  * are {@code {"error": "..."}} with the status from {@link ErrorMapping}. The
  * {@code mm-vmodel-id}/{@code mm-model-id} headers work as on gRPC. Every call but the health
  * probes passes the {@link ClientGate} (bearer token, tenant rate) before its body is read, and
@@ -63,6 +68,8 @@ public final class RestServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RestServer.class);
   private static final Pattern MODEL_PATH =
       Pattern.compile("/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?/?");
+  private static final Pattern REPOSITORY_MODEL_PATH =
+      Pattern.compile("/v2/repository/models/([^/]+)/(load|unload)/?");
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -70,6 +77,7 @@ public final class RestServer implements AutoCloseable {
   private final BodyReader bodies;
   private final HeaderDeadlines deadlines;
   private final V2Api api;
+  private final RepositoryApi repository;
   private final NodeState state;
   private final NodeMetrics metrics;
   private final ClientGate gate;
@@ -83,9 +91,9 @@ public final class RestServer implements AutoCloseable {
    * @param tls the node's TLS, served with the same (live-reloaded) certificate as gRPC
    */
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
-      NodeState state, NodeMetrics metrics, int maxBodyBytes, long maxTensorElements,
-      ClientGate gate, RestSettings settings, Optional<NodeTls> tls, Duration drainTimeout,
-      java.util.function.Consumer<Router> mounts) {
+      ModelRepository repository, NodeState state, NodeMetrics metrics, int maxBodyBytes,
+      long maxTensorElements, ClientGate gate, RestSettings settings, Optional<NodeTls> tls,
+      Duration drainTimeout, java.util.function.Consumer<Router> mounts) {
     this.mounts = mounts;
     this.state = state;
     this.metrics = metrics;
@@ -104,6 +112,7 @@ public final class RestServer implements AutoCloseable {
         settings.effectiveBodyBuffer(maxBodyBytes));
     this.deadlines = new HeaderDeadlines(settings.headerTimeout());
     this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
+    this.repository = new RepositoryApi(repository);
     Router router = routes(Router.router(vertx));
     this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
         // Connection-level trouble (a client reset, a failed handshake, a malformed request)
@@ -156,6 +165,9 @@ public final class RestServer implements AutoCloseable {
     router.routeWithRegex("/v2/?").handler(ctx ->
         onWorker(ctx, "ServerMetadata", false, caller -> api.serverMetadata()));
     router.routeWithRegex("/v2/models/.*").handler(this::model);
+    router.routeWithRegex("/v2/repository/index/?").handler(ctx -> withBody(ctx,
+        "RepositoryIndex", false, (caller, body) -> repository.index(caller, body)));
+    router.routeWithRegex("/v2/repository/models/.*").handler(this::repositoryModel);
     mounts.accept(router); // other front ends on this port (the console)
     router.route().handler(ctx -> answer(ctx, "other", System.nanoTime(), Reply.error(404,
         "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
@@ -193,6 +205,31 @@ public final class RestServer implements AutoCloseable {
     }
   }
 
+  private void repositoryModel(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    Matcher m = REPOSITORY_MODEL_PATH.matcher(request.path());
+    if (!m.matches()) {
+      answer(ctx, "other", System.nanoTime(), Reply.error(404,
+          "no such endpoint: " + request.method() + " " + request.path()), hasBody(request));
+      return;
+    }
+    String model;
+    try {
+      model = decode(m.group(1));
+    } catch (IllegalArgumentException e) {
+      answer(ctx, "other", System.nanoTime(), Reply.error(400, "malformed path: "
+          + request.path()), hasBody(request));
+      return;
+    }
+    if (m.group(2).equals("load")) {
+      withBody(ctx, "RepositoryModelLoad", true,
+          (caller, body) -> repository.load(caller, model, body));
+    } else {
+      withBody(ctx, "RepositoryModelUnload", true,
+          (caller, body) -> repository.unload(caller, model, body));
+    }
+  }
+
   /** Percent-decodes a path segment ({@code +} stays a plus, unlike in a query). */
   private static String decode(String segment) {
     return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
@@ -220,17 +257,27 @@ public final class RestServer implements AutoCloseable {
   }
 
   private void infer(RoutingContext ctx, V2Api.ModelRef ref) {
+    String headerLength = ctx.request().getHeader(BinaryTensorData.HEADER_LENGTH);
+    withBody(ctx, "ModelInfer", true,
+        (caller, body) -> api.infer(caller, ref, body, headerLength));
+  }
+
+  /**
+   * A POST whose work reads the body: admitted when the headers arrive, the body read on the
+   * event loop within the limits, then the work run on a request thread.
+   */
+  private void withBody(RoutingContext ctx, String route, boolean model,
+      BiFunction<Principal, RequestBody, Reply> work) {
     long start = System.nanoTime();
-    String route = "ModelInfer";
     HttpServerRequest request = ctx.request();
     if (request.method() != HttpMethod.POST) {
-      answer(ctx, route, start, Reply.error(405, "use POST for infer"), hasBody(request));
+      answer(ctx, route, start, Reply.error(405, "use POST"), hasBody(request));
       return;
     }
     RestWorkers.Permit permit;
     Principal caller;
     try {
-      caller = admit(ctx, true);
+      caller = admit(ctx, model);
       permit = workers.admit();
     } catch (RuntimeException e) {
       answer(ctx, route, start, failure(e), hasBody(request));
@@ -244,7 +291,7 @@ public final class RestServer implements AutoCloseable {
         RequestBody bytes = body.result();
         boolean started = run(ctx, route, start, permit, () -> {
           try (bytes) {
-            return api.infer(caller, ref, bytes);
+            return work.apply(caller, bytes);
           }
         });
         if (!started) {

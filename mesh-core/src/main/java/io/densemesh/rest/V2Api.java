@@ -4,16 +4,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.densemesh.auth.Principal;
 import io.densemesh.node.NodeState;
+import io.densemesh.protocol.BinaryResponse;
+import io.densemesh.protocol.BinaryTail;
+import io.densemesh.protocol.BinaryTensorData;
 import io.densemesh.protocol.InferRequest;
 import io.densemesh.protocol.InferResponse;
 import io.densemesh.protocol.JsonTensorCodec;
+import io.densemesh.protocol.OutputForms;
 import io.densemesh.runtime.ModelMetadata;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.Tensor;
 import io.densemesh.runtime.TensorSpec;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.Serving;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
@@ -53,7 +56,7 @@ final class V2Api {
     ObjectNode body = Reply.JSON.createObjectNode();
     body.put("name", NodeState.SERVER_NAME);
     body.put("version", state.version());
-    body.putArray("extensions");
+    NodeState.EXTENSIONS.forEach(body.putArray("extensions")::add);
     return Reply.json(200, body);
   }
 
@@ -92,13 +95,30 @@ final class V2Api {
     }
   }
 
-  Reply infer(Principal caller, ModelRef ref, InputStream body) {
+  /**
+   * Runs an inference. With {@code headerLength} (the binary tensor data extension's
+   * {@value BinaryTensorData#HEADER_LENGTH}) the body is that much JSON followed by the binary
+   * inputs; outputs go back as binary where the request asks for it. The answer's
+   * {@code model_version} is the version the path named (none: left out), as the spec says.
+   */
+  Reply infer(Principal caller, ModelRef ref, RequestBody body, String headerLength) {
     ModelSpec spec = resolve(caller, ref);
-    InferRequest request = codec.read(body);
+    InferRequest request;
+    if (headerLength == null) {
+      request = codec.read(body);
+    } else {
+      long json = BinaryTensorData.headerLength(headerLength, body.length());
+      request = codec.read(body.head(json), BinaryTail.of(body.from(json)));
+    }
+    OutputForms forms = OutputForms.of(request);
     List<Tensor> outputs =
         serving.infer(spec, request.tensors(), request.outputNames(), null);
-    InferResponse response =
-        InferResponse.answering(request, ref.model(), ModelResolver.VERSION, outputs);
-    return new Reply(200, JsonTensorCodec.write(response), Map.of());
+    InferResponse response = InferResponse.answering(request, ref.model(),
+        ref.version() == null ? "" : ref.version(), outputs);
+    BinaryResponse.Encoded encoded = BinaryResponse.encode(response, forms);
+    return new Reply(200, encoded.body(), encoded.hasBinary()
+        ? Map.of("Content-Type", encoded.contentType(),
+            BinaryTensorData.HEADER_LENGTH, Integer.toString(encoded.headerLength()))
+        : Map.of());
   }
 }

@@ -331,9 +331,12 @@ public final class ModelManagement {
   public ModelStatusInfo status(String modelId) {
     requireId("modelId", modelId);
     Optional<Versioned<ModelRecord>> record = registry.model(modelId);
-    if (record.isEmpty()) {
-      return notFound();
-    }
+    return record.isEmpty() ? notFound() : status(record.get().value());
+  }
+
+  /** {@link #status(String)} of a record already read (a listing pages through records). */
+  public ModelStatusInfo status(ModelRecord record) {
+    String modelId = record.getModelId();
     MeshView view = registry.view();
     ModelStatusInfo.Builder info = ModelStatusInfo.newBuilder();
     Set<String> listed = new HashSet<>();
@@ -374,7 +377,7 @@ public final class ModelManagement {
           .setTime(state.sinceMillis());
     }
     long since = clock.millis() - failureExpiry.toMillis();
-    for (LoadFailure f : record.get().value().getFailuresList()) {
+    for (LoadFailure f : record.getFailuresList()) {
       if (f.getTime() < since || listed.contains(f.getInstanceId())) {
         continue;
       }

@@ -6,6 +6,7 @@ import io.densemesh.admission.RetryBackoff;
 import io.densemesh.admission.RetryBudget;
 import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.auth.TenantGuard;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.cache.ModelCache;
@@ -23,6 +24,7 @@ import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.ModelReadiness;
+import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
 import io.densemesh.serving.ModelServing;
 import io.densemesh.serving.VModelManagement;
@@ -62,6 +64,7 @@ final class SimulatedNode implements AutoCloseable {
   final ModelReadiness readiness;
   final ModelManagement models;
   final VModelManagement vmodels;
+  final ModelRepository repository;
   final SelfPublisher publisher;
   final Drainer drainer;
   final NodeState state = new NodeState("test");
@@ -100,6 +103,9 @@ final class SimulatedNode implements AutoCloseable {
     this.models = new ModelManagement(mesh.registry, cache, mesh.clock, id, FAILURE_EXPIRY,
         loader::ensureCopy);
     this.vmodels = new VModelManagement(mesh.registry, models, mesh.clock, WAIT);
+    this.repository = new ModelRepository(mesh.registry, resolver, models,
+        new TenantGuard(m -> mesh.registry.model(m).map(r -> r.value().getTenant())),
+        new CopyDropper(id, cache, mesh.registry, peers, WAIT), mesh.clock);
     this.publisher = new SelfPublisher(id, mesh.registry, cache, mesh.clock, this::instance);
     listeners.add(new CacheListener() { // the publisher hears of cache events unless muted
       @Override
@@ -136,7 +142,8 @@ final class SimulatedNode implements AutoCloseable {
           .addService(ServerInterceptors.intercept(
               new PeerControlGrpcService(resolver, loader, cache, state), peersOnly))
           .addService(ServerInterceptors.intercept(new InferenceRouting(
-              InferenceGrpcService.forNode(resolver, serving, readiness, state), forwarding,
+              InferenceGrpcService.forNode(resolver, serving, readiness, state, repository),
+              forwarding,
               retries, new InferenceRouting.LocalPath(new Admission(inFlight, reason -> { }),
                   cache::whenLoaded, retries, WAIT)).bindService(), new MeshHeaders(),
               peersOnly))

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.densemesh.api.inference.InferTensorContents;
+import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
@@ -104,7 +105,9 @@ class NodeIT {
     }
     assertThat(logits).as("logits output present").isNotNegative();
     float[] expected = SampleModels.expectedLogits(seed, F, C, row);
-    float[] actual = floats(response.getRawOutputContents(logits));
+    // Raw or typed contents, as the request sent its inputs (ProtoTensorCodec reads both).
+    float[] actual = floats(ByteString.copyFrom(
+        ProtoTensorCodec.outputs(response).get(logits).data()));
     assertThat(actual).hasSize(C);
     for (int c = 0; c < C; c++) {
       assertThat(actual[c]).isCloseTo(expected[c], offset(1e-4f));
@@ -148,6 +151,7 @@ class NodeIT {
         .build();
     ModelInferResponse r = node.inference.modelInfer(req);
     assertThat(r.getOutputsCount()).isEqualTo(1);
+    assertThat(r.getRawOutputContentsCount()).as("typed in, typed out").isZero();
     assertLogits(r, 3, row);
   }
 
@@ -314,7 +318,10 @@ class NodeIT {
               .setDatatype(type.name()).addShape(1).addShape(2).setContents(contents)).build();
       ModelInferResponse r = node.inference.modelInfer(typed);
       assertThat(r.getOutputs(0).getDatatype()).isEqualTo(type.name());
-      ByteString raw = r.getRawOutputContents(0);
+      // As KServe's server: typed contents in, typed contents out (the identity's input).
+      assertThat(r.getRawOutputContentsCount()).as(type.name()).isZero();
+      assertThat(r.getOutputs(0).getContents()).as(type.name()).isEqualTo(contents.build());
+      ByteString raw = ByteString.copyFrom(ProtoTensorCodec.outputs(r).get(0).data());
       // Sending the answer back raw must give the same bytes again.
       ModelInferRequest rawReq = ModelInferRequest.newBuilder().setModelName(id)
           .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("x")

@@ -247,4 +247,28 @@ class TenantIsolationIT {
         .isTrue();
     assertThat(rest(null, "/v2/health/ready").statusCode()).isEqualTo(200);
   }
+
+  HttpResponse<String> restPost(String key, String path) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(node.rest(path))
+        .POST(HttpRequest.BodyPublishers.noBody());
+    if (key != null) {
+      request.header("Authorization", "Bearer " + key);
+    }
+    return node.send(request.build());
+  }
+
+  @Test
+  void theRestRepositoryEndpointsAuthoriseAsEveryManagementCall() {
+    HttpResponse<String> hidden = restPost("key-b", "/v2/repository/models/a-model/load");
+    HttpResponse<String> missing = restPost("key-b", "/v2/repository/models/ghost/load");
+    assertThat(hidden.statusCode()).isEqualTo(404);
+    assertThat(hidden.body()).isEqualTo(missing.body().replace("ghost", "a-model"));
+    assertThat(restPost("key-reader-a", "/v2/repository/models/a-model/unload").statusCode())
+        .isEqualTo(403);
+    assertThat(restPost(null, "/v2/repository/index").statusCode()).isEqualTo(401);
+    assertThat(restPost("key-b", "/v2/repository/index").body()).isEqualTo("[]");
+    assertThat(restPost("key-reader-a", "/v2/repository/index").body()).contains("\"a-model\"");
+    assertThat(restPost("key-a", "/v2/repository/models/a-model/load").statusCode())
+        .isEqualTo(200);
+  }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.densemesh.api.inference.InferTensorContents;
+import io.densemesh.runtime.Tensor;
+import io.densemesh.protocol.ProtoTensorCodec;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.inference.ModelMetadataRequest;
@@ -82,10 +84,12 @@ class TextModelNodeIT {
     int label = output(r, "label");
     assertThat(r.getOutputs(label).getDatatype()).isEqualTo("BYTES");
     assertThat(r.getOutputs(label).getShapeList()).containsExactly((long) texts.size());
-    assertThat(strings(r.getRawOutputContents(label))).isEqualTo(expectedLabels);
+    // Raw or typed contents, whichever the request used (ProtoTensorCodec reads both).
+    List<Tensor> tensors = ProtoTensorCodec.outputs(r);
+    assertThat(strings(ByteString.copyFrom(tensors.get(label).data())))
+        .isEqualTo(expectedLabels);
     int probabilities = output(r, "probabilities");
-    ByteBuffer p = r.getRawOutputContents(probabilities).asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer p = tensors.get(probabilities).data();
     for (String text : texts) {
       for (float expected : SampleTextModels.referenceProbabilities(SEED, text)) {
         assertThat(p.getFloat()).isCloseTo(expected, within(1e-5f));

@@ -50,9 +50,13 @@ class JsonTensorCodecFuzzTest {
   private static List<Tensor> again(JsonNode response) throws IOException {
     ObjectNode request = JSON.createObjectNode();
     request.set("inputs", response.get("outputs"));
-    if (response.toString().contains("\"Infinity\"") || response.toString().contains("\"NaN\"")
-        || response.toString().contains("\"-Infinity\"")) {
-      return null;
+    // NaN and infinities are written as null (as KServe writes them): no way back.
+    for (JsonNode output : response.get("outputs")) {
+      for (JsonNode element : output.get("data")) {
+        if (element.isNull()) {
+          return null;
+        }
+      }
     }
     return CODEC.read(JSON.writeValueAsBytes(request)).tensors();
   }

@@ -138,7 +138,7 @@ class JsonTensorCodecTest {
   void malformedJsonIsInvalidInput() {
     for (String body : List.of("{not json", "", "[1, 2]", "\"text\"", "{\"inputs\": [",
         "{\"inputs\": []} trailing", "{\"inputs\": [], \"inputs\": []}",
-        fp32("[1, 2, 3,]"), fp32("[1, 2, 3, NaN]"))) {
+        fp32("[1, 2, 3,]"), fp32("[1, 2, NaN, nan]"))) {
       assertThatThrownBy(() -> read(body)).as(body).isInstanceOf(InvalidInputException.class)
           .hasMessageNotContaining("Exception");
     }
@@ -237,5 +237,45 @@ class JsonTensorCodecTest {
       served++;
       return b;
     }
+  }
+
+  @Test
+  void nanAndInfinityLiteralsAreFloatElementsAsKservesServerReadsThem() {
+    Tensor t = read(fp32("[NaN, Infinity, -Infinity, 1.5]")).tensors().get(0);
+    float[] v = floats(t);
+    assertThat(v[0]).isNaN();
+    assertThat(v[1]).isEqualTo(Float.POSITIVE_INFINITY);
+    assertThat(v[2]).isEqualTo(Float.NEGATIVE_INFINITY);
+    assertThat(v[3]).isEqualTo(1.5f);
+    assertThatThrownBy(() -> read("{\"inputs\": [{\"name\": \"i\", \"shape\": [1],"
+        + " \"datatype\": \"INT32\", \"data\": [NaN]}]}"))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("must be integers");
+  }
+
+  @Test
+  void binaryInputsTakeTheirBytesFromTheTailInOrderAndJsonInputsStayJson() {
+    String json = "{\"inputs\": [{\"name\": \"a\", \"shape\": [1], \"datatype\": \"FP32\","
+        + " \"parameters\": {\"binary_data_size\": 4}}, {\"name\": \"b\", \"shape\": [1],"
+        + " \"datatype\": \"INT32\", \"data\": [7]}, {\"name\": \"c\", \"shape\": [2],"
+        + " \"datatype\": \"FP32\", \"parameters\": {\"binary_data_size\": 8}}]}";
+    ByteBuffer tail = ByteBuffer.allocate(12).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .putFloat(1f).putFloat(2f).putFloat(3f).flip();
+
+    InferRequest request = codec.read(
+        new java.io.ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+        BinaryTail.of(tail));
+
+    assertThat(floats(request.tensors().get(0))).containsExactly(1f);
+    assertThat(request.tensors().get(1).data().getInt()).isEqualTo(7);
+    assertThat(floats(request.tensors().get(2))).containsExactly(2f, 3f);
+    assertThat(request.inputs().get(0).parameters()).containsKey("binary_data_size");
+
+    assertThatThrownBy(() -> codec.read(
+        new java.io.ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)),
+        BinaryTail.of(ByteBuffer.allocate(16))))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("4 bytes of binary data after the JSON header belong to no input");
+    assertThatThrownBy(() -> read(json)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("no Inference-Header-Content-Length header");
   }
 }

@@ -97,4 +97,64 @@ class ProtoTensorCodecTest {
     }
     assertThat(HalfFloat.toFloat(HalfFloat.fromFloat(1e6f))).isInfinite();
   }
+
+  @Test
+  void outputsAnswerTypedForATypedRequestAndRawForARawOneAsKserveDoes() {
+    InferTensorContents contents = InferTensorContents.newBuilder().addUintContents(7)
+        .addUintContents(250).build();
+    ModelInferRequest typed = ModelInferRequest.newBuilder().addInputs(input("UINT8", 2)
+        .setContents(contents)).build();
+    java.util.List<Tensor> outputs = ProtoTensorCodec.inputs(typed); // an identity's answer
+
+    io.densemesh.api.inference.ModelInferResponse.Builder answer =
+        io.densemesh.api.inference.ModelInferResponse.newBuilder();
+    ProtoTensorCodec.encodeOutputs(typed, outputs, answer);
+    assertThat(answer.getRawOutputContentsCount()).isZero();
+    assertThat(answer.getOutputs(0).getContents()).isEqualTo(contents);
+
+    ModelInferRequest raw = ModelInferRequest.newBuilder().addInputs(input("UINT8", 2))
+        .addRawInputContents(ByteString.copyFrom(new byte[] {7, (byte) 250})).build();
+    io.densemesh.api.inference.ModelInferResponse.Builder rawAnswer =
+        io.densemesh.api.inference.ModelInferResponse.newBuilder();
+    ProtoTensorCodec.encodeOutputs(raw, outputs, rawAnswer);
+    assertThat(rawAnswer.getOutputs(0).hasContents()).isFalse();
+    assertThat(rawAnswer.getRawOutputContents(0).toByteArray()).containsExactly(7, 250);
+  }
+
+  @Test
+  void aHalfPrecisionOutputMakesEveryOutputRawAsItHasNoTypedField() {
+    ModelInferRequest typed = ModelInferRequest.newBuilder().addInputs(input("FP32", 1)
+        .setContents(InferTensorContents.newBuilder().addFp32Contents(1f))).build();
+    Tensor half = new Tensor("h", DataType.FP16, new long[] {1},
+        ByteBuffer.wrap(new byte[] {0, 0x3C}));
+    Tensor single = ProtoTensorCodec.inputs(typed).get(0);
+    assertThat(ProtoTensorCodec.answersRaw(typed, java.util.List.of(single))).isFalse();
+    assertThat(ProtoTensorCodec.answersRaw(typed, java.util.List.of(single, half))).isTrue();
+  }
+
+  @Test
+  void typedOutputsOfEveryTypedDatatypeDecodeBackToTheSameBytes() {
+    for (DataType type : DataType.values()) {
+      if (type == DataType.FP16 || type == DataType.BF16) {
+        continue;
+      }
+      ByteBuffer bytes = type == DataType.BYTES
+          ? ByteBuffer.wrap(new byte[] {1, 0, 0, 0, 'a', 0, 0, 0, 0})
+          : ByteBuffer.wrap(new byte[type.elementSize() * 2]);
+      if (type == DataType.BOOL) {
+        bytes = ByteBuffer.wrap(new byte[] {1, 0});
+      } else if (type.fixedSize()) {
+        bytes.put(0, (byte) 0x81).put(type.elementSize(), (byte) 0x7F);
+      }
+      Tensor t = new Tensor("y", type, new long[] {2}, bytes);
+      io.densemesh.api.inference.ModelInferResponse response =
+          io.densemesh.api.inference.ModelInferResponse.newBuilder()
+              .addOutputs(io.densemesh.api.inference.ModelInferResponse.InferOutputTensor
+                  .newBuilder().setName("y").setDatatype(type.name()).addShape(2)
+                  .setContents(ProtoTensorCodec.TypedContents.decode(t)))
+              .build();
+      assertThat(ProtoTensorCodec.outputs(response).get(0).data()).as(type.name())
+          .isEqualTo(t.data());
+    }
+  }
 }

@@ -153,11 +153,9 @@ class RemoteRuntimeIT {
                 .addBytesContents(ByteString.copyFromUtf8("great fun"))))
         .addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("label"))
         .build());
-    ByteBuffer label = r.getRawOutputContents(0).asReadOnlyByteBuffer()
-        .order(ByteOrder.LITTLE_ENDIAN);
-    byte[] bytes = new byte[label.getInt()];
-    label.get(bytes);
-    assertThat(new String(bytes, StandardCharsets.UTF_8))
+    assertThat(r.getOutputs(0).getContents().getBytesContentsCount())
+        .as("typed contents in, typed contents out").isEqualTo(1);
+    assertThat(r.getOutputs(0).getContents().getBytesContents(0).toStringUtf8())
         .isEqualTo(SampleTextModels.referenceLabel(SEED, "great fun"));
 
     node.mesh.unregisterModel(UnregisterModelRequest.newBuilder().setModelId("linear").build());

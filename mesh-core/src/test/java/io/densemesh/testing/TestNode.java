@@ -89,6 +89,18 @@ public final class TestNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + port + path);
   }
 
+  /** Sends a request and keeps the answer's bytes (binary tensor data). */
+  public HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public HttpResponse<String> send(HttpRequest request) {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());

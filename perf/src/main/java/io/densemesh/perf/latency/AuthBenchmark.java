@@ -28,12 +28,13 @@ import java.util.Map;
 
 /**
  * Usage: {@code ./densemesh bench-auth [--rounds 7] [--seconds 3] [--warmup 2]
- * [--concurrency 1,8]}.
+ * [--concurrency 1,8] [--tls true|false]}.
  *
- * <p>The cost of authentication on the local-hit path: two nodes in this JVM serve the same
- * model, one without authentication and one checking an RS256 JWT on every call (a real
- * signature over a real JWKS file, made by the test fixture {@link Tokens}; after the first call
- * the verdict is cached). Rounds alternate
+ * <p>The cost of security on the local-hit path: two nodes in this JVM serve the same model, one
+ * plaintext without authentication and one serving TLS (an ECDSA P-256 certificate made with
+ * {@code openssl} for this run; {@code --tls false} leaves TLS out) and checking an RS256 JWT on
+ * every call (a real signature over a real JWKS file, made by the test fixture {@link Tokens};
+ * after the first call the verdict is cached). Rounds alternate
  * which node is measured first; the report gives per-target medians of the per-round p50/p99 with
  * their spread, and the median of the per-round p50 ratios (JWT on / off).
  */
@@ -42,8 +43,9 @@ public final class AuthBenchmark {
   private static final int FEATURES = 16;
   private static final int CLASSES = 8;
 
-  /** Runs the benchmark (flags: {@link None}). */
-  static void execute(int rounds, int seconds, int warmup, int[] concurrency) throws Exception {
+  /** Runs the benchmark (flags: {@link BenchAuthCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int[] concurrency, boolean tls)
+      throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-auth");
     Path model = Files.write(dir.resolve("bench.onnx"),
         SampleModels.linearClassifier(1, FEATURES, CLASSES));
@@ -52,9 +54,27 @@ public final class AuthBenchmark {
     String token = tokens.jwt("bench", "tenant", Instant.now());
 
     MeshNode open = node(dir.resolve("open"));
-    MeshNode secured = node(dir.resolve("secured"), tokens.nodeFlags(jwks));
+    List<String> securedFlags = new ArrayList<>(List.of(tokens.nodeFlags(jwks)));
+    Path cert = dir.resolve("cert.pem");
+    if (tls) {
+      Path key = dir.resolve("key.pem");
+      Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec",
+          "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out",
+          cert.toString(), "-days", "1", "-subj", "/CN=localhost", "-addext",
+          "subjectAltName=IP:127.0.0.1,DNS:localhost").inheritIO().start();
+      if (openssl.waitFor() != 0) {
+        throw new IllegalStateException("openssl could not make a certificate");
+      }
+      securedFlags.addAll(List.of("--tls-cert", cert.toString(), "--tls-key", key.toString()));
+    }
+    MeshNode secured = node(dir.resolve("secured"), securedFlags.toArray(String[]::new));
     ManagedChannel openChannel = channel(open.grpcPort());
-    ManagedChannel securedChannel = channel(secured.grpcPort());
+    ManagedChannel securedChannel = tls
+        ? NettyChannelBuilder.forAddress("127.0.0.1", secured.grpcPort())
+            .sslContext(io.grpc.netty.GrpcSslContexts.forClient().trustManager(cert.toFile())
+                .build()).build()
+        : channel(secured.grpcPort());
+    String arm = tls ? "TLS+JWT" : "JWT";
     try {
       Metadata auth = new Metadata();
       auth.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
@@ -76,7 +96,7 @@ public final class AuthBenchmark {
             LatencyBenchmark.Result result = target == 0
                 ? LatencyBenchmark.measure("jwt off", c, warmup, seconds,
                     () -> openStub.modelInfer(request))
-                : LatencyBenchmark.measure("jwt on", c, warmup, seconds,
+                : LatencyBenchmark.measure(arm, c, warmup, seconds,
                     () -> securedStub.modelInfer(request));
             p50[target][r] = result.p50();
             p99[target][r] = result.p99();
@@ -92,8 +112,8 @@ public final class AuthBenchmark {
       System.out.println();
       System.out.printf(Locale.ROOT, "%d rounds x %d s per target, order rotated; median"
           + " [min–max] of the per-round figures%n%n", rounds, seconds);
-      System.out.println("| concurrency | p50 off (µs) | p50 JWT (µs) | p99 off (µs) |"
-          + " p99 JWT (µs) | p50 ratio JWT / off |");
+      System.out.println("| concurrency | p50 off (µs) | p50 " + arm + " (µs) | p99 off (µs) |"
+          + " p99 " + arm + " (µs) | p50 ratio " + arm + " / off |");
       System.out.println("|---:|---:|---:|---:|---:|---:|");
       for (String[] row : rows) {
         System.out.println("| " + String.join(" | ", row) + " |");
@@ -109,7 +129,7 @@ public final class AuthBenchmark {
   private static MeshNode node(Path dir, String... extra) {
     List<String> flags = new ArrayList<>(List.of("--host", "127.0.0.1", "--grpc-port", "0",
         "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
-        "--data-dir", dir.toString()));
+        "--data-dir", dir.toString(), "--model-roots", dir.getParent().toString()));
     flags.addAll(List.of(extra));
     return MeshNode.start(NodeOptions.parse(flags, Map.of()), Clock.systemUTC());
   }

@@ -68,7 +68,7 @@ public final class LatencyBenchmark {
   /** A named target's figures (for AuthBenchmark, which runs its own rounds). */
   record Result(String target, int concurrency, double p50, double p99, double throughput) {}
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchCommand}). */
   static void execute(int rounds, int seconds, int warmup, int intraOp, int[] concurrency)
       throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench");

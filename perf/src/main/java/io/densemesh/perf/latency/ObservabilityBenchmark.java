@@ -46,7 +46,7 @@ public final class ObservabilityBenchmark {
   private static final int CLASSES = 8;
 
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchObservabilityCommand}). */
   static void execute(int rounds, int seconds, int warmup, int concurrency) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-obs");
     Path model = Files.write(dir.resolve("bench.onnx"),

@@ -52,7 +52,7 @@ import org.HdrHistogram.Histogram;
  */
 public final class MeshBenchmark {
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchMeshCommand}). */
   static void execute(int models, int seconds, Path out) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-mesh-bench");
     List<String[]> rows = new ArrayList<>();

@@ -42,7 +42,7 @@ public final class ScaleBenchmark {
 
   private static final int FILES = 16;
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchScaleCommand}). */
   static void execute(int models, int concurrency, int idleSeconds, int cold, int hot,
       String heap, Path out) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-scale-bench");

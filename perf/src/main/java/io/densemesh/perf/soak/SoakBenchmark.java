@@ -50,7 +50,7 @@ public final class SoakBenchmark {
     this.capacity = capacity;
   }
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchSoakCommand}). */
   static void execute(int minutes, int models, int clients, String capacity, double zipf,
       Path out) throws Exception {
     if (minutes < 1) {

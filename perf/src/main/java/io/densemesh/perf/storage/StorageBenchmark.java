@@ -53,7 +53,7 @@ public final class StorageBenchmark {
 
   private record Load(int sizeMiB, Source source, double millis) {}
 
-  /** Runs the benchmark (flags: {@link None}). */
+  /** Runs the benchmark (flags: {@link BenchStorageCommand}). */
   static void execute(int[] sizes, int repeats, int clients, int quietSeconds)
       throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-storage");
