@@ -108,6 +108,28 @@ class HelmChartTest {
   }
 
   @Test
+  void operatorIsProbedOnItsHealthEndpointLikeThePlainManifest() {
+    Map<String, Object> chart = container(find(CHART.render("densemesh", "serving"),
+        "Deployment", "densemesh-operator"));
+    Map<String, Object> plain = container(DeployManifestsTest.documents(
+        DeployManifestsTest.DEPLOY.resolve("operator/operator.yaml")).stream()
+        .filter(d -> d.get("kind").equals("Deployment")).findFirst().orElseThrow());
+    for (Map<String, Object> operator : List.of(chart, plain)) {
+      assertThat(map(map(operator.get("livenessProbe")).get("httpGet")))
+          .containsEntry("path", "/livez").containsEntry("port", "health");
+      assertThat(map(map(operator.get("readinessProbe")).get("httpGet")))
+          .containsEntry("path", "/readyz").containsEntry("port", "health");
+      assertThat(operator.get("ports"))
+          .isEqualTo(List.of(Map.of("name", "health", "containerPort", 8081)));
+      assertThat(env(operator, "DM_HEALTH_PORT")).isEqualTo("8081");
+      assertThat(map(operator.get("securityContext")))
+          .containsEntry("readOnlyRootFilesystem", true)
+          .containsEntry("capabilities", Map.of("drop", List.of("ALL")))
+          .containsEntry("seccompProfile", Map.of("type", "RuntimeDefault"));
+    }
+  }
+
+  @Test
   void overriddenValuesReachTheObjects() {
     Map<String, Object> overrides = Map.of(
         "operator", Map.of(
