@@ -33,6 +33,7 @@ public final class OperatorConfigParser {
     DEFAULTS.put("resync-period", "30s");
     DEFAULTS.put("status-poll-interval", "2s");
     DEFAULTS.put("mesh-deadline", "10s");
+    DEFAULTS.put("health-port", "8081");
   }
 
   private OperatorConfigParser() {}
@@ -83,6 +84,13 @@ public final class OperatorConfigParser {
       throw new IllegalArgumentException("--default-replicas: '" + values.get("default-replicas")
           + "' is not a whole number");
     }
+    int healthPort;
+    try {
+      healthPort = Integer.parseInt(values.get("health-port").trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--health-port: '" + values.get("health-port")
+          + "' is not a whole number");
+    }
     String target = values.get("mesh-target").trim();
     return new OperatorConfig(values.get("namespace").trim(), values.get("node-image").trim(),
         replicas, values.get("etcd-secret").trim(), values.get("storage-secret").trim(),
@@ -92,7 +100,8 @@ public final class OperatorConfigParser {
         duration("--mesh-deadline", values.get("mesh-deadline")),
         values.get("adapter-image").trim(),
         values.get("etcd-tls-secret").trim(), values.get("node-tls-secret").trim(),
-        bool("--allow-privileged-runtimes", values.get("allow-privileged-runtimes")));
+        bool("--allow-privileged-runtimes", values.get("allow-privileged-runtimes")),
+        healthPort);
   }
 
   private static boolean bool(String option, String text) {

@@ -1,7 +1,10 @@
 package io.densemesh.operator;
 
+import io.densemesh.operator.health.HealthServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +35,17 @@ public final class OperatorMain {
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = new Operator(client, config, Operator.defaultMesh(config),
         Clock.systemUTC());
+    HealthServer health;
+    try {
+      health = config.healthPort() == 0 ? null : HealthServer.start(
+          new InetSocketAddress(config.healthPort()), operator::watching);
+    } catch (UncheckedIOException e) {
+      System.err.println("densemesh-operator: " + e.getMessage() + ": " + e.getCause());
+      operator.close();
+      client.close();
+      System.exit(1);
+      return;
+    }
     try {
       operator.start();
     } catch (RuntimeException e) {
@@ -41,12 +55,18 @@ public final class OperatorMain {
       }
       System.err.println("densemesh-operator: cannot watch namespace " + config.namespace()
           + " at " + client.getMasterUrl() + ": " + cause);
+      if (health != null) {
+        health.close();
+      }
       operator.close();
       client.close();
       System.exit(1);
       return;
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (health != null) {
+        health.close();
+      }
       operator.close();
       client.close();
       stopped.countDown();

@@ -19,6 +19,17 @@ class OperatorConfigParserTest {
     assertThat(c.meshTarget()).isEqualTo(Optional.empty());
     assertThat(c.resyncPeriod()).isEqualTo(Duration.ofSeconds(30));
     assertThat(c.statusPollInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.healthPort()).isEqualTo(8081);
+  }
+
+  @Test
+  void healthPortFromTheEnvironmentAndBadPortsRefused() {
+    assertThat(OperatorConfigParser.parse(List.of(), Map.of("DM_HEALTH_PORT", "0")).healthPort())
+        .as("0 turns the endpoint off").isZero();
+    assertThatThrownBy(() -> OperatorConfigParser.parse(List.of("--health-port", "70000"),
+        Map.of())).hasMessageContaining("--health-port must be 0..65535, got 70000");
+    assertThatThrownBy(() -> OperatorConfigParser.parse(List.of("--health-port", "http"),
+        Map.of())).hasMessageContaining("--health-port: 'http' is not a whole number");
   }
 
   @Test
