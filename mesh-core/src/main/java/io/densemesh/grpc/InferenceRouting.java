@@ -227,13 +227,16 @@ public final class InferenceRouting {
       out.onError(ErrorMapping.grpcError(e));
       return;
     }
-    Runnable serve = Admission.admittedContext(context, ticket).wrap(() -> {
-      try {
-        serveHere(parser, body, out, serveHere, model);
-      } finally {
-        ticket.close();
-      }
-    });
+    // The trace context (OpenTelemetry's, apart from gRPC's) goes with the request when it is
+    // served later on the executor, so calls it makes (a remote runtime) stay in its trace.
+    Runnable serve = Admission.admittedContext(context, ticket).wrap(
+        io.opentelemetry.context.Context.current().wrap(() -> {
+          try {
+            serveHere(parser, body, out, serveHere, model);
+          } finally {
+            ticket.close();
+          }
+        }));
     if (loaded.isDone() && !loaded.isCompletedExceptionally() && onCallThread) {
       serve.run();
       return;

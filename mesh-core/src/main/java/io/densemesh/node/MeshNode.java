@@ -344,7 +344,7 @@ public final class MeshNode implements AutoCloseable {
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
-        config.rest(), tls, config.mesh().drainTimeout(), console::mount);
+        config.rest(), tls, config.mesh().drainTimeout(), console::mount, telemetry.restTracing());
     this.metricsServer = new MetricsServer(config.bindHost(), config.metricsPort(), metrics);
     state.markReady();
     health.serving();

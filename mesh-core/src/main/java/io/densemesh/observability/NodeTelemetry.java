@@ -71,6 +71,11 @@ public final class NodeTelemetry implements AutoCloseable {
         : Optional.of(new TracingInterceptor(provider.get("io.densemesh.node")));
   }
 
+  /** Spans (when tracing is on) and request ids for the REST server. */
+  public RestTracing restTracing() {
+    return new RestTracing(provider == null ? null : provider.get("io.densemesh.node"));
+  }
+
   @Override
   public void close() {
     if (provider != null) {

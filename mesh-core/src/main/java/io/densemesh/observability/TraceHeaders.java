@@ -51,4 +51,22 @@ public final class TraceHeaders {
   static Context extract(Metadata headers) {
     return W3C.extract(Context.root(), headers, GETTER);
   }
+
+  private static final TextMapGetter<java.util.function.Function<String, String>> HTTP =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(java.util.function.Function<String, String> headers) {
+          return names();
+        }
+
+        @Override
+        public String get(java.util.function.Function<String, String> headers, String key) {
+          return headers == null ? null : headers.apply(key);
+        }
+      };
+
+  /** The trace context an HTTP caller sent (headers by name), on top of the root context. */
+  static Context extract(java.util.function.Function<String, String> headers) {
+    return W3C.extract(Context.root(), headers, HTTP);
+  }
 }

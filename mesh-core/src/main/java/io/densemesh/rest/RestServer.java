@@ -6,6 +6,7 @@ import io.densemesh.config.RestSettings;
 import io.densemesh.errors.ErrorMapping;
 import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.node.NodeState;
+import io.densemesh.observability.RestTracing;
 import io.densemesh.protocol.BinaryTensorData;
 import io.densemesh.protocol.JsonTensorCodec;
 import io.densemesh.serving.ModelRepository;
@@ -84,6 +85,9 @@ public final class RestServer implements AutoCloseable {
   private final Duration drainTimeout;
   private final long maxBodyBytes;
   private final java.util.function.Consumer<Router> mounts;
+  private final RestTracing tracing;
+  /** Where a request's span waits, in its routing context, for the answer. */
+  private static final String TRACED = "densemesh.traced";
 
   /**
    * Starts serving on {@code host:port} (0: a free port).
@@ -93,8 +97,9 @@ public final class RestServer implements AutoCloseable {
   public RestServer(String host, int port, ModelResolver resolver, Serving serving,
       ModelRepository repository, NodeState state, NodeMetrics metrics, int maxBodyBytes,
       long maxTensorElements, ClientGate gate, RestSettings settings, Optional<NodeTls> tls,
-      Duration drainTimeout, java.util.function.Consumer<Router> mounts) {
+      Duration drainTimeout, java.util.function.Consumer<Router> mounts, RestTracing tracing) {
     this.mounts = mounts;
+    this.tracing = tracing;
     this.state = state;
     this.metrics = metrics;
     this.gate = gate;
@@ -321,11 +326,14 @@ public final class RestServer implements AutoCloseable {
   /** Runs the work on a request thread and answers with its reply; false if it was refused. */
   private boolean run(RoutingContext ctx, String route, long start, RestWorkers.Permit permit,
       java.util.function.Supplier<Reply> work) {
+    RestTracing.Traced traced = tracing.start(ctx.request().method().name(), route,
+        ctx.request()::getHeader);
+    ctx.put(TRACED, traced);
     try {
       permit.run(() -> {
         Reply reply;
         try {
-          reply = work.get();
+          reply = traced.run(work);
         } catch (RuntimeException e) {
           reply = failure(e);
         }
@@ -360,6 +368,14 @@ public final class RestServer implements AutoCloseable {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     metrics.request("rest", route, Integer.toString(reply.status()), System.nanoTime() - start);
+    RestTracing.Traced traced = ctx.get(TRACED);
+    if (traced != null) {
+      ctx.remove(TRACED);
+      traced.end(reply.status());
+      if (!response.ended() && !response.closed()) {
+        response.putHeader(RestTracing.REQUEST_ID_HEADER, traced.requestId());
+      }
+    }
     try {
       send(request, response, reply, bodyUnread, maxBodyBytes);
     } catch (IllegalStateException gone) {

@@ -48,6 +48,15 @@ class TracePropagationIT {
     return headers;
   }
 
+  List<SpanData> restSpans(String instance) {
+    return spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getTraceId().equals(TRACE) && s.getKind() == SpanKind.SERVER
+            && s.getName().equals("POST ModelInfer")
+            && instance.equals(s.getResource().getAttributes().get(
+                io.opentelemetry.api.common.AttributeKey.stringKey("service.instance.id"))))
+        .toList();
+  }
+
   List<SpanData> inferSpans(String instance) {
     return spans.getFinishedSpanItems().stream()
         .filter(s -> s.getTraceId().equals(TRACE) && s.getKind() == SpanKind.SERVER
@@ -98,6 +107,30 @@ class TracePropagationIT {
         assertThat(second.getAttributes().get(
             io.opentelemetry.api.common.AttributeKey.longKey("rpc.grpc.status_code")))
             .isEqualTo(0L);
+
+        // The same over REST: the entry node's REST span continues the client's trace and the
+        // forward to the holder is its child; the answer carries a request id.
+        spans.reset();
+        float[] row = Inference.row(9);
+        String body = "{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\","
+            + "\"shape\":[1,4],\"data\":[" + row[0] + "," + row[1] + "," + row[2] + ","
+            + row[3] + "]}]}";
+        java.net.http.HttpResponse<String> rest = other.send(java.net.http.HttpRequest
+            .newBuilder(other.rest("/v2/models/m/infer"))
+            .header("Content-Type", "application/json")
+            .header("traceparent", "00-" + TRACE + "-" + CLIENT_SPAN + "-01")
+            .header("X-Request-Id", "req-42")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build());
+        assertThat(rest.statusCode()).as(rest.body()).isEqualTo(200);
+        assertThat(rest.headers().firstValue("X-Request-Id")).contains("req-42");
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+            !restSpans(entry).isEmpty() && !inferSpans(served).isEmpty());
+        SpanData restSpan = restSpans(entry).get(0);
+        assertThat(restSpan.getParentSpanId()).isEqualTo(CLIENT_SPAN);
+        assertThat(inferSpans(served).get(0).getParentSpanId()).as("forward: child of REST span")
+            .isEqualTo(restSpan.getSpanId());
+        assertThat(restSpan.getAttributes().get(io.opentelemetry.api.common.AttributeKey
+            .longKey("http.response.status_code"))).isEqualTo(200L);
       } finally {
         nodes.forEach(TestNode::close);
       }

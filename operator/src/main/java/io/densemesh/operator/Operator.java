@@ -92,6 +92,11 @@ public final class Operator implements AutoCloseable {
     return this;
   }
 
+  /** Whether the operator watches its namespace: every informer synced and watching. */
+  public boolean watching() {
+    return cache.watching();
+  }
+
   private void resyncAll() {
     cache.servingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));
     cache.clusterServingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));

@@ -3,9 +3,12 @@ package io.densemesh.operator;
 import io.densemesh.cli.support.CommandLines;
 import io.densemesh.cli.support.DurationConverter;
 import io.densemesh.cli.support.EnvironmentPrefix;
+import io.densemesh.operator.health.HealthServer;
 import io.densemesh.operator.runtime.WorkloadSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -77,6 +80,11 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
       description = "Deadline of one management call to the mesh.")
   Duration meshDeadline;
 
+  @Option(names = "--health-port", defaultValue = "8081", paramLabel = "PORT",
+      description = "Plain-HTTP probe endpoint (/livez, /readyz once the informers watch);"
+          + " 0: none.")
+  int healthPort;
+
   @Override
   public String environmentPrefix() {
     return "DM_";
@@ -104,7 +112,7 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
         etcdSecret.trim(), storageSecret.trim(),
         target.isEmpty() ? Optional.empty() : Optional.of(target), resyncPeriod,
         statusPollInterval, meshDeadline, adapterImage.trim(), etcdTlsSecret.trim(),
-        nodeTlsSecret.trim(), allowPrivilegedRuntimes);
+        nodeTlsSecret.trim(), allowPrivilegedRuntimes, healthPort);
   }
 
   @Override
@@ -113,12 +121,24 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
     KubernetesClient client = new KubernetesClientBuilder().build();
     Operator operator = new Operator(client, config, Operator.defaultMesh(config),
         Clock.systemUTC());
+    HealthServer health;
+    try {
+      health = config.healthPort() == 0 ? null : HealthServer.start(
+          new InetSocketAddress(config.healthPort()), operator::watching);
+    } catch (UncheckedIOException e) {
+      operator.close();
+      client.close();
+      throw new IllegalStateException(e.getMessage() + ": " + e.getCause(), e);
+    }
     try {
       operator.start();
     } catch (RuntimeException e) {
       Throwable cause = e;
       while (cause.getCause() != null) {
         cause = cause.getCause();
+      }
+      if (health != null) {
+        health.close();
       }
       operator.close();
       client.close();
@@ -127,6 +147,9 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (health != null) {
+        health.close();
+      }
       operator.close();
       client.close();
       stopped.countDown();

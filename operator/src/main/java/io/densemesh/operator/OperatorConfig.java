@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param etcdTlsSecret optional Secret with the nodes' etcd client certificate
  * @param nodeTlsSecret Secret with the nodes' serving certificate; empty: nodes serve plaintext
  * @param allowPrivilegedRuntimes whether ServingRuntimes may ask for privileges
+ * @param healthPort port of the liveness/readiness endpoint ({@code /livez}, {@code /readyz});
+ *     0: none
  */
 public record OperatorConfig(
     String namespace,
@@ -38,7 +40,8 @@ public record OperatorConfig(
     String adapterImage,
     String etcdTlsSecret,
     String nodeTlsSecret,
-    boolean allowPrivilegedRuntimes) {
+    boolean allowPrivilegedRuntimes,
+    int healthPort) {
 
   public OperatorConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -64,6 +67,8 @@ public record OperatorConfig(
         "--status-poll-interval must be at least 100ms, got " + statusPollInterval);
     require(statusPollInterval.compareTo(resyncPeriod) <= 0,
         "--status-poll-interval must not exceed --resync-period");
+    require(healthPort >= 0 && healthPort <= 65_535,
+        "--health-port must be 0..65535, got " + healthPort);
     require(!meshDeadline.isNegative() && !meshDeadline.isZero(),
         "--mesh-deadline must be > 0");
   }

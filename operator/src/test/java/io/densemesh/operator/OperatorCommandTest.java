@@ -22,6 +22,17 @@ class OperatorCommandTest {
   }
 
   @Test
+  void healthPortFromTheEnvironmentAndBadPortsRefused() {
+    assertThat(OperatorCommand.parse(List.of(), Map.of()).healthPort()).isEqualTo(8081);
+    assertThat(OperatorCommand.parse(List.of(), Map.of("DM_HEALTH_PORT", "0")).healthPort())
+        .as("0 turns the endpoint off").isZero();
+    assertThatThrownBy(() -> OperatorCommand.parse(List.of("--health-port", "70000"),
+        Map.of())).hasMessageContaining("--health-port must be 0..65535, got 70000");
+    assertThatThrownBy(() -> OperatorCommand.parse(List.of("--health-port", "http"),
+        Map.of())).hasMessageContaining("'--health-port': 'http' is not an int");
+  }
+
+  @Test
   void flagsBeatEnvironment() {
     OperatorConfig c = OperatorCommand.parse(
         List.of("--namespace", "serving", "--resync-period=1m", "--mesh-target", "mesh:8033"),

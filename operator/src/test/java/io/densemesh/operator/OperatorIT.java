@@ -95,6 +95,15 @@ class OperatorIT {
     operator.close();
   }
 
+  @Test
+  void readyOnceWatchingNotAfterClose() {
+    // What /readyz answers: started() returned after the informers listed, so they watch.
+    assertThat(operator.watching()).isTrue();
+    Operator other = startOperator(List.of());
+    other.close();
+    assertThat(other.watching()).as("closed informers do not watch").isFalse();
+  }
+
   static Path model(long seed) throws Exception {
     Path file = dir.resolve("m" + seed + ".onnx");
     if (!Files.exists(file)) {

@@ -72,6 +72,11 @@ public final class ResourceCache implements AutoCloseable {
     }
   }
 
+  /** Whether every informer has listed and is watching (false before start and after loss). */
+  public boolean watching() {
+    return informers.stream().allMatch(i -> i.hasSynced() && i.isWatching());
+  }
+
   public String namespace() {
     return namespace;
   }

@@ -86,19 +86,11 @@ class DeployManifestsTest {
     return doc.get("apiVersion") + "/" + doc.get("kind");
   }
 
-  static Map<String, Object> chartValues() throws IOException {
-    return documents(CHART.resolve("values.yaml")).get(0);
-  }
+  static final HelmChart HELM_CHART = new HelmChart(CHART);
 
-  static List<Map<String, Object>> renderChart(Map<String, Object> values) throws IOException {
-    List<Map<String, Object>> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(CHART.resolve("templates"))) {
-      for (Path t : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-        out.addAll(documents(HelmTemplate.render(Files.readString(t), values, "dm",
-            "serving")));
-      }
-    }
-    return out;
+  /** The chart rendered by Helm as release "densemesh" in namespace "serving". */
+  static List<Map<String, Object>> renderChart(Map<String, Object> overrides) {
+    return HELM_CHART.render("densemesh", "serving", overrides);
   }
 
   @Test
@@ -149,7 +141,7 @@ class DeployManifestsTest {
     for (Path file : yamlFiles(DEPLOY.resolve("examples"))) {
       resources.addAll(documents(file));
     }
-    resources.addAll(renderChart(chartValues()));
+    resources.addAll(renderChart(Map.of()));
     try (Stream<Path> files = Files.list(Path.of("src/test/resources/kserve"))) {
       for (Path file : files.sorted().toList()) {
         resources.addAll(documents(file));
@@ -229,10 +221,12 @@ class DeployManifestsTest {
   @Test
   void helmChartInstallsTheSameAsThePlainManifests() throws IOException {
     for (Path crd : yamlFiles(DEPLOY.resolve("crds"))) {
-      assertThat(CHART.resolve("crds").resolve(crd.getFileName())).as("chart crds/ copy")
+      assertThat(CHART.resolve("files/crds").resolve(crd.getFileName())).as("chart's CRD copy")
           .hasSameTextualContentAs(crd);
     }
-    List<Map<String, Object>> rendered = renderChart(chartValues());
+    assertThat(CHART.resolve("crds")).as("CRDs are templates, so upgrades reach them")
+        .doesNotExist();
+    List<Map<String, Object>> rendered = renderChart(Map.of());
     Set<String> objects = new TreeSet<>();
     rendered.forEach(d -> objects.add(d.get("kind") + "/" + map(d.get("metadata")).get("name")));
     assertThat(objects).contains("Deployment/densemesh-operator", "Role/densemesh-operator",
@@ -240,7 +234,8 @@ class DeployManifestsTest {
         "Secret/densemesh-etcd", "ServingRuntime/densemesh-onnx");
     rendered.forEach(d -> {
       Object ns = map(d.get("metadata")).get("namespace");
-      if (!d.get("kind").toString().startsWith("Cluster")) {
+      if (!d.get("kind").toString().startsWith("Cluster")
+          && !d.get("kind").equals("CustomResourceDefinition")) {
         assertThat(ns).as(gvk(d)).isEqualTo("serving");
       }
     });
@@ -250,15 +245,14 @@ class DeployManifestsTest {
         .filter(d -> d.get("kind").equals("Role")).findFirst().orElseThrow().get("rules");
     assertThat(chartRules).as("same least-privilege rules").isEqualTo(plainRules);
 
-    Map<String, Object> external = chartValues();
-    map(external.get("etcd")).put("enabled", false);
-    map(external.get("etcd")).put("endpoints", "http://etcd.infra:2379");
-    map(external.get("placementPolicy")).put("enabled", true);
+    Map<String, Object> external = Map.of(
+        "etcd", Map.of("enabled", false, "endpoints", "http://etcd.infra:2379"),
+        "placementPolicy", Map.of("enabled", true));
     List<Map<String, Object>> withExternalEtcd = renderChart(external);
     assertThat(withExternalEtcd).noneMatch(d -> d.get("kind").equals("StatefulSet"));
     assertThat(withExternalEtcd.stream().filter(d -> d.get("kind").equals("Secret"))
         .findFirst().orElseThrow().get("stringData")).isEqualTo(Map.of(
-            "endpoints", "http://etcd.infra:2379", "prefix", "/densemesh/serving/"));
+            "endpoints", "http://etcd.infra:2379", "prefix", "/densemesh/serving/densemesh/"));
     assertThat(withExternalEtcd).anyMatch(d -> d.get("kind").equals("PlacementPolicy"));
     assertThat(documents(CHART.resolve("Chart.yaml")).get(0)).containsEntry("name", "densemesh");
   }
@@ -282,12 +276,10 @@ class DeployManifestsTest {
 
   @Test
   void monitoringObjectsScrapeTheNodesMetricsPort() throws IOException {
-    assertThat(renderChart(chartValues())).as("off by default")
+    assertThat(renderChart(Map.of())).as("off by default")
         .noneMatch(d -> d.get("apiVersion").toString().startsWith("monitoring.coreos.com"));
-    Map<String, Object> values = chartValues();
-    Map<String, Object> monitoring = map(values.get("monitoring"));
-    map(monitoring.get("serviceMonitor")).put("enabled", true);
-    map(monitoring.get("podMonitor")).put("enabled", true);
+    Map<String, Object> values = Map.of("monitoring", Map.of(
+        "serviceMonitor", Map.of("enabled", true), "podMonitor", Map.of("enabled", true)));
     List<Map<String, Object>> monitors = renderChart(values).stream()
         .filter(d -> d.get("apiVersion").equals("monitoring.coreos.com/v1")).toList();
     assertThat(monitors).extracting(d -> d.get("kind"))
