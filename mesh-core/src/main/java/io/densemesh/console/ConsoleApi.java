@@ -31,7 +31,8 @@ import java.util.TreeMap;
  * a full copy of the registry: the model table pages through the registry by id (a prefix search
  * starts at the prefix) and filters by tenant and state server-side, scanning at most
  * {@link #MAX_SCAN} records per page. Actions are the management calls a client makes
- * ({@link ModelManagement}, the placement settings' own validation), audited in the feed.
+ * ({@link ModelManagement}, the placement settings' own validation, the mesh-wide unload),
+ * audited in the feed.
  */
 public final class ConsoleApi {
 
@@ -48,10 +49,19 @@ public final class ConsoleApi {
   private final ModelManagement models;
   private final LivePolicies policies;
   private final ActivityFeed feed;
+  private final CopyRemoval copies;
+
+  /** Drops a model's copies on every node that holds one (the mesh-wide unload). */
+  @FunctionalInterface
+  public interface CopyRemoval {
+    /** Returns the nodes asked to drop a copy. */
+    List<String> dropAll(String modelId);
+  }
 
   public ConsoleApi(String self, Registry registry, ModelCache cache, ModelManagement models,
-      LivePolicies policies, ActivityFeed feed) {
+      LivePolicies policies, ActivityFeed feed, CopyRemoval copies) {
     this.self = self;
+    this.copies = copies;
     this.registry = registry;
     this.cache = cache;
     this.models = models;
@@ -191,6 +201,24 @@ public final class ConsoleApi {
     var status = models.ensureLoaded(id, false);
     feed.audit(who, "load", id, "");
     return JSON.createObjectNode().put("id", id).put("status", status.getStatus().name());
+  }
+
+  /**
+   * Drops the model's copies on every node (it stays registered; the next request loads it
+   * again). A model with minimum copies above zero is reloaded by the leader.
+   */
+  public ObjectNode unload(String who, String id) {
+    ModelManagement.requireId("model id", id);
+    if (registry.model(id).isEmpty()) {
+      throw new ModelNotFoundException("model '" + id + "' is not registered");
+    }
+    List<String> asked = copies.dropAll(id);
+    feed.audit(who, "unload", id,
+        asked.isEmpty() ? "(no copies)" : "on " + String.join(", ", asked));
+    ObjectNode out = JSON.createObjectNode().put("id", id);
+    ArrayNode nodes = out.putArray("droppedOn");
+    asked.forEach(nodes::add);
+    return out;
   }
 
   /** Sets a model's copy bounds (as MeshAdmin/setModelPolicy, tenant unchanged). */

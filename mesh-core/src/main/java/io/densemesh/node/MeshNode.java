@@ -36,6 +36,7 @@ import io.densemesh.grpc.ProbeCalls;
 import io.densemesh.grpc.ServiceDiscovery;
 import io.densemesh.grpc.ServingHealth;
 import io.densemesh.mesh.CopyLoader;
+import io.densemesh.mesh.MeshWideUnload;
 import io.densemesh.mesh.CopyScaler;
 import io.densemesh.mesh.Drainer;
 import io.densemesh.mesh.LeaderDuties;
@@ -335,8 +336,10 @@ public final class MeshNode implements AutoCloseable {
 
     ActivityFeed activity = new ActivityFeed(clock, self);
     listeners.add(activity);
+    MeshWideUnload unload = new MeshWideUnload(self, cache, registry, peers,
+        PEER_CALL_TIMEOUT);
     ConsoleRoutes console = new ConsoleRoutes(new ConsoleApi(self, registry, cache, models,
-        policies, activity), activity, gate);
+        policies, activity, unload::dropAll), activity, gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,
@@ -354,6 +357,8 @@ public final class MeshNode implements AutoCloseable {
   }
 
   static final Duration SCALE_PERIOD = Duration.ofSeconds(5);
+  /** Deadline of a control call to a peer that answers at once (dropping a copy). */
+  static final Duration PEER_CALL_TIMEOUT = Duration.ofSeconds(10);
   static final Duration LEADER_PERIOD = Duration.ofSeconds(2);
   /** How often the credential files are checked for changes. */
   static final Duration CREDENTIAL_CHECK = Duration.ofSeconds(1);
