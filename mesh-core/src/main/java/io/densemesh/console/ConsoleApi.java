@@ -17,6 +17,8 @@ import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.serving.ModelManagement;
+import io.densemesh.serving.ModelRepository;
+import io.densemesh.auth.Principal;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -31,7 +33,8 @@ import java.util.TreeMap;
  * a full copy of the registry: the model table pages through the registry by id (a prefix search
  * starts at the prefix) and filters by tenant and state server-side, scanning at most
  * {@link #MAX_SCAN} records per page. Actions are the management calls a client makes
- * ({@link ModelManagement}, the placement settings' own validation), audited in the feed.
+ * ({@link ModelManagement}, the placement settings' own validation, the mesh-wide unload),
+ * audited in the feed.
  */
 public final class ConsoleApi {
 
@@ -48,10 +51,12 @@ public final class ConsoleApi {
   private final ModelManagement models;
   private final LivePolicies policies;
   private final ActivityFeed feed;
+  private final ModelRepository repository;
 
   public ConsoleApi(String self, Registry registry, ModelCache cache, ModelManagement models,
-      LivePolicies policies, ActivityFeed feed) {
+      LivePolicies policies, ActivityFeed feed, ModelRepository repository) {
     this.self = self;
+    this.repository = repository;
     this.registry = registry;
     this.cache = cache;
     this.models = models;
@@ -191,6 +196,27 @@ public final class ConsoleApi {
     var status = models.ensureLoaded(id, false);
     feed.audit(who, "load", id, "");
     return JSON.createObjectNode().put("id", id).put("status", status.getStatus().name());
+  }
+
+  /**
+   * Drops the model's copies on every node, as the repository extension's unload does (it stays
+   * registered and is not warmed again by the leader; the next request loads it). A model whose
+   * policy keeps minimum copies is refused (FAILED_PRECONDITION).
+   */
+  public ObjectNode unload(Principal caller, String id) {
+    ModelManagement.requireId("model id", id);
+    if (registry.model(id).isEmpty()) {
+      throw new ModelNotFoundException("model '" + id + "' is not registered");
+    }
+    List<String> asked = registry.view().copiesOf(id).keySet().stream().sorted().toList();
+    repository.unload(caller, id);
+    String who = caller.subject();
+    feed.audit(who, "unload", id,
+        asked.isEmpty() ? "(no copies)" : "on " + String.join(", ", asked));
+    ObjectNode out = JSON.createObjectNode().put("id", id);
+    ArrayNode nodes = out.putArray("droppedOn");
+    asked.forEach(nodes::add);
+    return out;
   }
 
   /** Sets a model's copy bounds (as MeshAdmin/setModelPolicy, tenant unchanged). */

@@ -72,7 +72,13 @@ public final class ConsoleRoutes {
 
   /** Adds the console's routes to {@code router}. */
   public void mount(Router router) {
-    router.routeWithRegex(HttpMethod.GET, "/console/?").handler(ctx -> page(ctx, "index.html"));
+    // The page addresses its assets and the API relatively, so it works under any path prefix a
+    // proxy puts in front; /console itself is redirected to console/ so that those relative
+    // addresses resolve under it (a relative Location keeps the prefix too).
+    router.routeWithRegex(HttpMethod.GET, "/console").handler(ctx -> ctx.response()
+        .setStatusCode(301).putHeader("Location", "console/").putHeader("Cache-Control",
+            "no-cache").end());
+    router.routeWithRegex(HttpMethod.GET, "/console/").handler(ctx -> page(ctx, "index.html"));
     router.get("/console/app.js").handler(ctx -> page(ctx, "app.js"));
     router.get("/console/app.css").handler(ctx -> page(ctx, "app.css"));
     router.get("/console/api/mesh").handler(ctx -> json(ctx, caller -> api.mesh()));
@@ -86,6 +92,8 @@ public final class ConsoleRoutes {
         json(ctx, caller -> api.model(segment(ctx))));
     router.postWithRegex("/console/api/models/([^/]+)/load").handler(ctx ->
         action(ctx, (caller, body) -> api.load(who(caller), segment(ctx))));
+    router.postWithRegex("/console/api/models/([^/]+)/unload").handler(ctx ->
+        action(ctx, (caller, body) -> api.unload(caller, segment(ctx))));
     router.postWithRegex("/console/api/models/([^/]+)/copies").handler(ctx ->
         action(ctx, (caller, body) -> api.policy(who(caller), segment(ctx), body)));
     router.post("/console/api/placement").handler(ctx ->

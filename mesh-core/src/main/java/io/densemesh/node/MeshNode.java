@@ -340,7 +340,7 @@ public final class MeshNode implements AutoCloseable {
     ActivityFeed activity = new ActivityFeed(clock, self);
     listeners.add(activity);
     ConsoleRoutes console = new ConsoleRoutes(new ConsoleApi(self, registry, cache, models,
-        policies, activity), activity, gate);
+        policies, activity, repository), activity, gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,

@@ -1,6 +1,6 @@
 'use strict';
-// DenseMesh console: plain JavaScript over the node's /console/api endpoints (no build step).
-const state = { token: sessionStorage.getItem('dm-token') || '', after: '', detail: null };
+// DenseMesh console: plain JavaScript over the node's console API, addressed relatively (api/...) so the page works behind a path prefix; no build step.
+const state = { token: sessionStorage.getItem('dm-token') || '', after: '', detail: null, stream: null };
 const $ = (id) => document.getElementById(id);
 
 function headers(extra) {
@@ -12,7 +12,7 @@ function headers(extra) {
 async function api(path, options) {
   const opts = Object.assign({}, options || {});
   opts.headers = headers(opts.headers);
-  const response = await fetch('/console/api/' + path, opts);
+  const response = await fetch('api/' + path, opts);
   const text = await response.text();
   const body = text ? JSON.parse(text) : {};
   if (!response.ok) throw new Error(body.error || ('HTTP ' + response.status));
@@ -112,6 +112,7 @@ async function searchModels(reset) {
 
 async function showModel(id) {
   const m = await api('models/' + encodeURIComponent(id));
+  if (state.detail !== id) $('action-result').textContent = '';
   state.detail = id;
   $('model-detail').hidden = false;
   $('detail-title').textContent = m.id;
@@ -164,11 +165,18 @@ function addEvent(e) {
 }
 
 async function followActivity() {
-  // Server-sent events read with fetch, so that the admin token can travel as a header.
+  // Server-sent events read with fetch, so that the admin token can travel as a header. A new
+  // token aborts the open stream (state.stream) and the loop reconnects at once with it.
   while (true) {
+    const stream = new AbortController();
+    state.stream = stream;
     try {
-      const response = await fetch('/console/api/activity/stream', { headers: headers() });
-      if (!response.ok) throw new Error('activity stream: HTTP ' + response.status);
+      const response = await fetch('api/activity/stream', { headers: headers(), signal: stream.signal });
+      if (!response.ok) {
+        const why = response.status === 401 || response.status === 403
+          ? 'enter an admin token to follow the activity feed' : 'HTTP ' + response.status;
+        throw new Error('activity stream: ' + why);
+      }
       $('feed').replaceChildren();
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
@@ -186,9 +194,11 @@ async function followActivity() {
         }
       }
     } catch (e) {
-      showError(e.message);
+      if (!stream.signal.aborted) showError(e.message);
     }
-    await new Promise((r) => setTimeout(r, 3000));
+    if (!stream.signal.aborted) {
+      await new Promise((r) => { setTimeout(r, 3000); stream.signal.addEventListener('abort', r); });
+    }
   }
 }
 
@@ -213,12 +223,17 @@ $('token-form').addEventListener('submit', (e) => {
   state.token = $('token').value.trim();
   sessionStorage.setItem('dm-token', state.token);
   $('token').value = '';
+  showError('');
+  if (state.stream) state.stream.abort();
   refresh(document.querySelector('.tab.active').dataset.tab);
 });
 $('model-search').addEventListener('submit', (e) => { e.preventDefault(); searchModels(true).catch((x) => showError(x.message)); });
 $('next-page').addEventListener('click', () => searchModels(false).catch((x) => showError(x.message)));
 $('load-now').addEventListener('click', () => post('models/' + encodeURIComponent(state.detail) + '/load')
   .then(() => showModel(state.detail)).catch((x) => showError(x.message)));
+$('unload').addEventListener('click', () => post('models/' + encodeURIComponent(state.detail) + '/unload')
+  .then((r) => { $('action-result').textContent = 'unloaded on ' + (r.droppedOn.join(', ') || 'no node (no copies)'); return showModel(state.detail); })
+  .catch((x) => showError(x.message)));
 $('set-copies').addEventListener('click', () => post('models/' + encodeURIComponent(state.detail) + '/copies',
   { minCopies: Number($('min-copies').value), maxCopies: Number($('max-copies').value) })
   .then(() => showModel(state.detail)).catch((x) => showError(x.message)));

@@ -87,9 +87,30 @@ class ConsoleIT {
         v -> assertThat(v).startsWith("text/html"));
     assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
         v -> assertThat(v).contains("default-src 'self'"));
-    assertThat(page.body()).contains("/console/app.js");
-    assertThat(get("/console/app.js", null).body()).contains("/console/api/");
+    // Relative addresses only, so the page works under whatever prefix a proxy adds.
+    assertThat(page.body()).contains("src=\"app.js\"", "href=\"app.css\"")
+        .doesNotContain("/console/");
+    String script = get("/console/app.js", null).body();
+    assertThat(script).contains("fetch('api/' + path", "fetch('api/activity/stream'")
+        .doesNotContain("/console/");
     assertThat(get("/console/app.css", null).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void theBareConsolePathRedirectsRelativelySoAPrefixIsKept() throws Exception {
+    HttpResponse<String> bare = get("/console", null);
+    assertThat(bare.statusCode()).isEqualTo(301);
+    // Relative: behind a proxy at /ops/mesh/console the browser goes to /ops/mesh/console/.
+    assertThat(bare.headers().firstValue("Location")).hasValue("console/");
+    assertThat(node.rest("/ops/mesh/console").resolve("console/").getPath())
+        .isEqualTo("/ops/mesh/console/");
+    HttpResponse<String> followed = HttpClient.newBuilder()
+        .followRedirects(HttpClient.Redirect.NORMAL).build()
+        .send(HttpRequest.newBuilder(node.rest("/console")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(followed.statusCode()).isEqualTo(200);
+    assertThat(followed.uri().getPath()).isEqualTo("/console/");
+    assertThat(followed.body()).contains("DenseMesh console");
   }
 
   @Test
@@ -166,5 +187,33 @@ class ConsoleIT {
     assertThat(json(get("/console/api/tenants", "key-admin")).path("tenants").size())
         .isPositive();
     assertThat(get("/console/api/models/nope", "key-admin").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void unloadDropsTheCopiesAndIsAudited() throws Exception {
+    register(2);
+    assertThat(post("/console/api/models/m001/unload", "key-a", "").statusCode()).isEqualTo(403);
+    assertThat(json(post("/console/api/models/m001/load", "key-admin", "")).path("id").asText())
+        .isEqualTo("m001");
+    await().atMost(Duration.ofSeconds(20)).until(() -> json(get("/console/api/models/m001",
+        "key-admin")).path("status").asText().equals("LOADED"));
+
+    JsonNode unloaded = json(post("/console/api/models/m001/unload", "key-admin", ""));
+    assertThat(unloaded.path("droppedOn").size()).isEqualTo(1);
+    assertThat(unloaded.path("droppedOn").get(0).asText()).isEqualTo("test-node");
+    await().atMost(Duration.ofSeconds(20)).until(() -> json(get("/console/api/models/m001",
+        "key-admin")).path("status").asText().equals("NOT_LOADED"));
+    assertThat(node.node.cache().copyState("m001")).isEmpty();
+    JsonNode activity = json(get("/console/api/activity", "key-admin"));
+    assertThat(activity.findValuesAsText("detail"))
+        .anyMatch(d -> d.startsWith("api-key-") && d.endsWith(": unload on test-node"));
+    assertThat(activity.findValuesAsText("kind")).contains("unload");
+
+    // Nothing to drop: still an answer, and the model stays registered.
+    assertThat(json(post("/console/api/models/m001/unload", "key-admin", ""))
+        .path("droppedOn").size()).isZero();
+    assertThat(get("/console/api/models/m001", "key-admin").statusCode()).isEqualTo(200);
+    assertThat(post("/console/api/models/nope/unload", "key-admin", "").statusCode())
+        .isEqualTo(404);
   }
 }
