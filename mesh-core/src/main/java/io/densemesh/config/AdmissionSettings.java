@@ -53,17 +53,10 @@ public record AdmissionSettings(int maxInFlight, int maxWaitingPerModel, int max
         Math.min(4096, 4 * c), 16_384, 10, 5);
   }
 
-  /** Flag defaults, added to {@link ConfigParser}'s table ("" = derived from the cores). */
-  static void defaults(Map<String, String> defaults) {
-    defaults.put("max-in-flight", "");
-    defaults.put("max-waiting-per-model", "");
-    defaults.put("max-queued-loads", "1024");
-    defaults.put("grpc-threads", "");
-    defaults.put("grpc-queue", "16384");
-    defaults.put("retry-budget", "10");
-    defaults.put("min-retries-per-second", "5");
-  }
-
+  /**
+   * From the flags' text ({@link NodeOptions}): an empty value takes the default derived from the
+   * cores; {@code --retry-budget} may end in {@code %}.
+   */
   static AdmissionSettings parse(Map<String, String> values, int cores) {
     AdmissionSettings derived = forCores(cores);
     int inFlight = number(values, "max-in-flight", derived.maxInFlight());

@@ -1,7 +1,6 @@
 package io.densemesh.config;
 
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * The node's default dynamic batching, for models whose registration key names no
@@ -27,22 +26,5 @@ public record BatchingSettings(int maxBatchSize, Duration maxQueueDelay) {
 
   public boolean enabled() {
     return maxBatchSize > 0;
-  }
-
-  static void defaults(Map<String, String> defaults) {
-    defaults.put("batch-max-size", "0");
-    defaults.put("batch-max-delay", "500us");
-  }
-
-  static BatchingSettings parse(Map<String, String> values) {
-    String size = values.get("batch-max-size").trim();
-    int max;
-    try {
-      max = Integer.parseInt(size);
-    } catch (NumberFormatException e) {
-      throw new ConfigException("--batch-max-size: '" + size + "' is not a whole number");
-    }
-    return new BatchingSettings(max,
-        ConfigParser.duration("--batch-max-delay", values.get("batch-max-delay")));
   }
 }

@@ -1,7 +1,10 @@
 package io.densemesh.config;
 
-/** A configuration value is missing, malformed or out of range; the message is one line. */
-public final class ConfigException extends RuntimeException {
+/**
+ * A configuration value is missing, malformed or out of range; the message is one line. An
+ * {@link IllegalArgumentException}, so every command reports it as bad usage (exit code 2).
+ */
+public final class ConfigException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 

@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Everything a node is configured with. Immutable, validated on construction; see
- * {@link ConfigParser} for where values come from and docs/configuration.md for the table.
+ * {@link NodeOptions} for where values come from and docs/configuration.md for the table.
  *
  * @param host address the servers bind to
  * @param grpcPort KServe V2 + ModelMesh gRPC port (0 picks a free port)

@@ -1,7 +1,5 @@
 package io.densemesh.config;
 
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -44,40 +42,6 @@ public record ObservabilitySettings(boolean perModelMetrics, int maxMetricSeries
 
   public boolean tracing() {
     return !otlpEndpoint.isEmpty();
-  }
-
-  /** Flag defaults, added to {@link ConfigParser}'s table. */
-  static void defaults(Map<String, String> defaults) {
-    defaults.put("metrics-per-model", "false");
-    defaults.put("metrics-max-series", "500");
-    defaults.put("log-level", "info");
-    defaults.put("log-format", "text");
-    defaults.put("otlp-endpoint", "");
-    defaults.put("trace-sampling", "1.0");
-  }
-
-  static ObservabilitySettings parse(Map<String, String> values) {
-    String perModel = values.get("metrics-per-model").trim().toLowerCase(Locale.ROOT);
-    require(perModel.equals("true") || perModel.equals("false"),
-        "--metrics-per-model must be true or false, got '" + perModel + "'");
-    int maxSeries;
-    double sampling;
-    try {
-      maxSeries = Integer.parseInt(values.get("metrics-max-series").trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException("--metrics-max-series: '" + values.get("metrics-max-series")
-          + "' is not a whole number");
-    }
-    try {
-      sampling = Double.parseDouble(values.get("trace-sampling").trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException("--trace-sampling: '" + values.get("trace-sampling")
-          + "' is not a number");
-    }
-    return new ObservabilitySettings(perModel.equals("true"), maxSeries,
-        values.get("log-level").trim().toLowerCase(Locale.ROOT),
-        values.get("log-format").trim().toLowerCase(Locale.ROOT),
-        values.get("otlp-endpoint").trim(), sampling);
   }
 
   private static void require(boolean condition, String message) {

@@ -1,7 +1,6 @@
 package io.densemesh.config;
 
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * The REST server's own limits (the body size limit is {@code --max-message-size}, shared with
@@ -48,32 +47,6 @@ public record RestSettings(Duration headerTimeout, Duration bodyTimeout, int thr
   /** The thread count in effect: {@link #threads}, or {@code max(8, 4 x cores)} for 0. */
   public int effectiveThreads() {
     return threads > 0 ? threads : Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
-  }
-
-  /** Flag defaults, added to {@link ConfigParser}'s table. */
-  static void defaults(Map<String, String> defaults) {
-    defaults.put("rest-header-timeout", "10s");
-    defaults.put("rest-body-timeout", "30s");
-    defaults.put("rest-threads", "0");
-    defaults.put("rest-queue", "256");
-    defaults.put("rest-body-buffer", "0");
-  }
-
-  static RestSettings parse(Map<String, String> values) {
-    return new RestSettings(
-        ConfigParser.duration("--rest-header-timeout", values.get("rest-header-timeout")),
-        ConfigParser.duration("--rest-body-timeout", values.get("rest-body-timeout")),
-        number("--rest-threads", values.get("rest-threads")),
-        number("--rest-queue", values.get("rest-queue")),
-        ByteSize.parse("--rest-body-buffer", values.get("rest-body-buffer")));
-  }
-
-  private static int number(String option, String text) {
-    try {
-      return Integer.parseInt(text.trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException(option + ": '" + text + "' is not a whole number");
-    }
   }
 
   private static void require(boolean condition, String message) {

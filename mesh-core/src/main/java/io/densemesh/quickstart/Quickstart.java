@@ -7,8 +7,8 @@ import io.densemesh.api.inference.ModelInferResponse;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
 import io.densemesh.config.NodeConfig;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.densemesh.units.ByteSizes;
@@ -58,12 +58,9 @@ public final class Quickstart {
     this.out = out;
   }
 
-  public static int run(List<String> args, PrintStream out) {
-    if (args.contains("--help")) {
-      out.println(QuickstartOptions.USAGE);
-      return 0;
-    }
-    return new Quickstart(QuickstartOptions.parse(args), out).run();
+  /** Runs the tour; 0 when every answer was right, 1 otherwise. */
+  public static int run(QuickstartOptions options, PrintStream out) {
+    return new Quickstart(options, out).run();
   }
 
   private int run() {
@@ -74,11 +71,11 @@ public final class Quickstart {
         ByteSizes.format(options.capacityBytes()));
     generateModels(modelDir);
     String port = options.keepRunning() ? null : "0";
-    NodeConfig config = ConfigParser.parse(List.of(
-        "--grpc-port", port == null ? ConfigParser.defaultOf("grpc-port") : port,
-        "--rest-port", port == null ? ConfigParser.defaultOf("rest-port") : port,
-        "--metrics-port", port == null ? ConfigParser.defaultOf("metrics-port") : port,
-        "--internal-port", port == null ? ConfigParser.defaultOf("internal-port") : port,
+    NodeConfig config = NodeOptions.parse(List.of(
+        "--grpc-port", port == null ? "" + NodeOptions.GRPC_PORT : port,
+        "--rest-port", port == null ? "" + NodeOptions.REST_PORT : port,
+        "--metrics-port", port == null ? "" + NodeOptions.METRICS_PORT : port,
+        "--internal-port", port == null ? "" + NodeOptions.INTERNAL_PORT : port,
         "--host", "127.0.0.1",
         "--capacity", Long.toString(options.capacityBytes()),
         "--data-dir", dataDir.resolve("registry").toString(),
@@ -242,7 +239,7 @@ public final class Quickstart {
         hist.getValueAtPercentile(50) / 1000.0, hist.getValueAtPercentile(99) / 1000.0,
         hist.getMaxValue() / 1000.0));
     lines.add(String.format("throughput    %.0f requests/s",
-        ok.sum() / (double) options.duration().toSeconds()));
+        ok.sum() / (options.duration().toMillis() / 1000.0)));
     lines.add(String.format("cache         %.1f%% hits, %.0f loads, %.0f evictions",
         100 * hits / Math.max(1, hits + misses), loads, evictions));
     lines.add(String.format("resident      %d models, %s of %s", node.cache().loadedCount(),

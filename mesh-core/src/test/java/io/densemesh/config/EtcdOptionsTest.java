@@ -24,7 +24,7 @@ class EtcdOptionsTest {
   }
 
   static MeshConfig parse(Map<String, String> env, String... flags) {
-    return ConfigParser.parse(List.of(flags), env).mesh();
+    return NodeOptions.parse(List.of(flags), env).mesh();
   }
 
   @Test

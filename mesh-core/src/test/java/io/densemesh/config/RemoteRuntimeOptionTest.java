@@ -30,10 +30,10 @@ class RemoteRuntimeOptionTest {
 
   @Test
   void flagReachesTheNodeConfig() {
-    NodeConfig config = ConfigParser.parse(List.of("--remote-runtime", "tf=host:8085"), Map.of());
+    NodeConfig config = NodeOptions.parse(List.of("--remote-runtime", "tf=host:8085"), Map.of());
     assertThat(config.remoteRuntime()).get().extracting(RemoteRuntimeOption::types)
         .isEqualTo(java.util.Set.of("tf"));
-    assertThat(ConfigParser.parse(List.of(), Map.of()).remoteRuntime()).isEmpty();
+    assertThat(NodeOptions.parse(List.of(), Map.of()).remoteRuntime()).isEmpty();
   }
 
   @Test

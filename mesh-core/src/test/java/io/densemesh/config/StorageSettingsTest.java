@@ -14,7 +14,7 @@ class StorageSettingsTest {
 
   @Test
   void defaultsPutTheArtifactCacheUnderTheDataDir() {
-    StorageSettings s = ConfigParser.parse(List.of("--data-dir", "/var/dm"), Map.of()).storage();
+    StorageSettings s = NodeOptions.parse(List.of("--data-dir", "/var/dm"), Map.of()).storage();
     assertThat(s.storageConfig()).isEmpty();
     assertThat(s.pvcRoot()).isEqualTo(Path.of("/pvc_mounts"));
     assertThat(s.artifactCacheDir()).isEqualTo(Path.of("/var/dm/artifacts"));
@@ -25,7 +25,7 @@ class StorageSettingsTest {
 
   @Test
   void flagsWinOverEnvironment() {
-    StorageSettings s = ConfigParser.parse(
+    StorageSettings s = NodeOptions.parse(
         List.of("--storage-config", "/storage-config", "--artifact-cache-size", "2g"),
         Map.of("DM_ARTIFACT_CACHE_SIZE", "5g", "DM_ARTIFACT_CACHE_DIR", "/cache",
             "DM_PVC_ROOT", "/mnt/pvc", "DM_DOWNLOAD_TIMEOUT", "90s",
@@ -40,15 +40,15 @@ class StorageSettingsTest {
 
   @Test
   void badValuesNameTheirOption() {
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--artifact-cache-size", "10k"),
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--artifact-cache-size", "10k"),
         Map.of())).isInstanceOf(ConfigException.class)
         .hasMessageContaining("--artifact-cache-size must be at least 1m");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--max-artifact-size", "20g"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--max-artifact-size", "20g"), Map.of()))
         .hasMessageContaining("--max-artifact-size (20.0 GiB) must not exceed "
             + "--artifact-cache-size (10.0 GiB)");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--download-timeout", "0s"), Map.of()))
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--download-timeout", "0s"), Map.of()))
         .hasMessageContaining("--download-timeout must be > 0");
-    assertThatThrownBy(() -> ConfigParser.parse(List.of("--download-timeout", "later"),
-        Map.of())).hasMessageContaining("--download-timeout: 'later' is not a duration");
+    assertThatThrownBy(() -> NodeOptions.parse(List.of("--download-timeout", "later"),
+        Map.of())).hasMessageContaining("'--download-timeout': 'later' is not a duration");
   }
 }

@@ -3,6 +3,7 @@ package io.densemesh.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.densemesh.cli.RuntimeCommand;
 import io.densemesh.api.inference.GRPCInferenceServiceGrpc;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
@@ -15,7 +16,6 @@ import io.densemesh.runtime.RuntimeStatus;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.densemesh.runtimeserver.RuntimeServer;
-import io.densemesh.runtimeserver.RuntimeServerOptions;
 import io.densemesh.testing.TestNode;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -135,7 +135,7 @@ class OverloadIT {
   void tenThousandCallsToALoadingModelAreServedOrRefusedQuicklyAndProbesKeepAnswering()
       throws Exception {
     SlowLoads slow = new SlowLoads(new OnnxModelRuntime(1));
-    runtime = RuntimeServer.start(RuntimeServerOptions.parse(List.of("--listen", "127.0.0.1:0",
+    runtime = RuntimeServer.start(RuntimeCommand.parse(List.of("--listen", "127.0.0.1:0",
         "--capacity", "64m", "--load-timeout", "30s")), List.of(slow), List.of());
     node = new TestNode(dir.resolve("registry"), "--remote-runtime", "onnx=" + runtime.address(),
         "--max-in-flight", "512", "--max-waiting-per-model", "256", "--grpc-threads", "8");

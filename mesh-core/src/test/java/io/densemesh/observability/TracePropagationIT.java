@@ -3,6 +3,7 @@ package io.densemesh.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.densemesh.cli.RuntimeCommand;
 import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtimeserver.RuntimeServer;
@@ -150,7 +151,7 @@ class TracePropagationIT {
       }
     };
     OnnxModelRuntime onnx = new OnnxModelRuntime(1);
-    try (RuntimeServer runtime = RuntimeServer.start(RuntimeServerOptions.parse(List.of(
+    try (RuntimeServer runtime = RuntimeServer.start(RuntimeCommand.parse(List.of(
             "--listen", "127.0.0.1:0", "--capacity", "64m")), List.<ModelRuntime>of(onnx),
             List.of(recorder));
         TestNode node = new TestNode(dir.resolve("node"),

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.densemesh.config.ConfigException;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.config.MeshConfig;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.runtime.error.UnavailableException;
@@ -69,7 +69,7 @@ class EtcdTlsAuthIT {
   }
 
   static MeshConfig mesh(List<String> flags, Map<String, String> env) {
-    return ConfigParser.parse(flags, env).mesh();
+    return NodeOptions.parse(flags, env).mesh();
   }
 
   @Test
@@ -107,7 +107,7 @@ class EtcdTlsAuthIT {
         + "\", \"root_prefix\": \"densemesh/mm\", \"userid\": \"" + USER + "\", \"password\": \""
         + PASSWORD + "\", \"certificate\": \"" + ca + "\", \"client_certificate_file\": \""
         + client.cert() + "\", \"client_key_file\": \"" + client.key() + "\"}");
-    NodeConfig config = ConfigParser.parse(List.of(),
+    NodeConfig config = NodeOptions.parse(List.of(),
         Map.of("DM_ETCD_SECRET_DIR", secret.toString()));
     assertThat(config.mesh().etcdPrefix()).isEqualTo("/densemesh/mm/");
     assertThat(config.mesh().etcdAccess().tls()).isTrue();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.densemesh.cli.RuntimeCommand;
 import io.densemesh.api.inference.InferTensorContents;
 import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.inference.ModelInferResponse;
@@ -14,7 +15,7 @@ import io.densemesh.api.mmesh.ModelRuntimeGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
 import io.densemesh.api.mmesh.UnloadModelRequest;
 import io.densemesh.api.mmesh.UnregisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.config.GrpcAddress;
 import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
@@ -83,7 +84,7 @@ class RemoteRuntimeIT {
   }
 
   RuntimeServer runtime(String listen, String loadTimeout) {
-    RuntimeServerOptions options = RuntimeServerOptions.parse(List.of("--listen", listen,
+    RuntimeServerOptions options = RuntimeCommand.parse(List.of("--listen", listen,
         "--capacity", "64m", "--load-timeout", loadTimeout));
     List<ModelRuntime> runtimes = List.of(onnx, new TextModelRuntime(onnx), fake);
     RuntimeServer server = RuntimeServer.start(options, runtimes, List.of(log));
@@ -186,7 +187,7 @@ class RemoteRuntimeIT {
         }, headers);
       }
     };
-    RuntimeServerOptions options = RuntimeServerOptions.parse(List.of("--listen", "127.0.0.1:0",
+    RuntimeServerOptions options = RuntimeCommand.parse(List.of("--listen", "127.0.0.1:0",
         "--capacity", "64m"));
     RuntimeServer server = RuntimeServer.start(options, List.of(onnx), List.of(recorder));
     open.add(server);
@@ -286,6 +287,6 @@ class RemoteRuntimeIT {
         "onnx=127.0.0.1:1", "--load-timeout", "500ms"))
         .hasMessageContaining("is not READY")
         .hasMessageContaining("127.0.0.1:1");
-    assertThat(ConfigParser.options()).contains("remote-runtime");
+    assertThat(NodeOptions.names()).contains("remote-runtime");
   }
 }

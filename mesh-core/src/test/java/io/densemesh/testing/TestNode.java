@@ -5,7 +5,7 @@ import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.ModelStatusInfo;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
 import io.densemesh.observability.NodeTelemetry;
@@ -46,7 +46,7 @@ public final class TestNode implements AutoCloseable {
       // Tests write their models beside the node's data directory, in their temp dir.
       flags.addAll(List.of("--model-roots", dataDir.toAbsolutePath().getParent().toString()));
     }
-    NodeConfig config = ConfigParser.parse(flags, Map.of());
+    NodeConfig config = NodeOptions.parse(flags, Map.of());
     node = telemetry == null ? MeshNode.start(config, Clock.systemUTC())
         : MeshNode.start(config, Clock.systemUTC(), telemetry);
     channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext()

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * The operator's configuration: immutable, validated on construction. See
- * {@link OperatorConfigParser} for where values come from and docs/operations.md for the table.
+ * {@link OperatorCommand} for where values come from and docs/operations.md for the table.
  *
  * @param namespace namespace watched for ServingRuntimes, InferenceServices and
  *     PlacementPolicies, and where node Deployments go

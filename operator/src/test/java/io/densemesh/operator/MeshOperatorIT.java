@@ -62,7 +62,7 @@ class MeshOperatorIT {
     b = node("node-b");
     await().atMost(Duration.ofSeconds(20)).until(() -> a.node.registry().view().instances()
         .size() == 2 && b.node.registry().view().instances().size() == 2);
-    OperatorConfig config = OperatorConfigParser.parse(List.of("--namespace", NS,
+    OperatorConfig config = OperatorCommand.parse(List.of("--namespace", NS,
         "--resync-period", "1s", "--status-poll-interval", "200ms"), Map.of());
     operator = new Operator(client, config, cache -> MeshConnector.fixed(
         "127.0.0.1:" + a.node.grpcPort(), Duration.ofSeconds(10)), Clock.systemUTC()).start();

@@ -83,7 +83,7 @@ class OperatorIT {
         "--resync-period", "1s", "--status-poll-interval", "200ms",
         "--node-image", "densemesh/node:it"));
     flags.addAll(extraFlags);
-    OperatorConfig config = OperatorConfigParser.parse(flags, Map.of());
+    OperatorConfig config = OperatorCommand.parse(flags, Map.of());
     // The target follows the static node, so a test may replace the node (a fresh registry).
     return new Operator(client, config, cache -> new MeshConnector(
         () -> Optional.of("127.0.0.1:" + node.node.grpcPort()), Duration.ofSeconds(10)),

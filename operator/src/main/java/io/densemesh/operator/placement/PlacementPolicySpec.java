@@ -1,11 +1,11 @@
 package io.densemesh.operator.placement;
 
+import io.densemesh.cli.support.Units;
 import io.densemesh.operator.resource.Fields;
 import io.densemesh.operator.resource.InvalidResourceException;
 import io.densemesh.placement.PolicyConfig;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,26 +93,11 @@ public record PlacementPolicySpec(Map<String, String> settings, List<CopyRule> r
 
   private static long millis(Fields spec, String key, String text, boolean zeroAllowed) {
     Duration d;
-    String t = text.trim().toLowerCase(Locale.ROOT);
     try {
-      if (t.startsWith("p")) {
-        d = Duration.parse(t.toUpperCase(Locale.ROOT));
-      } else if (t.endsWith("ms")) {
-        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      } else if (t.equals("0")) {
-        d = Duration.ZERO;
-      } else {
-        long n = Long.parseLong(t.substring(0, t.length() - 1));
-        d = switch (t.charAt(t.length() - 1)) {
-          case 's' -> Duration.ofSeconds(n);
-          case 'm' -> Duration.ofMinutes(n);
-          case 'h' -> Duration.ofHours(n);
-          default -> throw new NumberFormatException();
-        };
-      }
-    } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-      throw spec.invalid("spec." + key + ": '" + text
-          + "' is not a duration (examples: 500ms, 30s, 10m, 1h)");
+      // The commands' one duration syntax (Units), plus a bare 0.
+      d = text.trim().equals("0") ? Duration.ZERO : Units.duration(text);
+    } catch (IllegalArgumentException e) {
+      throw spec.invalid("spec." + key + ": " + e.getMessage());
     }
     if (d.isNegative() || (!zeroAllowed && d.isZero())) {
       throw spec.invalid("spec." + key + " must be " + (zeroAllowed ? ">= 0" : "> 0")

@@ -1,6 +1,9 @@
 package io.densemesh.operator.runtime;
 
 import io.densemesh.operator.resource.Fields;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -13,9 +16,22 @@ import java.util.Optional;
  * @param runtimeManagementPort the model server's gRPC port (inference and management)
  * @param memBufferBytes memory the adapter keeps back from the server's capacity
  * @param modelLoadingTimeoutMillis how long one load may take
+ * @param env {@code builtInAdapter.env} as written (Kubernetes {@code EnvVar}s): they override
+ *     the adapter variables of the same name and add others, as modelmesh-serving does; the
+ *     wiring variables ({@link AdapterEnvironment#WIRED}) are DenseMesh's
  */
 public record BuiltInAdapter(String serverType, int runtimeManagementPort, long memBufferBytes,
-    long modelLoadingTimeoutMillis) {
+    long modelLoadingTimeoutMillis, List<Map<String, Object>> env) {
+
+  public BuiltInAdapter {
+    env = List.copyOf(env);
+  }
+
+  /** An adapter without {@code env}. */
+  public BuiltInAdapter(String serverType, int runtimeManagementPort, long memBufferBytes,
+      long modelLoadingTimeoutMillis) {
+    this(serverType, runtimeManagementPort, memBufferBytes, modelLoadingTimeoutMillis, List.of());
+  }
 
   /** Where modelmesh-runtime-adapter serves the SPI (modelmesh-serving's default). */
   public static final int ADAPTER_PORT = 8085;
@@ -39,6 +55,16 @@ public record BuiltInAdapter(String serverType, int runtimeManagementPort, long 
     if (buffer < 0 || timeout <= 0) {
       throw a.invalid(a.path() + ": memBufferBytes must be >= 0 and modelLoadingTimeoutMillis > 0");
     }
-    return Optional.of(new BuiltInAdapter(type, (int) port, buffer, timeout));
+    List<Map<String, Object>> env = new ArrayList<>();
+    for (Fields e : a.objects("env")) {
+      String name = e.string("name").filter(n -> !n.isBlank())
+          .orElseThrow(() -> e.invalid(e.path() + ".name is required"));
+      if (AdapterEnvironment.WIRED.contains(name)) {
+        throw e.invalid(e.path() + ": " + name + " is wired by DenseMesh (the node reaches the"
+            + " adapter and stages models through it); set the builtInAdapter fields instead");
+      }
+      env.add(e.raw());
+    }
+    return Optional.of(new BuiltInAdapter(type, (int) port, buffer, timeout, env));
   }
 }

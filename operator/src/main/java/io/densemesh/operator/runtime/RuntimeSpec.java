@@ -89,12 +89,20 @@ public record RuntimeSpec(
       }
       containers.add(c.raw());
     }
+    Optional<BuiltInAdapter> adapter = BuiltInAdapter.from(spec);
+    adapter.ifPresent(a -> {
+      if (containers.stream().noneMatch(c -> a.serverType().equals(c.get("name")))) {
+        throw spec.invalid("spec.builtInAdapter.serverType '" + a.serverType() + "' names no"
+            + " container in spec.containers: ModelMesh's adapter reads that container's memory"
+            + " request (CONTAINER_MEM_REQ_BYTES)");
+      }
+    });
     PodFields pod = new PodFields(spec.strings("nodeSelector"), spec.list("tolerations"),
         spec.object("affinity").raw(), spec.list("volumes"), spec.list("imagePullSecrets"),
         spec.strings("labels"), spec.strings("annotations"));
     return new RuntimeSpec(runtime.getMetadata().getName(), cluster,
         spec.bool("multiModel").orElse(false), spec.bool("disabled").orElse(false),
-        List.copyOf(formats), replicas, List.copyOf(containers), pod, BuiltInAdapter.from(spec),
+        List.copyOf(formats), replicas, List.copyOf(containers), pod, adapter,
         RuntimePrivileges.requested(spec));
   }
 

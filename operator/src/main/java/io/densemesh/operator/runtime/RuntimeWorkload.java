@@ -129,7 +129,10 @@ public final class RuntimeWorkload {
       }
       containers.clear();
       containers.addAll(shared);
-      containers.add(withSharedDirs(adapterContainer(runtime, runtime.adapter().get(), settings)));
+      Map<String, String> annotations = owner.getMetadata().getAnnotations() == null ? Map.of()
+          : owner.getMetadata().getAnnotations();
+      containers.add(withSharedDirs(adapterContainer(runtime, runtime.adapter().get(),
+          annotations, settings)));
     }
     containers.add(0, nodeContainer(runtime, settings, nodeOverrides));
 
@@ -307,24 +310,15 @@ public final class RuntimeWorkload {
 
   /**
    * modelmesh-runtime-adapter beside the model server, configured through the environment
-   * variables modelmesh-serving gives it.
+   * variables modelmesh-serving gives it ({@link AdapterEnvironment}).
    */
   private static Container adapterContainer(RuntimeSpec runtime, BuiltInAdapter adapter,
-      WorkloadSettings settings) {
+      Map<String, String> annotations, WorkloadSettings settings) {
     return new ContainerBuilder()
         .withName("mm-runtime-adapter")
         .withImage(settings.adapterImage())
         .withCommand("/opt/app/" + adapter.serverType() + "-adapter")
-        .withEnv(
-            literal("ADAPTER_PORT", BuiltInAdapter.ADAPTER_PORT),
-            literal("RUNTIME_PORT", adapter.runtimeManagementPort()),
-            literal("MEM_BUFFER_BYTES", adapter.memBufferBytes()),
-            literal("LOADTIME_TIMEOUT", adapter.modelLoadingTimeoutMillis()),
-            // The node stages artifacts itself (its storage providers and disk cache) and hands
-            // the adapter a local path under its data volume: no second download.
-            literal("USE_EMBEDDED_PULLER", false),
-            literal("ROOT_MODEL_DIR", MODELS_DIR),
-            literal("RUNTIME_VERSION", runtime.name()))
+        .withEnv(AdapterEnvironment.of(runtime, adapter, annotations, MODELS_DIR))
         .withVolumeMounts(new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp")
             .build())
         .withSecurityContext(PodHardening.restricted())

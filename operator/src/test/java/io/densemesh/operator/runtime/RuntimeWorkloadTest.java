@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -164,6 +165,11 @@ class RuntimeWorkloadTest {
             serverType: triton
             runtimeManagementPort: 8001
         """);
+    // The model server the adapter fronts (its memory request becomes CONTAINER_MEM_REQ_BYTES).
+    @SuppressWarnings("unchecked")
+    List<Object> containers = (List<Object>) ((Map<String, Object>) owner
+        .getAdditionalProperties().get("spec")).get("containers");
+    containers.add(Map.of("name", "triton", "image", "nvcr.io/nvidia/tritonserver:23.04-py3"));
     var pod = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, SETTINGS).deployment()
         .getSpec().getTemplate().getSpec();
     assertThat(pod.getSecurityContext().getSeccompProfile().getType())

@@ -6,7 +6,7 @@ import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.densemesh.testing.Tokens;
@@ -43,26 +43,9 @@ public final class AuthBenchmark {
   private static final int FEATURES = 16;
   private static final int CLASSES = 8;
 
-  public static void main(String[] args) throws Exception {
-    int rounds = 7;
-    int seconds = 3;
-    int warmup = 2;
-    int[] concurrency = {1, 8};
-    boolean tls = true;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--concurrency" -> concurrency = Arrays.stream(args[i + 1].split(","))
-            .mapToInt(Integer::parseInt).toArray();
-        case "--tls" -> tls = Boolean.parseBoolean(args[i + 1]);
-        default -> {
-          System.err.println("unknown option " + args[i]);
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchAuthCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int[] concurrency, boolean tls)
+      throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-auth");
     Path model = Files.write(dir.resolve("bench.onnx"),
         SampleModels.linearClassifier(1, FEATURES, CLASSES));
@@ -148,7 +131,7 @@ public final class AuthBenchmark {
         "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.toString(), "--model-roots", dir.getParent().toString()));
     flags.addAll(List.of(extra));
-    return MeshNode.start(ConfigParser.parse(flags, Map.of()), Clock.systemUTC());
+    return MeshNode.start(NodeOptions.parse(flags, Map.of()), Clock.systemUTC());
   }
 
   private static void register(ModelMeshGrpc.ModelMeshBlockingStub mesh, Path model) {

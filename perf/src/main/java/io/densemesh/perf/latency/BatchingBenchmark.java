@@ -6,7 +6,7 @@ import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.grpc.ManagedChannel;
@@ -37,29 +37,14 @@ public final class BatchingBenchmark {
 
   record Workload(String name, byte[] model, int width) {}
 
-  public static void main(String[] args) throws Exception {
-    int rounds = 3;
-    int seconds = 3;
-    int warmup = 1;
-    int[] concurrencies = {1, 8, 32, 128};
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--concurrency" -> concurrencies = java.util.Arrays.stream(args[i + 1].split(","))
-            .mapToInt(Integer::parseInt).toArray();
-        default -> {
-          System.err.println("unknown option " + args[i]);
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchBatchingCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int[] concurrencies)
+      throws Exception {
     List<Workload> workloads = List.of(
         new Workload("small", SampleModels.linearClassifier(1, 16, 8), 16),
         new Workload("mlp-4x1024", SampleModels.mlp(1, 1024, 4), 1024));
     Path dir = Files.createTempDirectory("densemesh-bench-batching");
-    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
+    MeshNode node = MeshNode.start(NodeOptions.parse(List.of("--host", "127.0.0.1",
         "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("node").toString(), "--model-roots", dir.toString(),
         "--capacity", "2g"), Map.of()), Clock.systemUTC());

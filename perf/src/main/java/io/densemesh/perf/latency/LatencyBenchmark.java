@@ -10,7 +10,7 @@ import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.ExecutionDevice;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
@@ -26,7 +26,6 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,27 +68,9 @@ public final class LatencyBenchmark {
   /** A named target's figures (for AuthBenchmark, which runs its own rounds). */
   record Result(String target, int concurrency, double p50, double p99, double throughput) {}
 
-  public static void main(String[] args) throws Exception {
-    int rounds = 3;
-    int seconds = 3;
-    int warmup = 1;
-    int intraOp = 1;
-    int[] concurrency = {1, 8, 32};
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--intra-op-threads" -> intraOp = Integer.parseInt(args[i + 1]);
-        case "--concurrency" -> concurrency = Arrays.stream(args[i + 1].split(","))
-            .mapToInt(Integer::parseInt).toArray();
-        default -> {
-          System.err.println("unknown option " + args[i] + " (options: --rounds N, --seconds S,"
-              + " --warmup S, --concurrency 1,8,32, --intra-op-threads N)");
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int intraOp, int[] concurrency)
+      throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench");
     Path model = Files.write(dir.resolve("bench.onnx"),
         SampleModels.linearClassifier(1, FEATURES, CLASSES));
@@ -114,7 +95,7 @@ public final class LatencyBenchmark {
         OnnxModelRuntime.sessionOptions(intraOp, ExecutionDevice.CPU)) {
       session = env.createSession(model.toString(), options);
     }
-    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
+    MeshNode node = MeshNode.start(NodeOptions.parse(List.of("--host", "127.0.0.1",
         "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--intra-op-threads", Integer.toString(intraOp),
         "--data-dir", dir.resolve("registry").toString(), "--model-roots", dir.toString()),

@@ -6,7 +6,7 @@ import io.densemesh.api.inference.ModelInferRequest;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.config.NodeConfig;
 import io.densemesh.node.MeshNode;
 import io.densemesh.observability.LogSetup;
@@ -46,23 +46,8 @@ public final class ObservabilityBenchmark {
   private static final int CLASSES = 8;
 
 
-  public static void main(String[] args) throws Exception {
-    int rounds = 6;
-    int seconds = 5;
-    int warmup = 2;
-    int concurrency = 8;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--concurrency" -> concurrency = Integer.parseInt(args[i + 1]);
-        default -> {
-          System.err.println("unknown option " + args[i]);
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchObservabilityCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int concurrency) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-obs");
     Path model = Files.write(dir.resolve("bench.onnx"),
         SampleModels.linearClassifier(1, FEATURES, CLASSES));
@@ -122,7 +107,7 @@ public final class ObservabilityBenchmark {
         "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.toString(), "--model-roots", dir.getParent().toString()));
     flags.addAll(List.of(extra));
-    return ConfigParser.parse(flags, Map.of());
+    return NodeOptions.parse(flags, Map.of());
   }
 
   private static void report(List<LatencyBenchmark.Sample> off,

@@ -7,7 +7,7 @@ import io.densemesh.api.inference.ModelStreamInferResponse;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.RegisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.grpc.ManagedChannel;
@@ -38,26 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class StreamBenchmark {
 
-  public static void main(String[] args) throws Exception {
-    int rounds = 5;
-    int seconds = 4;
-    int warmup = 2;
-    int window = 16;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
-        case "--window" -> window = Integer.parseInt(args[i + 1]);
-        default -> {
-          System.err.println("unknown option " + args[i]);
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchStreamCommand}). */
+  static void execute(int rounds, int seconds, int warmup, int window) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-stream");
     Path model = Files.write(dir.resolve("small.onnx"), SampleModels.linearClassifier(1, 16, 8));
-    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
+    MeshNode node = MeshNode.start(NodeOptions.parse(List.of("--host", "127.0.0.1",
         "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("node").toString(), "--model-roots", dir.toString()),
         Map.of()), Clock.systemUTC());

@@ -52,22 +52,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class MeshBenchmark {
 
-  public static void main(String[] args) throws Exception {
-    int models = 10_000;
-    int seconds = 5;
-    Path out = Path.of("perf/results/mesh-bench.csv");
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--models" -> models = Integer.parseInt(args[i + 1]);
-        case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
-        case "--out" -> out = Path.of(args[i + 1]);
-        default -> {
-          System.err.println("unknown option " + args[i]
-              + " (options: --models N, --seconds S, --out FILE)");
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchMeshCommand}). */
+  static void execute(int models, int seconds, Path out) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-mesh-bench");
     List<String[]> rows = new ArrayList<>();
     try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"));
@@ -90,7 +76,6 @@ public final class MeshBenchmark {
     write(out, rows);
     System.out.println();
     System.out.println("written to " + out);
-    System.exit(0);
   }
 
   static TestNode node(Path dir, EtcdProcess etcd, String id) {

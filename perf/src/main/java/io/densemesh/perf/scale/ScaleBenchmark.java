@@ -15,10 +15,8 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -44,20 +42,9 @@ public final class ScaleBenchmark {
 
   private static final int FILES = 16;
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> o = new LinkedHashMap<>(Map.of("models", "100000", "concurrency", "64",
-        "idle-seconds", "60", "cold", "1000", "hot", "100", "heap", "1g",
-        "out", "perf/results/scale-bench.csv"));
-    for (int i = 0; i < args.length; i += 2) {
-      String name = args[i].replaceFirst("^--", "");
-      if (!o.containsKey(name) || i + 1 >= args.length) {
-        System.err.println("unknown option or missing value: " + args[i] + " (options: "
-            + String.join(", ", o.keySet().stream().map(k -> "--" + k).toList()) + ")");
-        System.exit(2);
-      }
-      o.put(name, args[i + 1]);
-    }
-    int models = Integer.parseInt(o.get("models"));
+  /** Runs the benchmark (flags: {@link BenchScaleCommand}). */
+  static void execute(int models, int concurrency, int idleSeconds, int cold, int hot,
+      String heap, Path out) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-scale-bench");
     List<String[]> rows = new ArrayList<>();
     List<Path> files = new ArrayList<>();
@@ -67,7 +54,7 @@ public final class ScaleBenchmark {
     List<ScaleNode> nodes = new ArrayList<>();
     try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"))) {
       for (String id : List.of("n1", "n2", "n3")) {
-        nodes.add(new ScaleNode(dir.resolve(id), id, o.get("heap"), "--etcd", etcd.endpoint(),
+        nodes.add(new ScaleNode(dir.resolve(id), id, heap, "--etcd", etcd.endpoint(),
             "--etcd-prefix", "/scale/", "--capacity", "1g", "--loading-slots", "4",
             "--etcd-timeout", "30s"));
       }
@@ -80,7 +67,7 @@ public final class ScaleBenchmark {
       }
 
       double seconds = register(nodes.get(0), files, models,
-          Integer.parseInt(o.get("concurrency")));
+          concurrency);
       rows.add(row("models", models));
       rows.add(row("registration_per_s", models / seconds));
       rows.add(row("registration_seconds", seconds));
@@ -88,20 +75,18 @@ public final class ScaleBenchmark {
 
       for (int n = 0; n < nodes.size(); n++) {
         ScaleNode node = nodes.get(n);
-        long heap = node.heapAfterGc();
-        rows.add(row(node.id + "_heap_after_gc_mb", heap / 1e6));
+        long heapUsed = node.heapAfterGc();
+        rows.add(row(node.id + "_heap_after_gc_mb", heapUsed / 1e6));
         rows.add(row(node.id + "_heap_growth_bytes_per_model",
-            (heap - emptyHeap[n]) / (double) models));
+            (heapUsed - emptyHeap[n]) / (double) models));
         rows.add(row(node.id + "_rss_mb", node.rssBytes() / 1e6));
       }
-      idleCpu(nodes, Integer.parseInt(o.get("idle-seconds")), rows);
+      idleCpu(nodes, idleSeconds, rows);
       etcdSize(etcd, rows);
-      latencies(nodes, models, Integer.parseInt(o.get("cold")),
-          Integer.parseInt(o.get("hot")), rows);
+      latencies(nodes, models, cold, hot, rows);
     } finally {
       nodes.forEach(ScaleNode::close);
     }
-    Path out = Path.of(o.get("out"));
     Files.createDirectories(out.toAbsolutePath().getParent());
     StringBuilder csv = new StringBuilder("metric,value\n");
     System.out.println();
@@ -111,7 +96,6 @@ public final class ScaleBenchmark {
     }
     Files.writeString(out, csv);
     System.out.println("written to " + out);
-    System.exit(0);
   }
 
   /** Registers ids m0..m(N-1) through one node; returns the seconds it took. */

@@ -50,32 +50,11 @@ public final class SoakBenchmark {
     this.capacity = capacity;
   }
 
-  public static void main(String[] args) throws Exception {
-    int minutes = 30;
-    int models = 10_000;
-    int clients = 8;
-    String capacity = "8m";
-    double zipf = 1.0;
-    Path out = Path.of("perf/results/soak.csv");
-    for (int i = 0; i < args.length; i += 2) {
-      String value = i + 1 < args.length ? args[i + 1] : "";
-      switch (args[i]) {
-        case "--minutes" -> minutes = Integer.parseInt(value);
-        case "--models" -> models = Integer.parseInt(value);
-        case "--clients" -> clients = Integer.parseInt(value);
-        case "--capacity" -> capacity = value;
-        case "--zipf" -> zipf = Double.parseDouble(value);
-        case "--out" -> out = Path.of(value);
-        default -> {
-          System.err.println("unknown option " + args[i] + " (options: --minutes N, --models N,"
-              + " --clients N, --capacity SIZE, --zipf S, --out FILE)");
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchSoakCommand}). */
+  static void execute(int minutes, int models, int clients, String capacity, double zipf,
+      Path out) throws Exception {
     if (minutes < 1) {
-      System.err.println("--minutes must be at least 1");
-      System.exit(2);
+      throw new IllegalArgumentException("--minutes must be at least 1");
     }
     Path dir = Files.createTempDirectory("densemesh-soak");
     SoakBenchmark soak = new SoakBenchmark(dir, capacity);
@@ -84,7 +63,6 @@ public final class SoakBenchmark {
     } finally {
       soak.stopAll();
     }
-    System.exit(0);
   }
 
   private String[] flags(String id) {

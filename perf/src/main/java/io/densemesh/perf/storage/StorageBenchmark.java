@@ -9,7 +9,7 @@ import io.densemesh.api.mmesh.ModelMeshGrpc;
 import io.densemesh.api.mmesh.ModelStatusInfo;
 import io.densemesh.api.mmesh.RegisterModelRequest;
 import io.densemesh.api.mmesh.UnregisterModelRequest;
-import io.densemesh.config.ConfigParser;
+import io.densemesh.config.NodeOptions;
 import io.densemesh.node.MeshNode;
 import io.densemesh.runtime.onnx.gen.SampleModels;
 import io.densemesh.testing.S3TestServer;
@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -54,24 +53,9 @@ public final class StorageBenchmark {
 
   private record Load(int sizeMiB, Source source, double millis) {}
 
-  public static void main(String[] args) throws Exception {
-    int[] sizes = {1, 10, 100};
-    int repeats = 3;
-    int clients = 2;
-    int quietSeconds = 3;
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      switch (args[i]) {
-        case "--sizes" -> sizes = Arrays.stream(args[i + 1].split(","))
-            .mapToInt(Integer::parseInt).toArray();
-        case "--repeats" -> repeats = Integer.parseInt(args[i + 1]);
-        case "--clients" -> clients = Integer.parseInt(args[i + 1]);
-        case "--quiet-seconds" -> quietSeconds = Integer.parseInt(args[i + 1]);
-        default -> {
-          System.err.println("unknown option " + args[i]);
-          System.exit(2);
-        }
-      }
-    }
+  /** Runs the benchmark (flags: {@link BenchStorageCommand}). */
+  static void execute(int[] sizes, int repeats, int clients, int quietSeconds)
+      throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-storage");
     try (S3TestServer s3 = new S3TestServer(ACCESS, SECRET)) {
       run(dir, s3, sizes, repeats, clients, quietSeconds);
@@ -90,7 +74,7 @@ public final class StorageBenchmark {
     Path hotModel = Files.write(dir.resolve("hot.onnx"),
         SampleModels.linearClassifier(1, HOT_FEATURES, 8));
 
-    MeshNode node = MeshNode.start(ConfigParser.parse(List.of("--host", "127.0.0.1",
+    MeshNode node = MeshNode.start(NodeOptions.parse(List.of("--host", "127.0.0.1",
         "--grpc-port", "0", "--rest-port", "0", "--metrics-port", "0", "--internal-port", "0",
         "--data-dir", dir.resolve("data").toString(), "--capacity", "4g",
         "--load-timeout", "300s", "--storage-config", storageConfig.toString(),

@@ -1,20 +1,21 @@
-package io.densemesh.runtimeserver;
+package io.densemesh.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densemesh.config.ConfigException;
 import io.densemesh.config.GrpcAddress;
+import io.densemesh.runtimeserver.RuntimeServerOptions;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Flags of {@code densemesh runtime}. */
-class RuntimeServerOptionsTest {
+class RuntimeCommandTest {
 
   @Test
   void defaultsAndOverrides() {
-    RuntimeServerOptions o = RuntimeServerOptions.parse(
+    RuntimeServerOptions o = RuntimeCommand.parse(
         List.of("--listen", "127.0.0.1:9000", "--capacity=256m", "--load-timeout", "5s"));
     assertThat(o.listen()).isEqualTo(new GrpcAddress("127.0.0.1", 9000, null));
     assertThat(o.capacityBytes()).isEqualTo(256L << 20);
@@ -25,13 +26,14 @@ class RuntimeServerOptionsTest {
 
   @Test
   void badFlagsAreOneLineErrors() {
-    assertThatThrownBy(() -> RuntimeServerOptions.parse(List.of()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("--listen is required");
-    assertThatThrownBy(() -> RuntimeServerOptions.parse(List.of("--listen", "h:1", "--nope", "1")))
-        .hasMessageContaining("unknown option --nope");
-    assertThatThrownBy(() -> RuntimeServerOptions.parse(List.of("--listen", "h:1",
+    assertThatThrownBy(() -> RuntimeCommand.parse(List.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("Missing required option: '--listen=ADDRESS'");
+    assertThatThrownBy(() -> RuntimeCommand.parse(List.of("--listen", "h:1", "--nope", "1")))
+        .hasMessageContaining("Unknown options: '--nope'");
+    assertThatThrownBy(() -> RuntimeCommand.parse(List.of("--listen", "h:1",
         "--loading-slots", "0"))).hasMessageContaining("--loading-slots must be 1..256");
-    assertThatThrownBy(() -> RuntimeServerOptions.parse(List.of("--listen", "nowhere")))
+    assertThatThrownBy(() -> RuntimeCommand.parse(List.of("--listen", "nowhere")))
         .hasMessageContaining("not host:port");
   }
 }

@@ -2,47 +2,50 @@ package io.densemesh.perf.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.densemesh.cli.support.CommandLines;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
-class SimulatorMainTest {
+class SimulateCommandTest {
 
   @TempDir Path dir;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    return SimulatorMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
+    CommandLine line = CommandLines.create(SimulateCommand.commandLine(), Map.of());
+    line.setOut(new PrintWriter(out, true));
+    line.setErr(new PrintWriter(err, true));
+    return line.execute(args);
   }
 
   @Test
-  void badFlagIsOneLineErrorPlusUsageAndExitCode2() {
+  void badFlagIsOneLineErrorAndExitCode2() {
     assertThat(run("--nodez", "4")).isEqualTo(2);
-    String text = err.toString(StandardCharsets.UTF_8);
-    assertThat(text.lines().findFirst()).contains("densemesh simulate: unknown flag --nodez");
-    assertThat(text).contains("usage: densemesh simulate").doesNotContain("Exception");
+    assertThat(err.toString()).isEqualTo("simulate: Unknown options: '--nodez', '4' (see"
+        + " 'simulate --help')" + System.lineSeparator());
   }
 
   @Test
   void badValuesNameTheFlag() {
     assertThat(run("--capacity", "2")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("densemesh simulate: --capacity must be in (0, 1]");
+    assertThat(err.toString()).startsWith("simulate: --capacity must be in (0, 1]");
     assertThat(run("--policies", "lru,fifo")).isEqualTo(2);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown policy 'fifo'");
+    assertThat(err.toString()).contains("unknown policy 'fifo'");
   }
 
   @Test
   void helpListsScenariosAndPolicies() {
     assertThat(run("--help")).isZero();
-    String text = out.toString(StandardCharsets.UTF_8);
+    String text = out.toString();
     for (Scenario s : Scenario.values()) {
       assertThat(text).contains(s.flag());
     }
@@ -58,8 +61,8 @@ class SimulatorMainTest {
         "--csv", csv.toString(), "--chart", chart.toString(), "--write-trace", trace.toString(),
         "--repeat", "2");
 
-    assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("reports identical");
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("reports identical");
     assertThat(Files.readAllLines(csv)).hasSize(3);
     assertThat(ImageIO.read(chart.toFile()).getWidth()).isEqualTo(1000);
 
