@@ -154,6 +154,8 @@ class BatchingServingTest {
     for (int i = 1; i <= 5; i++) {
       queued.add(send(rows(i * 10, i % 2 + 1), null));
     }
+    // Four queued rows make a full batch: it is taken off the queue and waits in the model too.
+    await().atMost(Duration.ofSeconds(5)).until(() -> runtime.waiting.get() == 2);
     runtime.gate.countDown();
     assertThat(values(first.get(5, TimeUnit.SECONDS))).containsExactly(0, 2, 4);
     for (int i = 1; i <= 5; i++) {
