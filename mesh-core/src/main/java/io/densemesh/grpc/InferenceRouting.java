@@ -313,8 +313,9 @@ public final class InferenceRouting {
           } else if (answer.isPresent()) {
             done.complete(null);
           } else {
-            retries.execute(detached.wrap(() -> serveHere(parser, body, sink, serveHere,
-                shadow)));
+            // Served here like any request: admitted, waiting for a load without a thread.
+            detached.run(() -> admitAndServe(parser, body, sink, serveHere, shadow, detached,
+                false));
           }
         }));
     return done;
