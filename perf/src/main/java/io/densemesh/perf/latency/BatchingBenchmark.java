@@ -120,30 +120,18 @@ public final class BatchingBenchmark {
             "| %s | %d | %.0f | %.0f | %.2f (%.2f–%.2f) | %.0f | %.0f | %.0f | %.0f |"
                 + " %.2f (%.2f–%.2f) |%n",
             w.name(), c, median(off, LatencyBenchmark.Sample::throughput),
-            median(on, LatencyBenchmark.Sample::throughput), median(tput), min(tput), max(tput),
+            median(on, LatencyBenchmark.Sample::throughput), RoundStats.median(tput),
+            RoundStats.min(tput), RoundStats.max(tput),
             median(off, LatencyBenchmark.Sample::p50), median(on, LatencyBenchmark.Sample::p50),
             median(off, LatencyBenchmark.Sample::p99), median(on, LatencyBenchmark.Sample::p99),
-            median(p99), min(p99), max(p99));
+            RoundStats.median(p99), RoundStats.min(p99), RoundStats.max(p99));
       }
     }
   }
 
   private static double median(List<LatencyBenchmark.Sample> s,
       java.util.function.ToDoubleFunction<LatencyBenchmark.Sample> f) {
-    return median(s.stream().map(f::applyAsDouble).toList());
+    return RoundStats.median(s.stream().map(f::applyAsDouble).toList());
   }
 
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  private static double min(List<Double> v) {
-    return v.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-  }
-
-  private static double max(List<Double> v) {
-    return v.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-  }
 }

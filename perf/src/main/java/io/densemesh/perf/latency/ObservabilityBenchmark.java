@@ -45,7 +45,6 @@ public final class ObservabilityBenchmark {
   private static final int FEATURES = 16;
   private static final int CLASSES = 8;
 
-
   /** Runs the benchmark (flags: {@link BenchObservabilityCommand}). */
   static void execute(int rounds, int seconds, int warmup, int concurrency) throws Exception {
     Path dir = Files.createTempDirectory("densemesh-bench-obs");
@@ -125,29 +124,17 @@ public final class ObservabilityBenchmark {
     for (var arm : List.of(Map.entry("off", off), Map.entry("on", on))) {
       System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.1f | %.1f |%n", arm.getKey(),
           concurrency,
-          median(arm.getValue().stream().map(LatencyBenchmark.Sample::throughput).toList()),
-          median(arm.getValue().stream().map(LatencyBenchmark.Sample::p50).toList()),
-          median(arm.getValue().stream().map(LatencyBenchmark.Sample::p99).toList()));
+          RoundStats.median(arm.getValue().stream().map(LatencyBenchmark.Sample::throughput)
+              .toList()),
+          RoundStats.median(arm.getValue().stream().map(LatencyBenchmark.Sample::p50).toList()),
+          RoundStats.median(arm.getValue().stream().map(LatencyBenchmark.Sample::p99).toList()));
     }
     System.out.println();
     System.out.printf(Locale.ROOT, "throughput on/off: median %.3f (per-round %.3f–%.3f)%n",
-        median(throughputRatios), min(throughputRatios), max(throughputRatios));
+        RoundStats.median(throughputRatios), RoundStats.min(throughputRatios),
+        RoundStats.max(throughputRatios));
     System.out.printf(Locale.ROOT, "p50 off/on:        median %.3f (per-round %.3f–%.3f)%n",
-        median(p50Ratios), min(p50Ratios), max(p50Ratios));
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
-
-  private static double min(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
-  }
-
-  private static double max(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        RoundStats.median(p50Ratios), RoundStats.min(p50Ratios), RoundStats.max(p50Ratios));
   }
 
   /** Drops spans (sampling 0 records none; this only satisfies the SDK's pipeline). */

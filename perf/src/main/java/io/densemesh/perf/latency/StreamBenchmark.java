@@ -93,11 +93,11 @@ public final class StreamBenchmark {
     System.out.println();
     System.out.println("| arm | median req/s |");
     System.out.println("|---|---:|");
-    System.out.printf(Locale.ROOT, "| unary, concurrency 1 | %.0f |%n", median(unary));
-    System.out.printf(Locale.ROOT, "| one stream, window %d | %.0f |%n", window, median(stream));
+    System.out.printf(Locale.ROOT, "| unary, concurrency 1 | %.0f |%n", RoundStats.median(unary));
+    System.out.printf(Locale.ROOT, "| one stream, window %d | %.0f |%n", window,
+        RoundStats.median(stream));
     System.out.printf(Locale.ROOT, "%nstream/unary throughput: median %.2f (per-round %.2f–%.2f)%n",
-        median(ratios), ratios.stream().mapToDouble(d -> d).min().orElse(0),
-        ratios.stream().mapToDouble(d -> d).max().orElse(0));
+        RoundStats.median(ratios), RoundStats.min(ratios), RoundStats.max(ratios));
   }
 
   /** Requests answered per second over one stream kept {@code window} deep for a while. */
@@ -140,9 +140,4 @@ public final class StreamBenchmark {
     return counted / elapsed;
   }
 
-  private static double median(List<Double> values) {
-    List<Double> sorted = values.stream().sorted().toList();
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-  }
 }
