@@ -105,8 +105,9 @@ class StreamingInferenceIT {
     try (EtcdProcess etcd = new EtcdProcess(dir.resolve("etcd"))) {
       String[] flags = {"--etcd", etcd.endpoint(), "--etcd-prefix", "/densemesh/stream/",
           "--lease-ttl", "3s", "--capacity", "1g", "--etcd-timeout", "15s"};
-      try (TestNode a = new TestNode(dir.resolve("a"), concat(flags, "--instance-id", "a"));
-          TestNode b = new TestNode(dir.resolve("b"), concat(flags, "--instance-id", "b"))) {
+      try (TestNode a = new TestNode(dir.resolve("a"), TestNode.flags(flags, "--instance-id", "a"));
+          TestNode b = new TestNode(dir.resolve("b"),
+              TestNode.flags(flags, "--instance-id", "b"))) {
         await().atMost(Duration.ofSeconds(10))
             .until(() -> a.node.registry().view().instances().size() == 2);
         b.register("held", Inference.writeModel(dir.resolve("models"), 3));
@@ -134,11 +135,5 @@ class StreamingInferenceIT {
             .containsPattern("densemesh_forwards_total\\{result=\"ok\"\\} [1-9]");
       }
     }
-  }
-
-  static String[] concat(String[] base, String... more) {
-    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
-    System.arraycopy(more, 0, all, base.length, more.length);
-    return all;
   }
 }

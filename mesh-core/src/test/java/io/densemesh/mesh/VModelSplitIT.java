@@ -129,11 +129,13 @@ class VModelSplitIT {
           "--load-timeout", "20s"};
       // a is the entry point and never holds an ONNX model (its only format is another one),
       // so every answer comes from b or c, and killing a holder forces the split to move.
-      try (TestNode a = new TestNode(dir.resolve("a"), concat(flags, "--instance-id", "a",
+      try (TestNode a = new TestNode(dir.resolve("a"), TestNode.flags(flags, "--instance-id", "a",
               "--labels", "format:other"));
-          NodeProcess b = new NodeProcess(dir.resolve("b"), concat(flags, "--instance-id", "b",
+          NodeProcess b = new NodeProcess(dir.resolve("b"),
+              TestNode.flags(flags, "--instance-id", "b",
               "--model-roots", dir.toString()));
-          NodeProcess c = new NodeProcess(dir.resolve("c"), concat(flags, "--instance-id", "c",
+          NodeProcess c = new NodeProcess(dir.resolve("c"),
+              TestNode.flags(flags, "--instance-id", "c",
               "--model-roots", dir.toString()))) {
         await().atMost(Duration.ofSeconds(20))
             .until(() -> a.node.registry().view().instances().size() == 3);
@@ -160,11 +162,5 @@ class VModelSplitIT {
         assertThat(a.node.registry().view().loadedOn("stable")).doesNotContain(holder);
       }
     }
-  }
-
-  static String[] concat(String[] base, String... more) {
-    String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
-    System.arraycopy(more, 0, all, base.length, more.length);
-    return all;
   }
 }

@@ -55,6 +55,13 @@ public final class TestNode implements AutoCloseable {
     mesh = ModelMeshGrpc.newBlockingStub(channel);
   }
 
+  /** Flag lists joined: a shared set (e.g. a mesh's etcd flags) and one node's own. */
+  public static String[] flags(String[] shared, String... own) {
+    List<String> all = new ArrayList<>(List.of(shared));
+    all.addAll(List.of(own));
+    return all.toArray(String[]::new);
+  }
+
   public ModelStatusInfo register(String id, Path file) {
     return mesh.registerModel(RegisterModelRequest.newBuilder().setModelId(id)
         .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(file.toString())).build());

@@ -151,8 +151,8 @@ class TlsIT {
     String[] common = {"--etcd", etcd.endpoint(), "--etcd-prefix", "/tls-mesh/", "--tls-cert",
         server.cert().toString(), "--tls-key", server.key().toString(), "--tls-mesh-ca",
         server.ca().toString(), "--tls-client-ca", client.ca().toString()};
-    TestNode a = node("a", concat(common, "--instance-id", "a"));
-    TestNode b = node("b", concat(common, "--instance-id", "b"));
+    TestNode a = node("a", TestNode.flags(common, "--instance-id", "a"));
+    TestNode b = node("b", TestNode.flags(common, "--instance-id", "b"));
     await().atMost(Duration.ofSeconds(10)).until(() ->
         a.node.registry().view().instances().size() == 2
             && b.node.registry().view().instances().size() == 2);
@@ -182,11 +182,6 @@ class TlsIT {
         .isInstanceOf(ConfigException.class).hasMessageContaining("needs --tls-mesh-ca");
   }
 
-  static String[] concat(String[] a, String... b) {
-    List<String> all = new ArrayList<>(List.of(a));
-    all.addAll(List.of(b));
-    return all.toArray(String[]::new);
-  }
 
   /** The subject of the certificate the port serves to a new TLS connection. */
   static String servedCommonName(int port) throws Exception {
