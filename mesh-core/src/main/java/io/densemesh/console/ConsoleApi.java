@@ -1,13 +1,15 @@
 package io.densemesh.console;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.densemesh.api.registry.CopyRecord;
 import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.api.registry.LoadFailure;
 import io.densemesh.api.registry.ModelRecord;
+import io.densemesh.auth.TenantLimits;
 import io.densemesh.cache.CopyState;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.mesh.LivePolicies;
@@ -17,8 +19,7 @@ import io.densemesh.registry.Versioned;
 import io.densemesh.runtime.error.InvalidInputException;
 import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.serving.ModelManagement;
-import io.densemesh.serving.ModelRepository;
-import io.densemesh.auth.Principal;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -51,17 +52,22 @@ public final class ConsoleApi {
   private final ModelManagement models;
   private final LivePolicies policies;
   private final ActivityFeed feed;
-  private final ModelRepository repository;
+  private final NodeHistory history;
+  private final ModelStats stats;
+  /** Tenants of models with copies, for the memory-by-tenant bars (records rarely re-tenant). */
+  private final Cache<String, String> tenants = Caffeine.newBuilder().maximumSize(100_000)
+      .expireAfterWrite(Duration.ofMinutes(1)).build();
 
   public ConsoleApi(String self, Registry registry, ModelCache cache, ModelManagement models,
-      LivePolicies policies, ActivityFeed feed, ModelRepository repository) {
+      LivePolicies policies, ActivityFeed feed, NodeHistory history, ModelStats stats) {
     this.self = self;
-    this.repository = repository;
     this.registry = registry;
     this.cache = cache;
     this.models = models;
     this.policies = policies;
     this.feed = feed;
+    this.history = history;
+    this.stats = stats;
   }
 
   /** Nodes with their capacity and use, the leader, the live placement settings. */
@@ -70,6 +76,7 @@ public final class ConsoleApi {
     ObjectNode out = JSON.createObjectNode().put("self", self).put("leader", view.leader())
         .put("revision", view.revision());
     ArrayNode nodes = out.putArray("nodes");
+    Map<String, Map<String, Long>> byNode = bytesByTenant(view);
     view.instances().values().stream()
         .sorted(Comparator.comparing(InstanceRecord::getInstanceId))
         .forEach(i -> {
@@ -82,6 +89,8 @@ public final class ConsoleApi {
               .put("leader", i.getInstanceId().equals(view.leader()));
           ObjectNode labels = n.putObject("labels");
           new TreeMap<>(i.getLabelsMap()).forEach(labels::put);
+          ObjectNode byTenant = n.putObject("byTenant");
+          byNode.getOrDefault(i.getInstanceId(), Map.of()).forEach(byTenant::put);
         });
     ObjectNode here = out.putObject("thisNode").put("capacityBytes", cache.capacityBytes())
         .put("usedBytes", cache.usedBytes()).put("loadedModels", cache.loadedCount())
@@ -90,6 +99,46 @@ public final class ConsoleApi {
     here.put("registeredModels", registry.modelCount());
     ObjectNode settings = out.putObject("placement");
     new TreeMap<>(view.config()).forEach(settings::put);
+    return out;
+  }
+
+  /**
+   * Bytes of each node's loaded copies by their models' tenant ("" for none), from the copy
+   * records of the mesh view; at most {@link #MAX_SCAN} models are attributed to a tenant, the
+   * rest count as {@code "(more)"}.
+   */
+  private Map<String, Map<String, Long>> bytesByTenant(MeshView view) {
+    Map<String, Map<String, Long>> out = new HashMap<>();
+    int seen = 0;
+    for (Map.Entry<String, Map<String, CopyRecord>> model : view.copies().entrySet()) {
+      String id = model.getKey();
+      String tenant = null;
+      for (CopyRecord copy : model.getValue().values()) {
+        if (copy.getState() != CopyRecord.State.LOADED) {
+          continue;
+        }
+        if (tenant == null) {
+          tenant = ++seen > MAX_SCAN ? "(more)" : tenants.get(id, x -> registry.model(x)
+              .map(r -> r.value().getTenant()).orElse(""));
+        }
+        out.computeIfAbsent(copy.getInstanceId(), i -> new TreeMap<>())
+            .merge(tenant, copy.getSizeBytes(), Long::sum);
+      }
+    }
+    return out;
+  }
+
+  /** This node's last hour in {@link NodeHistory#INTERVAL_SECONDS}-second intervals. */
+  public ObjectNode history() {
+    ObjectNode out = JSON.createObjectNode().put("intervalSeconds", NodeHistory.INTERVAL_SECONDS)
+        .put("node", self);
+    ArrayNode points = out.putArray("points");
+    for (NodeHistory.Point p : history.points()) {
+      points.addObject().put("time", p.time()).put("seconds", p.seconds()).put("hits", p.hits())
+          .put("misses", p.misses()).put("hitRatio", p.hitRatio()).put("loads", p.loads())
+          .put("failures", p.failures()).put("evictions", p.evictions())
+          .put("requests", p.requests());
+    }
     return out;
   }
 
@@ -160,91 +209,80 @@ public final class ConsoleApi {
     ArrayNode activity = out.putArray("activity");
     feed.recent().stream().filter(e -> e.path("subject").asText().equals(id))
         .forEach(activity::add);
+    stats.of(id).ifPresent(s -> {
+      ObjectNode latency = out.putObject("latency");
+      ArrayNode bounds = latency.putArray("boundsMicros");
+      for (long b : LatencyHistogram.BOUNDS_MICROS) {
+        bounds.add(b);
+      }
+      ArrayNode counts = latency.putArray("counts");
+      long total = 0;
+      for (long c : s.counts()) {
+        counts.add(c);
+        total += c;
+      }
+      latency.put("count", total).put("errors", s.errors())
+          .put("p50Micros", LatencyHistogram.quantileMicros(s.counts(), 0.5))
+          .put("p99Micros", LatencyHistogram.quantileMicros(s.counts(), 0.99));
+      ArrayNode minutes = out.putArray("minutes");
+      s.minutes().forEach(x -> minutes.addObject().put("time", x.minute() * 60_000)
+          .put("requests", x.requests()).put("errors", x.errors()).put("copies", x.copies()));
+    });
     return out;
   }
 
-  /** Per tenant: models resident on this node and their bytes, and the tenant's limits. */
+  /**
+   * Per tenant: models resident on this node and their bytes against the tenant's share of the
+   * node's memory, the request rate served here over the last minute, and the tenant's limits
+   * (the live settings; a tenant without overrides has the defaults).
+   */
   public ObjectNode tenants() {
     Map<String, long[]> resident = new TreeMap<>();
-    Map<String, String> tenantOf = new HashMap<>();
     cache.copies().forEach((id, copy) -> {
       if (copy.phase() != CopyState.Phase.LOADED) {
         return;
       }
-      String tenant = tenantOf.computeIfAbsent(id, x -> registry.model(x)
+      String tenant = tenants.get(id, x -> registry.model(x)
           .map(r -> r.value().getTenant()).orElse(""));
       long[] t = resident.computeIfAbsent(tenant, x -> new long[2]);
       t[0]++;
       t[1] += copy.sizeBytes();
     });
-    ObjectNode out = JSON.createObjectNode();
+    LivePolicies.Applied applied = policies.applied();
+    TenantLimits limits = applied.tenants();
+    double defaultFraction = applied.policies().config().tenantQuotaFraction();
+    Map<String, Double> rates = history.tenantRates();
+    java.util.Set<String> names = new java.util.TreeSet<>(resident.keySet());
+    names.addAll(limits.perTenant().keySet());
+    names.addAll(limits.quotaFractions().keySet());
+    rates.keySet().stream().filter(t -> !t.equals(io.densemesh.metrics.ModelLabels.NO_TENANT)
+        && !t.equals(io.densemesh.metrics.ModelLabels.OTHER)).forEach(names::add);
+    ObjectNode out = JSON.createObjectNode().put("capacityBytes", cache.capacityBytes());
+    ObjectNode defaults = out.putObject("defaults");
+    limitsJson(defaults, limits.defaults(), defaultFraction);
     ArrayNode rows = out.putArray("tenants");
-    resident.forEach((tenant, t) -> rows.addObject().put("tenant", tenant)
-        .put("residentModels", t[0]).put("residentBytes", t[1]));
+    for (String tenant : names) {
+      long[] t = resident.getOrDefault(tenant, new long[2]);
+      double fraction = limits.quotaFractions().getOrDefault(tenant, defaultFraction);
+      String label = tenant.isEmpty() ? io.densemesh.metrics.ModelLabels.NO_TENANT : tenant;
+      ObjectNode row = rows.addObject().put("tenant", tenant).put("residentModels", t[0])
+          .put("residentBytes", t[1])
+          .put("quotaBytes", (long) (fraction * cache.capacityBytes()))
+          .put("requestsPerSecond", rates.getOrDefault(label, 0.0));
+      limitsJson(row.putObject("limits"), limits.of(tenant), fraction);
+    }
     return out;
+  }
+
+  private static void limitsJson(ObjectNode out, TenantLimits.Limits l, double fraction) {
+    out.put("requestsPerSecond", l.requestsPerSecond()).put("requestBurst", l.burst())
+        .put("maxModels", l.maxModels()).put("quotaFraction", fraction);
   }
 
   /** Recent activity on this node, oldest first. */
   public ArrayNode activity() {
     ArrayNode out = JSON.createArrayNode();
     feed.recent().forEach(out::add);
-    return out;
-  }
-
-  /** Loads the model somewhere in the mesh now. */
-  public ObjectNode load(String who, String id) {
-    var status = models.ensureLoaded(id, false);
-    feed.audit(who, "load", id, "");
-    return JSON.createObjectNode().put("id", id).put("status", status.getStatus().name());
-  }
-
-  /**
-   * Drops the model's copies on every node, as the repository extension's unload does (it stays
-   * registered and is not warmed again by the leader; the next request loads it). A model whose
-   * policy keeps minimum copies is refused (FAILED_PRECONDITION).
-   */
-  public ObjectNode unload(Principal caller, String id) {
-    ModelManagement.requireId("model id", id);
-    if (registry.model(id).isEmpty()) {
-      throw new ModelNotFoundException("model '" + id + "' is not registered");
-    }
-    List<String> asked = registry.view().copiesOf(id).keySet().stream().sorted().toList();
-    repository.unload(caller, id);
-    String who = caller.subject();
-    feed.audit(who, "unload", id,
-        asked.isEmpty() ? "(no copies)" : "on " + String.join(", ", asked));
-    ObjectNode out = JSON.createObjectNode().put("id", id);
-    ArrayNode nodes = out.putArray("droppedOn");
-    asked.forEach(nodes::add);
-    return out;
-  }
-
-  /** Sets a model's copy bounds (as MeshAdmin/setModelPolicy, tenant unchanged). */
-  public ObjectNode policy(String who, String id, JsonNode body) {
-    int min = body.path("minCopies").asInt(-1);
-    int max = body.path("maxCopies").asInt(-1);
-    ModelRecord m = models.setPolicy(id, min, max, Optional.empty());
-    feed.audit(who, "set copies", id, "min " + m.getMinCopies() + " max " + m.getMaxCopies());
-    return JSON.createObjectNode().put("id", id).put("minCopies", m.getMinCopies())
-        .put("maxCopies", m.getMaxCopies());
-  }
-
-  /** Replaces the live placement settings after the same validation as setPlacementConfig. */
-  public ObjectNode placement(String who, JsonNode body) {
-    if (!body.isObject()) {
-      throw new InvalidInputException("placement settings must be a JSON object");
-    }
-    Map<String, String> settings = new LinkedHashMap<>();
-    body.fields().forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
-    try {
-      policies.parse(settings);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidInputException("invalid placement config: " + e.getMessage());
-    }
-    registry.putConfig(settings);
-    feed.audit(who, "placement", "placement", settings.toString());
-    ObjectNode out = JSON.createObjectNode();
-    settings.forEach(out::put);
     return out;
   }
 

@@ -47,12 +47,17 @@ public final class ConsoleRoutes {
       "app.css", "text/css; charset=utf-8");
 
   private final ConsoleApi api;
+  private final ConsoleActions actions;
   private final ActivityFeed feed;
   private final ClientGate gate;
+  private final String self;
   private final Map<String, byte[]> assets;
 
-  public ConsoleRoutes(ConsoleApi api, ActivityFeed feed, ClientGate gate) {
+  public ConsoleRoutes(String self, ConsoleApi api, ConsoleActions actions, ActivityFeed feed,
+      ClientGate gate) {
+    this.self = self;
     this.api = api;
+    this.actions = actions;
     this.feed = feed;
     this.gate = gate;
     this.assets = Map.of("index.html", asset("index.html"), "app.js", asset("app.js"),
@@ -83,6 +88,7 @@ public final class ConsoleRoutes {
     router.get("/console/app.css").handler(ctx -> page(ctx, "app.css"));
     router.get("/console/api/mesh").handler(ctx -> json(ctx, caller -> api.mesh()));
     router.get("/console/api/tenants").handler(ctx -> json(ctx, caller -> api.tenants()));
+    router.get("/console/api/history").handler(ctx -> json(ctx, caller -> api.history()));
     router.get("/console/api/activity").handler(ctx -> json(ctx, caller -> api.activity()));
     router.get("/console/api/activity/stream").handler(this::stream);
     router.get("/console/api/models").handler(ctx -> json(ctx, caller -> api.models(
@@ -91,13 +97,19 @@ public final class ConsoleRoutes {
     router.getWithRegex("/console/api/models/([^/]+)").handler(ctx ->
         json(ctx, caller -> api.model(segment(ctx))));
     router.postWithRegex("/console/api/models/([^/]+)/load").handler(ctx ->
-        action(ctx, (caller, body) -> api.load(who(caller), segment(ctx))));
+        action(ctx, (caller, body) -> actions.load(who(caller), segment(ctx))));
     router.postWithRegex("/console/api/models/([^/]+)/unload").handler(ctx ->
-        action(ctx, (caller, body) -> api.unload(caller, segment(ctx))));
+        action(ctx, (caller, body) -> actions.unload(caller, segment(ctx))));
     router.postWithRegex("/console/api/models/([^/]+)/copies").handler(ctx ->
-        action(ctx, (caller, body) -> api.policy(who(caller), segment(ctx), body)));
+        action(ctx, (caller, body) -> actions.copies(who(caller), segment(ctx), body)));
+    router.postWithRegex("/console/api/models/([^/]+)/pin").handler(ctx ->
+        action(ctx, (caller, body) -> actions.pin(who(caller), segment(ctx), body)));
+    router.postWithRegex("/console/api/tenants/([^/]+)/limits").handler(ctx ->
+        action(ctx, (caller, body) -> actions.tenantLimits(who(caller), segment(ctx), body)));
     router.post("/console/api/placement").handler(ctx ->
-        action(ctx, (caller, body) -> api.placement(who(caller), body)));
+        action(ctx, (caller, body) -> actions.placement(who(caller), body)));
+    router.post("/console/api/drain").handler(ctx ->
+        action(ctx, (caller, body) -> actions.drain(who(caller), self)));
   }
 
   private void page(RoutingContext ctx, String name) {
@@ -207,6 +219,14 @@ public final class ConsoleRoutes {
     }
     response.closeHandler(v -> feed.unsubscribe(subscriber));
     ctx.request().connection().closeHandler(v -> feed.unsubscribe(subscriber));
+    // A stream never ends by itself: when the node shuts down, end it at once rather than hold
+    // the graceful drain for its whole timeout (the page reconnects to another node).
+    ctx.request().connection().shutdownHandler(v -> {
+      feed.unsubscribe(subscriber);
+      if (!response.ended() && !response.closed()) {
+        response.end();
+      }
+    });
   }
 
   private static String sse(ObjectNode event) {

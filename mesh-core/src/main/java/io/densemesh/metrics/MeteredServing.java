@@ -20,11 +20,19 @@ public final class MeteredServing implements Serving {
   private final Serving served;
   private final NodeMetrics metrics;
   private final ModelLabels labels;
+  private final InferenceListener listener;
 
   public MeteredServing(Serving served, NodeMetrics metrics, ModelLabels labels) {
+    this(served, metrics, labels, InferenceListener.NONE);
+  }
+
+  /** As above, also telling {@code listener} of each inference served (the console's stats). */
+  public MeteredServing(Serving served, NodeMetrics metrics, ModelLabels labels,
+      InferenceListener listener) {
     this.served = served;
     this.metrics = metrics;
     this.labels = labels;
+    this.listener = listener;
   }
 
   @Override
@@ -40,7 +48,10 @@ public final class MeteredServing implements Serving {
       status = ErrorMapping.grpcStatus(e).getCode();
       throw e;
     } finally {
-      metrics.inference(labels.of(model.modelId()), status, System.nanoTime() - start);
+      long nanos = System.nanoTime() - start;
+      String tenant = labels.tenant(model.modelId());
+      metrics.inference(labels.of(model.modelId(), tenant), status, nanos);
+      listener.served(model.modelId(), tenant, nanos, status == Status.Code.OK);
     }
   }
 

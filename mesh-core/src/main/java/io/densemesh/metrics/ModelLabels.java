@@ -36,9 +36,19 @@ public final class ModelLabels {
 
   /** The tags for one request to the model. */
   public Tags of(String modelId) {
-    String tenant = tenantOf.apply(modelId);
-    Tags tags = Tags.of("tenant", capped(tenants, tenant.isEmpty() ? NO_TENANT : tenant));
+    return of(modelId, tenant(modelId));
+  }
+
+  /** The tags for one request to the model whose {@link #tenant} label is already known. */
+  public Tags of(String modelId, String tenantLabel) {
+    Tags tags = Tags.of("tenant", tenantLabel);
     return perModel ? tags.and("model", capped(models, modelId)) : tags;
+  }
+
+  /** The model's tenant label: its tenant, {@value #NO_TENANT}, or {@value #OTHER} past the cap. */
+  public String tenant(String modelId) {
+    String tenant = tenantOf.apply(modelId);
+    return capped(tenants, tenant.isEmpty() ? NO_TENANT : tenant);
   }
 
   private String capped(Set<String> seen, String value) {

@@ -17,8 +17,11 @@ import io.densemesh.batching.BatchDefaults;
 import io.densemesh.batching.BatchingServing;
 import io.densemesh.cache.CacheListeners;
 import io.densemesh.console.ActivityFeed;
+import io.densemesh.console.ConsoleActions;
 import io.densemesh.console.ConsoleApi;
 import io.densemesh.console.ConsoleRoutes;
+import io.densemesh.console.ModelStats;
+import io.densemesh.console.NodeHistory;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
@@ -222,6 +225,8 @@ public final class MeshNode implements AutoCloseable {
     // Every request served here passes the node's in-flight limit, whatever its protocol;
     // batching (per model, opt-in) sits under the metrics, so queueing for a batch is measured.
     InputValidator validator = new InputValidator(config.maxTensorElements());
+    NodeHistory history = new NodeHistory(clock);
+    ModelStats modelStats = new ModelStats(clock);
     Serving serving = new AdmittedServing(new MeteredServing(new BatchingServing(
         new ModelServing(cache, validator, config.loadTimeout()), validator,
         BatchDefaults.of(config.batching()), config.loadTimeout(), BatchDefaults.runner(),
@@ -229,7 +234,11 @@ public final class MeshNode implements AutoCloseable {
         metrics::batchRun),
         metrics,
         new ModelLabels(config.observability().perModelMetrics(),
-            config.observability().maxMetricSeries(), tenantOf)), admission);
+            config.observability().maxMetricSeries(), tenantOf),
+        (model, tenant, nanos, ok) -> {
+          history.served(model, tenant, nanos, ok);
+          modelStats.served(model, tenant, nanos, ok);
+        }), admission);
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
         config.failureBackoff(), loader::ensureCopy);
     RouteCounters routeCounters = new RouteCounters();
@@ -339,8 +348,34 @@ public final class MeshNode implements AutoCloseable {
 
     ActivityFeed activity = new ActivityFeed(clock, self);
     listeners.add(activity);
-    ConsoleRoutes console = new ConsoleRoutes(new ConsoleApi(self, registry, cache, models,
-        policies, activity, repository), activity, gate);
+    listeners.add(history);
+    chores.scheduleWithFixedDelay(() -> quietly(() -> {
+      history.tick();
+      modelStats.sampleCopies(id -> registry.view().loadedOn(id).size());
+    }), NodeHistory.INTERVAL_SECONDS, NodeHistory.INTERVAL_SECONDS, TimeUnit.SECONDS);
+    ConsoleRoutes console = new ConsoleRoutes(self,
+        new ConsoleApi(self, registry, cache, models, policies, activity, history, modelStats),
+        new ConsoleActions(registry, models, policies, activity, repository,
+            new ConsoleActions.NodeDrain() {
+              @Override
+              public boolean start() {
+                if (drainer.draining()) {
+                  return false;
+                }
+                // the drain waits for copies elsewhere: its own thread, never the chores'
+                Thread drain = new Thread(() -> quietly(() ->
+                    drainer.drain(config.mesh().drainTimeout())), "console-drain");
+                drain.setDaemon(true);
+                drain.start();
+                return true;
+              }
+
+              @Override
+              public boolean draining() {
+                return drainer.draining();
+              }
+            }),
+        activity, gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,

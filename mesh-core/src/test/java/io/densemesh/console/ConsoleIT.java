@@ -216,4 +216,103 @@ class ConsoleIT {
     assertThat(post("/console/api/models/nope/unload", "key-admin", "").statusCode())
         .isEqualTo(404);
   }
+
+  @Test
+  void aModelServedHereHasALatencyHistogramAndMinutes() throws Exception {
+    register(1);
+    JsonNode before = json(get("/console/api/models/m000", "key-admin"));
+    assertThat(before.has("latency")).isFalse(); // never served here: nothing to draw
+    for (int i = 0; i < 3; i++) {
+      Bearer.as(node.inference, "key-admin").modelInfer(Inference.request("m000",
+          Inference.row(0)));
+    }
+    JsonNode m = json(get("/console/api/models/m000", "key-admin"));
+    JsonNode latency = m.path("latency");
+    assertThat(latency.path("count").asLong()).isEqualTo(3);
+    assertThat(latency.path("errors").asLong()).isZero();
+    assertThat(latency.path("counts").size())
+        .isEqualTo(latency.path("boundsMicros").size() + 1);
+    assertThat(latency.path("p99Micros").asLong()).isNotZero();
+    JsonNode minutes = m.path("minutes");
+    long requests = 0;
+    for (JsonNode minute : minutes) {
+      requests += minute.path("requests").asLong();
+    }
+    assertThat(requests).isEqualTo(3);
+
+    JsonNode history = json(get("/console/api/history", "key-admin"));
+    assertThat(history.path("intervalSeconds").asInt()).isEqualTo(10);
+    assertThat(history.path("points").isArray()).isTrue();
+  }
+
+  @Test
+  void aTenantsLimitsAreSetValidatedAndShownWithItsUse() throws Exception {
+    assertThat(post("/console/api/tenants/a/limits", "key-a", "{\"maxModels\":3}")
+        .statusCode()).isEqualTo(403);
+    JsonNode set = json(post("/console/api/tenants/a/limits", "key-admin",
+        "{\"requestsPerSecond\":5,\"maxModels\":3,\"quotaFraction\":0.5}"));
+    assertThat(set.path("settings").path("maxModels").asText()).isEqualTo("3");
+    JsonNode tenants = json(get("/console/api/tenants", "key-admin"));
+    JsonNode a = null;
+    for (JsonNode t : tenants.path("tenants")) {
+      if (t.path("tenant").asText().equals("a")) {
+        a = t;
+      }
+    }
+    assertThat(a).as(tenants.toString()).isNotNull();
+    assertThat(a.path("limits").path("requestsPerSecond").asDouble()).isEqualTo(5.0);
+    assertThat(a.path("limits").path("maxModels").asInt()).isEqualTo(3);
+    assertThat(a.path("quotaBytes").asLong())
+        .isEqualTo((long) (0.5 * tenants.path("capacityBytes").asLong()));
+    // The limit is live: the live settings carry it, as setPlacementConfig would.
+    assertThat(json(get("/console/api/mesh", "key-admin")).path("placement")
+        .path("tenant.a.maxModels").asText()).isEqualTo("3");
+
+    // null puts the default back; other fields stay.
+    json(post("/console/api/tenants/a/limits", "key-admin", "{\"maxModels\":null}"));
+    JsonNode placement = json(get("/console/api/mesh", "key-admin")).path("placement");
+    assertThat(placement.has("tenant.a.maxModels")).isFalse();
+    assertThat(placement.path("tenant.a.requestsPerSecond").asText()).isEqualTo("5");
+
+    assertThat(post("/console/api/tenants/a/limits", "key-admin", "{\"quotaFraction\":2}")
+        .statusCode()).isEqualTo(400);
+    assertThat(post("/console/api/tenants/a/limits", "key-admin", "{\"colour\":1}")
+        .statusCode()).isEqualTo(400);
+    assertThat(post("/console/api/tenants/a/limits", "key-admin", "{}").statusCode())
+        .isEqualTo(400);
+    assertThat(post("/console/api/tenants/no%20spaces/limits", "key-admin",
+        "{\"maxModels\":1}").statusCode()).isEqualTo(400);
+    assertThat(post("/console/api/tenants/a/limits", "key-admin", "{\"maxModels\":[1]}")
+        .statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void pinKeepsACopyAndUnpinLetsItGo() throws Exception {
+    register(1);
+    JsonNode pinned = json(post("/console/api/models/m000/pin", "key-admin",
+        "{\"pinned\":true}"));
+    assertThat(pinned.path("minCopies").asInt()).isEqualTo(1);
+    // The leader keeps a pinned model loaded without any request.
+    await().atMost(Duration.ofSeconds(20)).until(() -> json(get("/console/api/models/m000",
+        "key-admin")).path("status").asText().equals("LOADED"));
+    assertThat(json(post("/console/api/models/m000/pin", "key-admin", "{\"pinned\":false}"))
+        .path("minCopies").asInt()).isZero();
+    assertThat(post("/console/api/models/m000/pin", "key-admin", "{\"pinned\":\"yes\"}")
+        .statusCode()).isEqualTo(400);
+    assertThat(post("/console/api/models/nope/pin", "key-admin", "{\"pinned\":true}")
+        .statusCode()).isEqualTo(404);
+    assertThat(json(get("/console/api/activity", "key-admin")).findValuesAsText("detail"))
+        .anyMatch(d -> d.endsWith(": pin min 1")).anyMatch(d -> d.endsWith(": unpin min 0"));
+  }
+
+  @Test
+  void drainMarksThisNodeDrainingOnce() throws Exception {
+    assertThat(post("/console/api/drain", "key-a", "").statusCode()).isEqualTo(403);
+    JsonNode first = json(post("/console/api/drain", "key-admin", ""));
+    assertThat(first.path("started").asBoolean()).isTrue();
+    await().atMost(Duration.ofSeconds(20)).until(() -> json(get("/console/api/mesh",
+        "key-admin")).path("nodes").get(0).path("draining").asBoolean());
+    assertThat(json(post("/console/api/drain", "key-admin", "")).path("started").asBoolean())
+        .isFalse();
+  }
 }
