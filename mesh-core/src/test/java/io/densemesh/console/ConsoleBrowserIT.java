@@ -327,6 +327,18 @@ class ConsoleBrowserIT {
           .modelInfer(Inference.request(bulkId(i), Inference.row(i))), 7, Inference.row(i)))
           .isTrue();
     }
+    // The model's page draws its latency histogram and requests per minute (served on a).
+    browser.findElement(By.cssSelector("[data-tab=models]")).click();
+    setField("prefix", bulkId(1));
+    browser.findElement(By.cssSelector("#model-search button")).click();
+    waitFor(() -> cells(1).equals(List.of(bulkId(1))));
+    browser.findElement(By.cssSelector("#model-rows tr")).click();
+    waitFor(() -> !browser.findElements(By.cssSelector("#latency-chart svg rect")).isEmpty()
+        && !browser.findElements(By.cssSelector("#minutes-chart svg rect")).isEmpty());
+    assertThat(browser.findElement(By.id("latency-caption")).getText())
+        .contains("1 requests, 0 errors");
+    shot("model-latency");
+
     browser.findElement(By.cssSelector("[data-tab=tenants]")).click();
     waitFor(() -> browser.findElements(By.cssSelector("#tenant-rows tr td:first-child")).stream()
         .map(WebElement::getText).toList()
@@ -337,6 +349,12 @@ class ConsoleBrowserIT {
     browser.findElement(By.cssSelector("[data-tab=mesh]")).click();
     waitFor(() -> !browser.findElement(By.cssSelector("#nodes tr td:nth-child(4)")).getText()
         .equals("0"));
+    // Memory by tenant: a's bar has a part per tenant in use; the hour's charts draw once the
+    // node has closed a 10-second interval with these requests in it.
+    waitFor(() -> browser.findElements(By.cssSelector("#memory-chart svg rect")).size() >= 3 + 4);
+    new WebDriverWait(browser, Duration.ofSeconds(60), Duration.ofMillis(200))
+        .until(d -> !d.findElements(By.cssSelector("#request-chart svg rect")).isEmpty()
+            && !d.findElements(By.cssSelector("#hit-chart svg polyline")).isEmpty());
     shot("mesh-in-use");
   }
 
