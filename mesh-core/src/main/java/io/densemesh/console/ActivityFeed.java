@@ -3,6 +3,7 @@ package io.densemesh.console;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.densemesh.cache.CacheListener;
+import io.densemesh.serving.VModelManagement;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,11 +14,12 @@ import java.util.function.Consumer;
 
 /**
  * What happened on this node, newest last: loads, load failures, unloads and evictions (from the
- * cache), vmodel and placement changes made from the console (audited with who made them). The
+ * cache), vmodel transitions this node made or completed (a switch of the active model, a failed
+ * transition), and actions taken from the console (audited with who took them). The
  * last {@link #KEPT} events are kept for a page that opens; live subscribers (at most
  * {@link #MAX_SUBSCRIBERS}) get each new event as it happens.
  */
-public final class ActivityFeed implements CacheListener {
+public final class ActivityFeed implements CacheListener, VModelManagement.Transitions {
 
   /** Events kept for pages that open later. */
   public static final int KEPT = 1000;
@@ -51,6 +53,17 @@ public final class ActivityFeed implements CacheListener {
   public void unloaded(String modelId, boolean evicted, long residentMillis) {
     publish(evicted ? "eviction" : "unload", modelId,
         (evicted ? "evicted" : "unloaded") + " after " + residentMillis / 1000 + " s resident");
+  }
+
+  @Override
+  public void switched(String vmodelId, String from, String to) {
+    publish("vmodel", vmodelId, from.isEmpty() ? "serves " + to : "switched from " + from
+        + " to " + to);
+  }
+
+  @Override
+  public void failed(String vmodelId, String target) {
+    publish("vmodel", vmodelId, "transition to " + target + " failed (retried later)");
   }
 
   /** Records an action taken from the console, with who took it. */

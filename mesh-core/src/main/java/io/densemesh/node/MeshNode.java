@@ -348,6 +348,7 @@ public final class MeshNode implements AutoCloseable {
 
     ActivityFeed activity = new ActivityFeed(clock, self);
     listeners.add(activity);
+    vmodels.onTransitions(activity);
     listeners.add(history);
     chores.scheduleWithFixedDelay(() -> quietly(() -> {
       history.tick();

@@ -35,6 +35,23 @@ public final class VModelManagement {
   private final Clock clock;
   private final Duration loadTimeout;
   private final VModelSplits splits;
+  private volatile Transitions transitions = Transitions.NONE;
+
+  /** Told when a vmodel's active model changes, or a transition towards a target fails. */
+  public interface Transitions {
+    Transitions NONE = new Transitions() { };
+
+    /** The vmodel now serves {@code to} ({@code from} empty for a new vmodel). */
+    default void switched(String vmodelId, String from, String to) { }
+
+    /** The transition towards {@code target} failed (its load failed; it is retried later). */
+    default void failed(String vmodelId, String target) { }
+  }
+
+  /** Where transitions are told (the console's activity feed); one listener. */
+  public void onTransitions(Transitions listener) {
+    this.transitions = listener;
+  }
 
   public VModelManagement(Registry registry, ModelManagement models, Clock clock,
       Duration loadTimeout) {
@@ -167,6 +184,10 @@ public final class VModelManagement {
         replaced = VModelSplits.referenced(current);
       }
       if (registry.putVModel(next, version).isPresent()) {
+        String before = existing.map(e -> e.value().getActiveModelId()).orElse("");
+        if (!before.equals(next.getActiveModelId())) {
+          transitions.switched(id, before, next.getActiveModelId());
+        }
         return new Change(true, replaced);
       }
     }
@@ -313,6 +334,7 @@ public final class VModelManagement {
       VModelRecord next = current.get().value().toBuilder().setActiveModelId(target)
           .setTransitionFailed(false).build();
       if (registry.putVModel(next, current.get().version()).isPresent()) {
+        transitions.switched(vmodelId, old, target);
         cleanUp(old, target);
         return;
       }
@@ -323,8 +345,12 @@ public final class VModelManagement {
   public void modelLoadFailed(String modelId) {
     for (VModelRecord v : registry.vmodels()) {
       if (v.getTargetModelId().equals(modelId) && !v.getActiveModelId().equals(modelId)) {
-        registry.vmodel(v.getVmodelId()).ifPresent(cur -> registry.putVModel(
-            cur.value().toBuilder().setTransitionFailed(true).build(), cur.version()));
+        registry.vmodel(v.getVmodelId()).ifPresent(cur -> {
+          if (!cur.value().getTransitionFailed() && registry.putVModel(cur.value().toBuilder()
+              .setTransitionFailed(true).build(), cur.version()).isPresent()) {
+            transitions.failed(v.getVmodelId(), modelId);
+          }
+        });
       }
     }
   }

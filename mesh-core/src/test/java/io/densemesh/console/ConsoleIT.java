@@ -315,4 +315,20 @@ class ConsoleIT {
     assertThat(json(post("/console/api/drain", "key-admin", "")).path("started").asBoolean())
         .isFalse();
   }
+
+  @Test
+  void vmodelTransitionsAppearInTheFeed() throws Exception {
+    register(2);
+    var admin = Bearer.as(node.mesh, "key-admin");
+    admin.setVModel(io.densemesh.api.mmesh.SetVModelRequest.newBuilder().setVModelId("v")
+        .setTargetModelId("m000").setOwner("o").build());
+    // A new target that is not loaded: the vmodel keeps m000 until m001 is loaded, then switches.
+    admin.setVModel(io.densemesh.api.mmesh.SetVModelRequest.newBuilder().setVModelId("v")
+        .setTargetModelId("m001").setOwner("o").setLoadNow(true).build());
+    await().atMost(Duration.ofSeconds(30)).until(() -> json(get("/console/api/activity",
+        "key-admin")).findValuesAsText("detail").contains("switched from m000 to m001"));
+    JsonNode activity = json(get("/console/api/activity", "key-admin"));
+    assertThat(activity.findValuesAsText("detail")).contains("serves m000");
+    assertThat(activity.findValuesAsText("kind")).contains("vmodel");
+  }
 }
