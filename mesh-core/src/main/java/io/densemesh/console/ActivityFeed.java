@@ -2,6 +2,7 @@ package io.densemesh.console;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.densemesh.api.peer.ActivityEvent;
 import io.densemesh.cache.CacheListener;
 import io.densemesh.serving.VModelManagement;
 import java.time.Clock;
@@ -85,6 +86,31 @@ public final class ActivityFeed implements CacheListener, VModelManagement.Trans
     for (Consumer<ObjectNode> s : subscribers) {
       s.accept(event);
     }
+  }
+
+  /**
+   * The kept events at or after {@code sinceMillis}, oldest first, at most {@code limit} (the
+   * newest; 0 or less: all kept), as the mesh's peers ask for them.
+   */
+  public List<ActivityEvent> since(long sinceMillis, int limit) {
+    List<ObjectNode> kept = recent();
+    List<ActivityEvent> out = new ArrayList<>();
+    for (ObjectNode e : kept) {
+      if (e.path("time").asLong() >= sinceMillis) {
+        out.add(ActivityEvent.newBuilder().setSeq(e.path("seq").asLong())
+            .setTime(e.path("time").asLong()).setNode(e.path("node").asText())
+            .setKind(e.path("kind").asText()).setSubject(e.path("subject").asText())
+            .setDetail(e.path("detail").asText()).build());
+      }
+    }
+    return limit > 0 && out.size() > limit ? out.subList(out.size() - limit, out.size()) : out;
+  }
+
+  /** One event as the console's JSON. */
+  static ObjectNode json(ActivityEvent e) {
+    return JSON.createObjectNode().put("seq", e.getSeq()).put("time", e.getTime())
+        .put("node", e.getNode()).put("kind", e.getKind()).put("subject", e.getSubject())
+        .put("detail", e.getDetail());
   }
 
   /** The kept events, oldest first. */

@@ -51,11 +51,13 @@ public final class ConsoleRoutes {
   private final ActivityFeed feed;
   private final ClientGate gate;
   private final String self;
+  private final MeshActivity meshActivity;
   private final Map<String, byte[]> assets;
 
   public ConsoleRoutes(String self, ConsoleApi api, ConsoleActions actions, ActivityFeed feed,
-      ClientGate gate) {
+      MeshActivity meshActivity, ClientGate gate) {
     this.self = self;
+    this.meshActivity = meshActivity;
     this.api = api;
     this.actions = actions;
     this.feed = feed;
@@ -89,7 +91,9 @@ public final class ConsoleRoutes {
     router.get("/console/api/mesh").handler(ctx -> json(ctx, caller -> api.mesh()));
     router.get("/console/api/tenants").handler(ctx -> json(ctx, caller -> api.tenants()));
     router.get("/console/api/history").handler(ctx -> json(ctx, caller -> api.history()));
-    router.get("/console/api/activity").handler(ctx -> json(ctx, caller -> api.activity()));
+    router.get("/console/api/activity").handler(ctx -> json(ctx, caller ->
+        param(ctx, "scope").equals("mesh") ? meshActivity.since(since(param(ctx, "since")))
+            : api.activity()));
     router.get("/console/api/activity/stream").handler(this::stream);
     router.get("/console/api/models").handler(ctx -> json(ctx, caller -> api.models(
         param(ctx, "prefix"), param(ctx, "tenant"), param(ctx, "state"), param(ctx, "after"),
@@ -258,6 +262,17 @@ public final class ConsoleRoutes {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
       throw new InvalidInputException("limit must be a whole number");
+    }
+  }
+
+  private static long since(String text) {
+    if (text.isEmpty()) {
+      return 0;
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new InvalidInputException("since must be a time in epoch milliseconds");
     }
   }
 

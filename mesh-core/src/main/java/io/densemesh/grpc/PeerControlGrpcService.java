@@ -1,10 +1,13 @@
 package io.densemesh.grpc;
 
+import io.densemesh.api.peer.ActivityEvent;
 import io.densemesh.api.peer.DropCopyRequest;
 import io.densemesh.api.peer.DropCopyResponse;
 import io.densemesh.api.peer.LoadCopyRequest;
 import io.densemesh.api.peer.LoadCopyResponse;
 import io.densemesh.api.peer.PeerControlGrpc;
+import io.densemesh.api.peer.RecentActivityRequest;
+import io.densemesh.api.peer.RecentActivityResponse;
 import io.densemesh.cache.ModelCache;
 import io.densemesh.mesh.CopyLoader;
 import io.densemesh.node.NodeState;
@@ -12,6 +15,7 @@ import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.serving.ModelResolver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 
 /** Node-to-node copy control: a peer chose this node to load (or drop) a copy. */
 public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImplBase {
@@ -20,13 +24,33 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
   private final CopyLoader loader;
   private final ModelCache cache;
   private final NodeState state;
+  private final ActivitySource activity;
+
+  /** This node's recent activity, oldest first, for {@code recentActivity}. */
+  @FunctionalInterface
+  public interface ActivitySource {
+    List<ActivityEvent> since(long sinceMillis, int limit);
+  }
 
   public PeerControlGrpcService(ModelResolver resolver, CopyLoader loader, ModelCache cache,
       NodeState state) {
+    this(resolver, loader, cache, state, (since, limit) -> List.of());
+  }
+
+  public PeerControlGrpcService(ModelResolver resolver, CopyLoader loader, ModelCache cache,
+      NodeState state, ActivitySource activity) {
     this.resolver = resolver;
     this.loader = loader;
     this.cache = cache;
     this.state = state;
+    this.activity = activity;
+  }
+
+  @Override
+  public void recentActivity(RecentActivityRequest request,
+      StreamObserver<RecentActivityResponse> observer) {
+    Unary.run(observer, () -> RecentActivityResponse.newBuilder()
+        .addAllEvents(activity.since(request.getSince(), request.getLimit())).build());
   }
 
   @Override

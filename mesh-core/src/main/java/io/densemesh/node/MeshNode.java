@@ -20,6 +20,7 @@ import io.densemesh.console.ActivityFeed;
 import io.densemesh.console.ConsoleActions;
 import io.densemesh.console.ConsoleApi;
 import io.densemesh.console.ConsoleRoutes;
+import io.densemesh.console.MeshActivity;
 import io.densemesh.console.ModelStats;
 import io.densemesh.console.NodeHistory;
 import io.densemesh.cache.CacheListener;
@@ -217,6 +218,7 @@ public final class MeshNode implements AutoCloseable {
     MeshRouter router = new MeshRouter(self, cache, registry, policies, peers, clock,
         config.failureBackoff());
     MeshEvents events = new MeshEvents(registry);
+    ActivityFeed activity = new ActivityFeed(clock, self);
     CopyLoader loader = new CopyLoader(self, cache, registry, router, peers, events,
         config.loadTimeout());
     ModelResolver resolver = new ModelResolver(registry);
@@ -317,7 +319,8 @@ public final class MeshNode implements AutoCloseable {
         .addService(ServerInterceptors.intercept(internalRouting.bindService(),
             inferenceInterceptors(remote.isPresent(), metrics, internalEdge)))
         .addService(ServerInterceptors.intercept(
-            new PeerControlGrpcService(resolver, loader, cache, state), internalEdge))
+            new PeerControlGrpcService(resolver, loader, cache, state, activity::since),
+            internalEdge))
         .build()
         .start();
     this.address = advertisedHost(config) + ":" + internal.getPort();
@@ -346,7 +349,6 @@ public final class MeshNode implements AutoCloseable {
                 .toList())),
         10, 10, TimeUnit.SECONDS);
 
-    ActivityFeed activity = new ActivityFeed(clock, self);
     listeners.add(activity);
     vmodels.onTransitions(activity);
     listeners.add(history);
@@ -376,7 +378,7 @@ public final class MeshNode implements AutoCloseable {
                 return drainer.draining();
               }
             }),
-        activity, gate);
+        activity, new MeshActivity(self, activity, registry, peers, Duration.ofSeconds(2)), gate);
     this.rest = new RestServer(config.bindHost(), config.restPort(), resolver,
         new RoutedServing(serving, forwarding, readiness, config.loadTimeout(), retries),
         repository, state, metrics, config.maxMessageBytes(), config.maxTensorElements(), gate,

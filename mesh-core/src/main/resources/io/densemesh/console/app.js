@@ -287,13 +287,24 @@ async function loadTenants() {
   $('tenant-bars').replaceChildren(barBox);
 }
 
-function addEvent(e) {
+function eventItem(e) {
   const li = el('li', new Date(e.time).toLocaleTimeString() + '  ' + e.node + '  ' + e.kind.padEnd(8) + '  ' + e.subject + '  ' + e.detail, 'kind-' + e.kind);
-  li.dataset.text = (e.kind + ' ' + e.subject + ' ' + e.detail).toLowerCase();
+  li.dataset.text = (e.node + ' ' + e.kind + ' ' + e.subject + ' ' + e.detail).toLowerCase();
   const filter = $('activity-filter').value.toLowerCase();
   li.hidden = filter && !li.dataset.text.includes(filter);
-  $('feed').prepend(li);
+  return li;
+}
+
+function addEvent(e) {
+  $('feed').prepend(eventItem(e));
   while ($('feed').children.length > 1000) $('feed').lastChild.remove();
+}
+
+// The whole mesh's feed: this node asks every peer for its recent events (no stream per node).
+async function loadMeshFeed() {
+  const r = await api('activity?scope=mesh');
+  $('mesh-feed').replaceChildren(...r.events.reverse().map(eventItem));
+  $('mesh-unreached').textContent = r.unreached.length ? 'not answering: ' + r.unreached.join(', ') : '';
 }
 
 async function followActivity() {
@@ -394,11 +405,23 @@ $('placement-form').addEventListener('submit', (e) => {
 });
 $('activity-filter').addEventListener('input', () => {
   const filter = $('activity-filter').value.toLowerCase();
-  for (const li of $('feed').children) li.hidden = filter && !li.dataset.text.includes(filter);
+  for (const li of [...$('feed').children, ...$('mesh-feed').children]) li.hidden = filter && !li.dataset.text.includes(filter);
+});
+$('mesh-wide').addEventListener('change', () => {
+  const wide = $('mesh-wide').checked;
+  $('feed').hidden = wide;
+  $('mesh-feed').hidden = !wide;
+  $('mesh-unreached').textContent = '';
+  if (wide) loadMeshFeed().catch((x) => showError(x.message));
 });
 setInterval(() => {
   const tab = document.querySelector('.tab.active').dataset.tab;
   if (tab === 'mesh' || tab === 'tenants') refresh(tab);
 }, 5000);
+setInterval(() => {
+  if (document.querySelector('.tab.active').dataset.tab === 'activity' && $('mesh-wide').checked) {
+    loadMeshFeed().catch((x) => showError(x.message));
+  }
+}, 3000);
 showTab('mesh');
 followActivity();

@@ -3,6 +3,8 @@ package io.densemesh.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.densemesh.api.mmesh.EnsureLoadedRequest;
 import io.densemesh.api.mmesh.ModelInfo;
 import io.densemesh.api.mmesh.RegisterModelRequest;
@@ -14,6 +16,8 @@ import io.densemesh.testing.TestNode;
 import io.densemesh.testing.Tokens;
 import java.io.File;
 import java.io.IOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -319,6 +323,23 @@ class ConsoleBrowserIT {
     assertThat(browser.findElements(By.cssSelector("#feed li.kind-load")))
         .extracting(WebElement::getText).anyMatch(t -> t.contains(" a ") && t.contains(FED));
     shot("activity");
+
+    // The whole mesh's feed, asked of another node (c): a's load is in it, from a, and the
+    // page shows it with the box ticked on a's console too.
+    TestNode c = nodes.get(2);
+    HttpResponse<String> wide = c.send(HttpRequest.newBuilder(
+            c.rest("/console/api/activity?scope=mesh"))
+        .header("Authorization", "Bearer " + ADMIN).GET().build());
+    assertThat(wide.statusCode()).as(wide.body()).isEqualTo(200);
+    JsonNode meshFeed = new ObjectMapper().readTree(wide.body());
+    assertThat(meshFeed.path("unreached").size()).isZero();
+    assertThat(meshFeed.path("events").findParents("kind")).anyMatch(e ->
+        e.path("node").asText().equals("a") && e.path("kind").asText().equals("load")
+            && e.path("subject").asText().equals(FED));
+    browser.findElement(By.id("mesh-wide")).click();
+    waitFor(() -> browser.findElements(By.cssSelector("#mesh-feed li.kind-load")).stream()
+        .map(WebElement::getText).anyMatch(t -> t.contains(" a ") && t.contains(FED)));
+    browser.findElement(By.id("mesh-wide")).click();
 
     // Three tenants' models in use too, for the tenants page (the bulk models are seed 7's).
     for (int i = 1; i <= 3; i++) {
