@@ -69,6 +69,14 @@ app.kubernetes.io/part-of: densemesh
 {{- end }}
 
 {{/*
+The Secret with the nodes' credentials (mesh secret, API keys, the operator's key); the operator
+creates it when absent.
+*/}}
+{{- define "densemesh.nodeCredentialsSecretName" -}}
+{{- default (printf "%s-node-credentials" (include "densemesh.fullname" .)) .Values.node.credentialsSecret }}
+{{- end }}
+
+{{/*
 Labels the operator puts on node pods and their Services (RuntimeWorkload); the same for every
 release, since the operator does not know the release.
 */}}

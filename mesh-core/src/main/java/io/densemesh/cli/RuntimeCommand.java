@@ -7,12 +7,15 @@ import io.densemesh.config.ConfigException;
 import io.densemesh.config.GrpcAddress;
 import io.densemesh.runtimeserver.RuntimeServer;
 import io.densemesh.runtimeserver.RuntimeServerOptions;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help.Visibility;
 import picocli.CommandLine.Option;
 
 /** {@code densemesh runtime}: the embedded runtimes served over the ModelMesh runtime SPI. */
@@ -47,6 +50,22 @@ public final class RuntimeCommand implements Callable<Integer> {
   @Option(names = "--max-tensor-elements", defaultValue = "67108864", paramLabel = "N",
       description = "Largest element count one input tensor may describe.")
   long maxTensorElements;
+  @Option(names = "--tls-cert", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
+      description = "PEM certificate chain: the TCP address serves TLS (nodes give"
+          + " --remote-runtime-ca).")
+  String tlsCert;
+  @Option(names = "--tls-key", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE", description = "PKCS#8 key of --tls-cert.")
+  String tlsKey;
+  @Option(names = "--tls-client-ca", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
+      description = "Nodes must present a certificate chaining to this CA (mutual TLS).")
+  String tlsClientCa;
+  @Option(names = "--tls-reload", defaultValue = "30s", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "How often the TLS files are checked for changes.")
+  Duration tlsReload;
 
   /**
    * Parses runtime flags outside a command line (tests).
@@ -67,7 +86,13 @@ public final class RuntimeCommand implements Callable<Integer> {
   RuntimeServerOptions options() {
     return new RuntimeServerOptions(GrpcAddress.parse("--listen", listen), capacity,
         loadingSlots, loadTimeout, defaultModelSize, intraOpThreads,
-        Math.toIntExact(Math.min(Integer.MAX_VALUE, maxMessageSize)), maxTensorElements);
+        Math.toIntExact(Math.min(Integer.MAX_VALUE, maxMessageSize)), maxTensorElements,
+        new RuntimeServerOptions.ServingTls(path(tlsCert), path(tlsKey), path(tlsClientCa),
+            tlsReload));
+  }
+
+  private static Optional<Path> path(String text) {
+    return text.isBlank() ? Optional.empty() : Optional.of(Path.of(text.trim()));
   }
 
   @Override

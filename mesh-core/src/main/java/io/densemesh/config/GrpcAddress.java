@@ -1,6 +1,9 @@
 package io.densemesh.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /**
  * A gRPC address: {@code host:port} over TCP, or {@code unix:/path} over a Unix domain socket.
@@ -12,6 +15,7 @@ import java.nio.file.Path;
 public record GrpcAddress(String host, int port, Path socket) {
 
   private static final String UNIX = "unix:";
+  private static final Pattern IP_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   /** @throws ConfigException naming the option when the text is no address */
   public static GrpcAddress parse(String option, String text) {
@@ -49,6 +53,28 @@ public record GrpcAddress(String host, int port, Path socket) {
 
   public boolean unix() {
     return socket != null;
+  }
+
+  /**
+   * Whether this is a TCP address on loopback: {@code localhost} or a loopback IP literal. Other
+   * names are not resolved (no DNS at start, and a name may resolve elsewhere later), so they
+   * count as remote.
+   */
+  public boolean loopback() {
+    if (unix()) {
+      return false;
+    }
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    if (!IP_LITERAL.matcher(host).matches() && !host.contains(":")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress(); // a literal: no lookup
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   @Override

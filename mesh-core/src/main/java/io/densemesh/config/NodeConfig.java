@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param mesh how the node joins a mesh (etcd, labels, drain)
  * @param storage where model artifacts come from and are cached
  * @param remoteRuntime a runtime process reached over the ModelMesh runtime SPI, if any
+ * @param remoteRuntimeTls TLS on that link (required for a non-loopback TCP address)
  * @param device where the embedded ONNX runtime runs models (CPU or a CUDA device)
  * @param internalPort node-to-node gRPC port: forwarding and peer control (0 picks a free port)
  * @param auth client authentication, the mesh secret and whether to listen beyond loopback
@@ -53,6 +54,7 @@ public record NodeConfig(
     MeshConfig mesh,
     StorageSettings storage,
     Optional<RemoteRuntimeOption> remoteRuntime,
+    RemoteRuntimeTls remoteRuntimeTls,
     DeviceSettings device,
     int internalPort,
     AuthSettings auth,
@@ -73,6 +75,8 @@ public record NodeConfig(
     require(!instanceId.contains("/"), "--instance-id must not contain '/'");
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(remoteRuntime, "remoteRuntime");
+    Objects.requireNonNull(remoteRuntimeTls, "remoteRuntimeTls");
+    remoteRuntimeTls.requireFor(remoteRuntime);
     Objects.requireNonNull(device, "device");
     Objects.requireNonNull(auth, "auth");
     requirePort("--internal-port", internalPort);

@@ -213,6 +213,27 @@ public class NodeOptions implements EnvironmentPrefix {
       description = "A runtime process over the ModelMesh runtime SPI (host:port or"
           + " unix:/path).")
   String remoteRuntime;
+  @Option(names = "--remote-runtime-ca", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
+      description = "PEM CA bundle the remote runtime's certificate must chain to: its TCP link"
+          + " uses TLS (required beyond loopback).")
+  String remoteRuntimeCa;
+  @Option(names = "--remote-runtime-cert", defaultValue = "",
+      showDefaultValue = Visibility.NEVER, paramLabel = "FILE",
+      description = "Client certificate chain presented to the remote runtime (mutual TLS).")
+  String remoteRuntimeCert;
+  @Option(names = "--remote-runtime-key", defaultValue = "", showDefaultValue = Visibility.NEVER,
+      paramLabel = "FILE",
+      description = "PKCS#8 key of --remote-runtime-cert.")
+  String remoteRuntimeKey;
+  @Option(names = "--remote-runtime-authority", defaultValue = "",
+      showDefaultValue = Visibility.NEVER, paramLabel = "NAME",
+      description = "Name the runtime's certificate must carry (default: the address's host).")
+  String remoteRuntimeAuthority;
+  @Option(names = "--remote-runtime-allow-plaintext", defaultValue = "false", arity = "0..1",
+      fallbackValue = "true", paramLabel = "BOOL",
+      description = "Reach a non-loopback remote runtime without TLS (trusted networks only).")
+  String remoteRuntimeAllowPlaintext;
 
   // TLS
   @Option(names = "--tls-cert", defaultValue = "", showDefaultValue = Visibility.NEVER,
@@ -409,6 +430,11 @@ public class NodeOptions implements EnvironmentPrefix {
         storage(),
         remoteRuntime.isBlank() ? Optional.empty()
             : Optional.of(RemoteRuntimeOption.parse(remoteRuntime)),
+        new RemoteRuntimeTls(optionalPath(remoteRuntimeCa), optionalPath(remoteRuntimeCert),
+            optionalPath(remoteRuntimeKey),
+            remoteRuntimeAuthority.isBlank() ? Optional.empty()
+                : Optional.of(remoteRuntimeAuthority.trim()),
+            bool("--remote-runtime-allow-plaintext", remoteRuntimeAllowPlaintext)),
         DeviceSettings.parse(device, gpuCapacity), internalPort,
         new AuthSettings(optionalPath(jwksFile), optionalPath(apiKeysFile),
             new JwtRules(jwtIssuer.trim(), jwtAudience.trim(), jwtClockSkew,

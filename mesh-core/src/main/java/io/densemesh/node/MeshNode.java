@@ -75,6 +75,7 @@ import io.densemesh.runtime.onnx.NvidiaSmi;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.storage.HostAllowList;
 import io.densemesh.tls.NodeTls;
+import io.densemesh.tls.RuntimeLinkTls;
 import io.densemesh.runtime.storage.ModelStorage;
 import io.densemesh.runtime.storage.SourcePolicy;
 import io.densemesh.runtime.storage.StorageConfigs;
@@ -177,7 +178,9 @@ public final class MeshNode implements AutoCloseable {
     OnnxModelRuntime onnx = new OnnxModelRuntime(config.intraOpThreads(), device,
         NvidiaSmi.onPath());
     Optional<RemoteModelRuntime> remote = config.remoteRuntime().map(r ->
-        RemoteModelRuntime.connect(r, config.loadTimeout(), config.maxMessageBytes()));
+        RemoteModelRuntime.connect(r,
+            RuntimeLinkTls.open(config.remoteRuntimeTls(), config.tls().reloadInterval()),
+            config.loadTimeout(), config.maxMessageBytes()));
     List<ModelRuntime> all = new ArrayList<>();
     remote.ifPresent(all::add); // its types win over the embedded runtimes'
     all.add(onnx);

@@ -13,7 +13,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.densemesh.tls.RuntimeLinkTls;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +28,16 @@ public final class Channels {
 
   /** A plaintext channel, never idle-timed-out (going idle must not look like a restart). */
   public static ManagedChannel channel(GrpcAddress address, int maxMessageBytes) {
+    return channel(address, maxMessageBytes, Optional.empty());
+  }
+
+  /**
+   * A channel, never idle-timed-out (going idle must not look like a restart): over TLS when
+   * {@code tls} is given and the address is TCP (a Unix socket stays on the host and is
+   * plaintext), else plaintext.
+   */
+  public static ManagedChannel channel(GrpcAddress address, int maxMessageBytes,
+      Optional<RuntimeLinkTls> tls) {
     NettyChannelBuilder builder;
     if (address.unix()) {
       requireEpoll();
@@ -35,7 +47,13 @@ public final class Channels {
     } else {
       builder = NettyChannelBuilder.forAddress(address.host(), address.port());
     }
-    return builder.usePlaintext().maxInboundMessageSize(maxMessageBytes)
+    if (tls.isPresent() && !address.unix()) {
+      builder.sslContext(tls.get().context());
+      tls.get().authority().ifPresent(builder::overrideAuthority);
+    } else {
+      builder.usePlaintext();
+    }
+    return builder.maxInboundMessageSize(maxMessageBytes)
         .idleTimeout(365, TimeUnit.DAYS).build();
   }
 

@@ -9,6 +9,7 @@ import io.densemesh.api.mmesh.ModelSizeRequest;
 import io.densemesh.api.mmesh.PredictModelSizeRequest;
 import io.densemesh.api.mmesh.UnloadModelRequest;
 import io.densemesh.config.RemoteRuntimeOption;
+import io.densemesh.tls.RuntimeLinkTls;
 import io.densemesh.runtime.DataType;
 import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelMetadata;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -83,8 +85,17 @@ public final class RemoteModelRuntime implements ModelRuntime {
    */
   public static RemoteModelRuntime connect(RemoteRuntimeOption option, Duration requestTimeout,
       int maxMessageBytes) {
+    return connect(option, Optional.empty(), requestTimeout, maxMessageBytes);
+  }
+
+  /**
+   * As {@link #connect(RemoteRuntimeOption, Duration, int)}, over TLS for TCP addresses when
+   * {@code tls} is given; the connection owns {@code tls} and closes it.
+   */
+  public static RemoteModelRuntime connect(RemoteRuntimeOption option,
+      Optional<RuntimeLinkTls> tls, Duration requestTimeout, int maxMessageBytes) {
     RuntimeConnection connection =
-        RuntimeConnection.open(option, requestTimeout, maxMessageBytes, requestTimeout);
+        RuntimeConnection.open(option, tls, requestTimeout, maxMessageBytes, requestTimeout);
     try {
       return new RemoteModelRuntime(connection, requestTimeout);
     } catch (RuntimeException e) {

@@ -7,8 +7,11 @@ import io.densemesh.config.RemoteRuntimeOption;
 import io.densemesh.runtime.error.UnavailableException;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.densemesh.tls.RuntimeLinkTls;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +35,10 @@ final class RuntimeConnection implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RuntimeConnection.class);
   private static final long STATUS_DEADLINE_MS = 2_000;
   private static final long STATUS_RETRY_MS = 200;
+  private static final String TLS_FAILED = "TLS with the runtime failed: ";
 
   private final RemoteRuntimeOption option;
+  private final Optional<RuntimeLinkTls> tls;
   private final Duration nodeLoadTimeout;
   private final ManagedChannel channel;
   private final ManagedChannel dataChannel;
@@ -46,15 +51,17 @@ final class RuntimeConnection implements AutoCloseable {
   private boolean polling; // guarded by lock
   private boolean closed; // guarded by lock
   private String lastProblem = "no answer yet"; // guarded by lock
+  private boolean lastProblemTls; // guarded by lock
   private volatile LongConsumer onLoss = g -> {};
 
-  private RuntimeConnection(RemoteRuntimeOption option, Duration nodeLoadTimeout,
-      int maxMessageBytes) {
+  private RuntimeConnection(RemoteRuntimeOption option, Optional<RuntimeLinkTls> tls,
+      Duration nodeLoadTimeout, int maxMessageBytes) {
     this.option = option;
+    this.tls = tls;
     this.nodeLoadTimeout = nodeLoadTimeout;
-    this.channel = Channels.channel(option.runtime(), maxMessageBytes);
+    this.channel = Channels.channel(option.runtime(), maxMessageBytes, tls);
     this.dataChannel = option.data().equals(option.runtime()) ? channel
-        : Channels.channel(option.data(), maxMessageBytes);
+        : Channels.channel(option.data(), maxMessageBytes, tls);
     this.runtime = ModelRuntimeGrpc.newBlockingStub(channel);
     this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "remote-runtime-status");
@@ -66,11 +73,12 @@ final class RuntimeConnection implements AutoCloseable {
   /**
    * Connects and waits for the runtime to report READY.
    *
+   * @param tls TLS for TCP addresses, closed with the connection; empty: plaintext
    * @throws UnavailableException when it does not within {@code startTimeout}
    */
-  static RuntimeConnection open(RemoteRuntimeOption option, Duration nodeLoadTimeout,
-      int maxMessageBytes, Duration startTimeout) {
-    RuntimeConnection connection = new RuntimeConnection(option, nodeLoadTimeout,
+  static RuntimeConnection open(RemoteRuntimeOption option, Optional<RuntimeLinkTls> tls,
+      Duration nodeLoadTimeout, int maxMessageBytes, Duration startTimeout) {
+    RuntimeConnection connection = new RuntimeConnection(option, tls, nodeLoadTimeout,
         maxMessageBytes);
     try {
       connection.startPolling();
@@ -172,16 +180,60 @@ final class RuntimeConnection implements AutoCloseable {
       }
       problem = "runtimeStatus answered " + status.getStatus();
     } catch (StatusRuntimeException e) {
-      problem = "runtimeStatus failed: " + e.getStatus();
+      StatusRuntimeException failure = e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+          ? whyNotConnected(e) : e;
+      problem = describe(failure);
+      if (failure == e && e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // Still connecting: what the last failed attempt said stays the better explanation.
+        synchronized (lock) {
+          if (lastProblemTls) {
+            problem = lastProblem;
+          }
+        }
+      }
     }
     synchronized (lock) {
       lastProblem = problem;
+      lastProblemTls = problem.startsWith(TLS_FAILED);
       if (closed) {
         polling = false;
         return;
       }
     }
     poller.schedule(this::poll, STATUS_RETRY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A call that waited for the connection only says it timed out; when the channel is failing to
+   * connect, one call that does not wait fails at once with the connection's error (a refused
+   * port, a TLS handshake), which is what an operator needs to read.
+   */
+  private StatusRuntimeException whyNotConnected(StatusRuntimeException waited) {
+    if (channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+      return waited;
+    }
+    try {
+      runtime.withDeadlineAfter(STATUS_DEADLINE_MS, TimeUnit.MILLISECONDS)
+          .runtimeStatus(RuntimeStatusRequest.getDefaultInstance());
+      return waited; // connected meanwhile: the next poll reads the answer
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+  }
+
+  /** Why runtimeStatus failed, in the words an operator needs (TLS problems named as such). */
+  private String describe(StatusRuntimeException e) {
+    if (RuntimeLinkTls.isTlsFailure(e)) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      return TLS_FAILED + root.getMessage() + " (check "
+          + (tls.isPresent() ? "--remote-runtime-ca, --remote-runtime-cert/--remote-runtime-key"
+              + " and --remote-runtime-authority against the runtime's certificate and client CA"
+              : "whether the runtime serves TLS: then give --remote-runtime-ca") + ")";
+    }
+    return "runtimeStatus failed: " + e.getStatus();
   }
 
   /** Watches the SPI channel; leaving READY is a suspected restart. */
@@ -237,5 +289,6 @@ final class RuntimeConnection implements AutoCloseable {
     }
     channel.shutdownNow();
     dataChannel.shutdownNow();
+    tls.ifPresent(RuntimeLinkTls::close);
   }
 }

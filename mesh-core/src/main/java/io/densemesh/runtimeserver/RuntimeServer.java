@@ -9,15 +9,18 @@ import io.densemesh.runtime.InputValidator;
 import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.onnx.OnnxModelRuntime;
 import io.densemesh.runtime.text.TextModelRuntime;
+import io.densemesh.tls.RuntimeServingTls;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -26,7 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A runtime process: {@code mmesh.ModelRuntime} and {@code inference.GRPCInferenceService} on
  * one address (TCP or a Unix socket), over the given runtimes (by default the embedded ONNX and
- * text runtimes).
+ * text runtimes). A TCP address serves TLS (mutual TLS with a client CA) when the options give a
+ * certificate; plaintext beyond loopback is served with a warning, since nodes refuse it unless
+ * allowed.
  */
 public final class RuntimeServer implements AutoCloseable {
 
@@ -36,6 +41,7 @@ public final class RuntimeServer implements AutoCloseable {
   private final RuntimeRegistry runtimes;
   private final HostedModels models;
   private final Server server;
+  private final Optional<RuntimeServingTls> tls;
   private final EventLoopGroup[] group = new EventLoopGroup[1];
 
   private RuntimeServer(RuntimeServerOptions options, List<ModelRuntime> runtimes,
@@ -52,7 +58,17 @@ public final class RuntimeServer implements AutoCloseable {
     List<ServerInterceptor> runtimeInterceptors = new ArrayList<>(interceptors);
     List<ServerInterceptor> dataInterceptors = new ArrayList<>(interceptors);
     dataInterceptors.add(new MeshHeaders());
-    this.server = Channels.server(listen, group)
+    RuntimeServerOptions.ServingTls files = options.tls();
+    this.tls = files.enabled() ? Optional.of(RuntimeServingTls.open(files.cert().get(),
+        files.key().get(), files.clientCa(), files.reloadInterval())) : Optional.empty();
+    if (tls.isEmpty() && !listen.unix() && !listen.loopback()) {
+      log.warn("runtime serves plaintext on {}, beyond loopback: give --tls-cert and --tls-key"
+          + " unless the network is trusted (nodes refuse a plaintext non-loopback runtime"
+          + " without --remote-runtime-allow-plaintext)", listen);
+    }
+    NettyServerBuilder builder = Channels.server(listen, group);
+    tls.ifPresent(t -> builder.sslContext(t.context()));
+    this.server = builder
         .maxInboundMessageSize(options.maxMessageBytes())
         .addService(ServerInterceptors.intercept(
             new ModelRuntimeService(options, this.runtimes, models, version),
@@ -61,8 +77,9 @@ public final class RuntimeServer implements AutoCloseable {
             inference(models, options, version), dataInterceptors))
         .build()
         .start();
-    log.info("runtime serving {} on {} (capacity {} bytes, {} loading slots, load timeout {})",
-        types(), address(), options.capacityBytes(), options.loadingSlots(),
+    log.info("runtime serving {} on {}{} (capacity {} bytes, {} loading slots, load timeout {})",
+        types(), address(), tls.isEmpty() ? "" : files.clientCa().isPresent()
+            ? " over mutual TLS" : " over TLS", options.capacityBytes(), options.loadingSlots(),
         options.loadTimeout());
   }
 
@@ -130,6 +147,7 @@ public final class RuntimeServer implements AutoCloseable {
     }
     models.close();
     runtimes.close();
+    tls.ifPresent(RuntimeServingTls::close);
     if (group[0] != null) {
       group[0].shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }

@@ -11,12 +11,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.X509KeyManager;
 import javax.net.ssl.X509TrustManager;
 import javax.net.ssl.SSLException;
@@ -35,26 +30,18 @@ import javax.net.ssl.SSLException;
  */
 public final class NodeTls implements AutoCloseable {
 
-  private final AdvancedTlsX509KeyManager identity = new AdvancedTlsX509KeyManager();
+  private final ReloadingManagers managers = new ReloadingManagers("tls-reload");
+  private final AdvancedTlsX509KeyManager identity;
   private final Optional<AdvancedTlsX509TrustManager> clients;
   private final Optional<AdvancedTlsX509TrustManager> peers;
-  private final List<Runnable> reloads = new ArrayList<>();
-  private final ScheduledExecutorService reloader;
 
   private NodeTls(TlsSettings settings) {
-    this.reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "tls-reload");
-      t.setDaemon(true);
-      return t;
-    });
-    long period = settings.reloadInterval().toMillis();
     try {
-      reloads.add(new PemReloader.Identity(settings.cert().orElseThrow(),
-          settings.key().orElseThrow(), identity)::reloadIfChanged);
+      this.identity = managers.identity(settings.cert().orElseThrow(),
+          settings.key().orElseThrow());
       this.clients = trust(settings.clientCa());
       this.peers = trust(settings.peerCa());
-      reloader.scheduleWithFixedDelay(() -> reloads.forEach(Runnable::run), period, period,
-          TimeUnit.MILLISECONDS);
+      managers.start(settings.reloadInterval());
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       close();
       throw new ConfigException("TLS material is not usable (--tls-cert, --tls-key, "
@@ -72,11 +59,8 @@ public final class NodeTls implements AutoCloseable {
     if (ca.isEmpty()) {
       return Optional.empty();
     }
-    AdvancedTlsX509TrustManager manager = AdvancedTlsX509TrustManager.newBuilder()
-        .setVerification(AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION)
-        .build();
-    reloads.add(new PemReloader.Trust(ca.get(), manager)::reloadIfChanged);
-    return Optional.of(manager);
+    return Optional.of(managers.trust(ca.get(),
+        AdvancedTlsX509TrustManager.Verification.CERTIFICATE_ONLY_VERIFICATION));
   }
 
   /** Whether clients of the client-facing ports must present a certificate. */
@@ -139,6 +123,6 @@ public final class NodeTls implements AutoCloseable {
 
   @Override
   public void close() {
-    reloader.shutdownNow();
+    managers.close();
   }
 }

@@ -7,12 +7,14 @@ import io.densemesh.operator.mesh.MeshConnector;
 import io.densemesh.operator.placement.PlacementController;
 import io.densemesh.operator.resource.Kinds;
 import io.densemesh.operator.resource.ResourceCache;
+import io.densemesh.operator.runtime.NodeCredentials;
 import io.densemesh.operator.runtime.RuntimeController;
 import io.densemesh.operator.runtime.RuntimeWorkload;
 import io.densemesh.operator.runtime.WorkloadSettings;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -34,6 +36,8 @@ public final class Operator implements AutoCloseable {
   private static final Backoff BACKOFF = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30));
 
   private final OperatorConfig config;
+  private final KubernetesClient client;
+  private final SecureRandom random = new SecureRandom();
   private final ResourceCache cache;
   private final MeshConnector mesh;
   private final WorkQueue<String> runtimes;
@@ -47,12 +51,14 @@ public final class Operator implements AutoCloseable {
   public Operator(KubernetesClient client, OperatorConfig config,
       Function<ResourceCache, MeshConnector> meshFor, Clock clock) {
     this.config = config;
+    this.client = client;
     this.cache = new ResourceCache(client, config.namespace(), this::changed);
     this.mesh = meshFor.apply(cache);
     RuntimeController runtimeController = new RuntimeController(client, cache,
         new WorkloadSettings(config.namespace(), config.nodeImage(), config.defaultReplicas(),
             config.etcdSecret(), config.storageSecret(), config.adapterImage(),
-            config.etcdTlsSecret(), config.nodeTlsSecret(), config.allowPrivilegedRuntimes()));
+            config.etcdTlsSecret(), config.nodeTlsSecret(), config.allowPrivilegedRuntimes(),
+            config.nodeCredentials()));
     this.placement = new WorkQueue<>("placement", new PlacementController(client, cache, mesh,
         clock, config.resyncPeriod())::reconcile, BACKOFF);
     IsvcController isvcController = new IsvcController(client, cache, mesh, clock,
@@ -83,6 +89,15 @@ public final class Operator implements AutoCloseable {
 
   /** Starts the informers (waiting for their first lists), then the resync timer. */
   public Operator start() {
+    if (config.insecureNodes()) {
+      log.warn("*** --insecure-nodes: node pods start WITHOUT AUTHENTICATION (DM_INSECURE=true)."
+          + " Anyone who can reach a pod can infer with, register, unregister and administer"
+          + " every model, and join the mesh's internal port. For development only. ***");
+    } else {
+      // Before any pod is created: pods mount this Secret and refuse to start without it.
+      mesh.authenticateWith(NodeCredentials.ensure(client, config.namespace(),
+          config.nodeCredentials(), random));
+    }
     cache.start();
     long period = config.resyncPeriod().toMillis();
     resync.scheduleAtFixedRate(this::resyncAll, period, period, TimeUnit.MILLISECONDS);
@@ -98,6 +113,16 @@ public final class Operator implements AutoCloseable {
   }
 
   private void resyncAll() {
+    if (!config.insecureNodes()) {
+      try {
+        // Recreated if deleted; an administrator's new operator key is picked up.
+        mesh.authenticateWith(NodeCredentials.ensure(client, config.namespace(),
+            config.nodeCredentials(), random));
+      } catch (RuntimeException e) {
+        log.warn("cannot read Secret {}/{} with the node credentials: {}", config.namespace(),
+            config.nodeCredentials(), e.toString());
+      }
+    }
     cache.servingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));
     cache.clusterServingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));
     cache.inferenceServices().forEach(r -> isvcs.add(r.getMetadata().getName()));

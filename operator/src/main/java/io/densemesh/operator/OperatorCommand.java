@@ -4,6 +4,7 @@ import io.densemesh.cli.support.CommandLines;
 import io.densemesh.cli.support.DurationConverter;
 import io.densemesh.cli.support.EnvironmentPrefix;
 import io.densemesh.operator.health.HealthServer;
+import io.densemesh.operator.runtime.NodeCredentials;
 import io.densemesh.operator.runtime.WorkloadSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -54,6 +55,15 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
       paramLabel = "NAME",
       description = "Secret with the nodes' serving certificate (empty: plaintext).")
   String nodeTlsSecret;
+  @Option(names = "--node-credentials-secret", defaultValue = NodeCredentials.DEFAULT_SECRET,
+      paramLabel = "NAME",
+      description = "Secret with the nodes' mesh secret and API keys, mounted into node pods;"
+          + " created with random values when absent, never changed after.")
+  String nodeCredentialsSecret;
+  @Option(names = "--insecure-nodes", defaultValue = "false", paramLabel = "BOOL",
+      arity = "0..1", fallbackValue = "true",
+      description = "Development only: node pods start without authentication (DM_INSECURE).")
+  boolean insecureNodes;
   @Option(names = "--allow-privileged-runtimes", defaultValue = "false", paramLabel = "BOOL",
       arity = "0..1", fallbackValue = "true",
       description = "Whether ServingRuntimes may ask for privileges.")
@@ -112,7 +122,8 @@ public final class OperatorCommand implements Callable<Integer>, EnvironmentPref
         etcdSecret.trim(), storageSecret.trim(),
         target.isEmpty() ? Optional.empty() : Optional.of(target), resyncPeriod,
         statusPollInterval, meshDeadline, adapterImage.trim(), etcdTlsSecret.trim(),
-        nodeTlsSecret.trim(), allowPrivilegedRuntimes, healthPort);
+        nodeTlsSecret.trim(), allowPrivilegedRuntimes, healthPort,
+        nodeCredentialsSecret.trim(), insecureNodes);
   }
 
   @Override

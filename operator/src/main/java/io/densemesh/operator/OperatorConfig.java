@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param allowPrivilegedRuntimes whether ServingRuntimes may ask for privileges
  * @param healthPort port of the liveness/readiness endpoint ({@code /livez}, {@code /readyz});
  *     0: none
+ * @param nodeCredentialsSecret Secret with the nodes' credentials (mesh secret, API keys, the
+ *     operator's key), created when absent; see {@code NodeCredentials}
+ * @param insecureNodes node pods start without authentication (development only)
  */
 public record OperatorConfig(
     String namespace,
@@ -41,7 +44,9 @@ public record OperatorConfig(
     String etcdTlsSecret,
     String nodeTlsSecret,
     boolean allowPrivilegedRuntimes,
-    int healthPort) {
+    int healthPort,
+    String nodeCredentialsSecret,
+    boolean insecureNodes) {
 
   public OperatorConfig {
     Objects.requireNonNull(namespace, "namespace");
@@ -71,11 +76,20 @@ public record OperatorConfig(
         "--health-port must be 0..65535, got " + healthPort);
     require(!meshDeadline.isNegative() && !meshDeadline.isZero(),
         "--mesh-deadline must be > 0");
+    Objects.requireNonNull(nodeCredentialsSecret, "nodeCredentialsSecret");
+    require(insecureNodes
+            || nodeCredentialsSecret.matches("[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?"),
+        "--node-credentials-secret must be a Secret name, got '" + nodeCredentialsSecret + "'");
   }
 
   private static void require(boolean condition, String message) {
     if (!condition) {
       throw new IllegalArgumentException(message);
     }
+  }
+
+  /** The Secret node pods mount, empty with {@code insecureNodes}. */
+  public String nodeCredentials() {
+    return insecureNodes ? "" : nodeCredentialsSecret;
   }
 }

@@ -1,6 +1,7 @@
 package io.densemesh.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
@@ -20,7 +21,12 @@ import io.densemesh.operator.mesh.MeshConnector;
 import io.densemesh.operator.resource.Fields;
 import io.densemesh.operator.resource.Kinds;
 import io.densemesh.runtime.onnx.gen.SampleModels;
+import io.densemesh.operator.runtime.NodeCredentials;
+import io.densemesh.testing.Bearer;
 import io.densemesh.testing.TestNode;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -387,6 +393,59 @@ class OperatorIT {
       return model(seed).toUri().toString();
     } catch (Exception e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  Secret credentials() {
+    return client.secrets().inNamespace(NS).withName(NodeCredentials.DEFAULT_SECRET).get();
+  }
+
+  /**
+   * Node pods start with credentials instead of --insecure: the operator makes the Secret once
+   * (random values, kept across restarts), mounts it into node pods, and registers models with
+   * its own key, which a node started with the Secret's files accepts.
+   */
+  @Test
+  void nodesAuthenticateWithTheOperatorsSecretAndTheOperatorWithItsKey() throws Exception {
+    Secret made = credentials();
+    assertThat(made).as("made before any pod needs it").isNotNull();
+    Map<String, String> data = Map.copyOf(made.getData());
+    startOperator(List.of()).close();
+    assertThat(credentials().getData()).as("never regenerated").isEqualTo(data);
+
+    apply(Kinds.SERVING_RUNTIME, ONNX_RUNTIME);
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment("densemesh-densemesh-onnx"),
+        d -> d != null);
+    var pod = deployment("densemesh-densemesh-onnx").getSpec().getTemplate().getSpec();
+    assertThat(pod.getContainers().get(0).getEnv())
+        .noneMatch(e -> e.getName().equals("DM_INSECURE"));
+    assertThat(pod.getVolumes()).anyMatch(v -> v.getSecret() != null
+        && NodeCredentials.DEFAULT_SECRET.equals(v.getSecret().getSecretName()));
+
+    // The node as such a pod starts it: the Secret's keys as files.
+    Path mount = dir.resolve("credentials");
+    Files.createDirectories(mount);
+    for (String key : data.keySet()) {
+      Files.write(mount.resolve(key), java.util.Base64.getDecoder().decode(data.get(key)));
+    }
+    String operatorKey = Files.readString(mount.resolve(NodeCredentials.OPERATOR_KEY));
+    TestNode open = node;
+    node = new TestNode(dir.resolve("authenticated-registry"), "--api-keys-file",
+        mount.resolve(NodeCredentials.API_KEYS).toString(), "--mesh-secret-file",
+        mount.resolve(NodeCredentials.MESH_SECRET).toString());
+    try {
+      apply(Kinds.INFERENCE_SERVICE, isvc("guarded", uri(505)));
+      await().atMost(Duration.ofSeconds(60)).until(() -> activeState("guarded"),
+          s -> s.equals("Loaded//UpToDate"));
+      float[] row = {0.5f, 1f, -2f, 3f};
+      assertThat(producedBy(Bearer.as(node.inference, operatorKey)
+          .modelInfer(request("guarded", row)), row, 505)).isEqualTo(505);
+      assertThatThrownBy(() -> node.inference.modelInfer(request("guarded", row)))
+          .as("the node authenticates").isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    } finally {
+      node.close();
+      node = open;
     }
   }
 

@@ -70,6 +70,7 @@ public final class RuntimeWorkload {
   static final String TLS_VOLUME = "node-tls";
   static final String TLS_DIR = "/etc/densemesh/tls";
   static final String TMP_VOLUME = "tmp";
+  static final String CREDENTIALS_VOLUME = "node-credentials";
 
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
@@ -149,6 +150,13 @@ public final class RuntimeWorkload {
       volumes.add(new VolumeBuilder().withName(TLS_VOLUME).withNewSecret()
           .withSecretName(settings.nodeTlsSecret()).endSecret().build());
     }
+    if (!settings.insecureNodes()) {
+      // Required: a node without its credentials must not start (it would refuse every client).
+      // 0444 like the etcd Secret: the node's user is the image's, unknown here.
+      volumes.add(new VolumeBuilder().withName(CREDENTIALS_VOLUME).withNewSecret()
+          .withSecretName(settings.nodeCredentialsSecret()).withDefaultMode(0444).endSecret()
+          .build());
+    }
     // Optional: without the Secret the directory is empty and only URIs without keys resolve.
     volumes.add(new VolumeBuilder().withName(STORAGE_VOLUME).withNewSecret()
         .withSecretName(settings.storageSecret()).withOptional(true).endSecret().build());
@@ -216,9 +224,17 @@ public final class RuntimeWorkload {
     env.add(literal("DM_REST_PORT", REST_PORT));
     env.add(literal("DM_METRICS_PORT", METRICS_PORT));
     env.add(literal("DM_INTERNAL_PORT", INTERNAL_PORT));
-    // Pods must be reachable on their pod IP. Until the operator hands nodes credentials, the
-    // node runs without client authentication, which it only allows beyond loopback when told.
-    env.add(literal("DM_INSECURE", "true"));
+    if (settings.insecureNodes()) {
+      // Operator started with --insecure-nodes (development): no authentication, which a node
+      // only accepts beyond loopback (the pod IP) when told.
+      env.add(literal("DM_INSECURE", "true"));
+    } else {
+      // Authenticated: clients present an API key (or a JWT, when the Secret has a jwks.json
+      // and the runtime sets DM_JWKS_FILE), peers the mesh secret; so the node binds the pod IP.
+      env.add(literal("DM_API_KEYS_FILE", NodeCredentials.DIR + "/" + NodeCredentials.API_KEYS));
+      env.add(literal("DM_MESH_SECRET_FILE",
+          NodeCredentials.DIR + "/" + NodeCredentials.MESH_SECRET));
+    }
     env.add(literal("DM_DATA_DIR", DATA_DIR));
     env.add(new EnvVarBuilder().withName("DM_INSTANCE_ID").withNewValueFrom()
         .withNewFieldRef().withFieldPath("metadata.name").endFieldRef().endValueFrom().build());
@@ -255,6 +271,10 @@ public final class RuntimeWorkload {
     if (!settings.nodeTlsSecret().isEmpty()) {
       mounts.add(new VolumeMountBuilder().withName(TLS_VOLUME).withMountPath(TLS_DIR)
           .withReadOnly(true).build());
+    }
+    if (!settings.insecureNodes()) {
+      mounts.add(new VolumeMountBuilder().withName(CREDENTIALS_VOLUME)
+          .withMountPath(NodeCredentials.DIR).withReadOnly(true).build());
     }
     if (tuned.getVolumeMounts() != null) {
       mounts.addAll(tuned.getVolumeMounts());
@@ -299,7 +319,10 @@ public final class RuntimeWorkload {
 
   /**
    * The node's {@code --remote-runtime} for a built-in adapter: the runtime's formats go to the
-   * adapter's SPI on localhost, inference to the model server's own port.
+   * adapter's SPI on localhost, inference to the model server's own port. The link stays
+   * plaintext: both ends are containers of the same pod, which share one network namespace, so
+   * loopback traffic never leaves the pod (the node requires TLS only for non-loopback runtime
+   * addresses; see docs/security.md).
    */
   static String remoteRuntime(RuntimeSpec runtime, BuiltInAdapter adapter) {
     Set<String> types = new LinkedHashSet<>();

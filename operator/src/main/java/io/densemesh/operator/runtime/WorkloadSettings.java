@@ -21,10 +21,13 @@ import java.util.Objects;
  *     nodes serve gRPC over TLS and peers use mutual TLS against its {@code ca.crt}
  * @param allowPrivilegedRuntimes whether ServingRuntimes may ask for privileges (privileged or
  *     privilege-escalating containers, added capabilities, hostPath volumes, host namespaces)
+ * @param nodeCredentialsSecret Secret with the nodes' credentials ({@link NodeCredentials}),
+ *     mounted read-only so nodes authenticate clients and peers; empty: pods start with
+ *     {@code DM_INSECURE=true} and no authentication (development only)
  */
 public record WorkloadSettings(String namespace, String nodeImage, int defaultReplicas,
     String etcdSecret, String storageSecret, String adapterImage, String etcdTlsSecret,
-    String nodeTlsSecret, boolean allowPrivilegedRuntimes) {
+    String nodeTlsSecret, boolean allowPrivilegedRuntimes, String nodeCredentialsSecret) {
 
   public static final String DEFAULT_ETCD_TLS_SECRET = "densemesh-etcd-client-tls";
 
@@ -40,7 +43,7 @@ public record WorkloadSettings(String namespace, String nodeImage, int defaultRe
   public WorkloadSettings(String namespace, String nodeImage, int defaultReplicas,
       String etcdSecret, String storageSecret, String adapterImage) {
     this(namespace, nodeImage, defaultReplicas, etcdSecret, storageSecret, adapterImage,
-        DEFAULT_ETCD_TLS_SECRET, "", false);
+        DEFAULT_ETCD_TLS_SECRET, "", false, NodeCredentials.DEFAULT_SECRET);
   }
 
   public WorkloadSettings {
@@ -51,5 +54,11 @@ public record WorkloadSettings(String namespace, String nodeImage, int defaultRe
     Objects.requireNonNull(adapterImage, "adapterImage");
     Objects.requireNonNull(etcdTlsSecret, "etcdTlsSecret");
     Objects.requireNonNull(nodeTlsSecret, "nodeTlsSecret");
+    Objects.requireNonNull(nodeCredentialsSecret, "nodeCredentialsSecret");
+  }
+
+  /** Whether node pods start without authentication ({@code DM_INSECURE=true}). */
+  public boolean insecureNodes() {
+    return nodeCredentialsSecret.isEmpty();
   }
 }

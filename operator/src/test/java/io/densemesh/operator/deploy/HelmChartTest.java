@@ -75,6 +75,19 @@ class HelmChartTest {
         .containsEntry("imagePullPolicy", "IfNotPresent");
     assertThat(env(container, "DM_NODE_IMAGE")).isEqualTo("densemesh/node:0.1.0");
     assertThat(env(container, "DM_ETCD_SECRET")).isEqualTo("prod-densemesh-etcd");
+    assertThat(env(container, "DM_NODE_CREDENTIALS_SECRET"))
+        .isEqualTo("prod-densemesh-node-credentials");
+    assertThat((List<?>) container.get("env")).as("node pods authenticate by default")
+        .noneMatch(e -> map(e).get("name").equals("DM_INSECURE_NODES"));
+    @SuppressWarnings("unchecked")
+    List<Object> rules =
+        (List<Object>) find(objects, "Role", "prod-densemesh-operator").get("rules");
+    assertThat(rules).as("create Secrets, read only the credentials Secret")
+        .contains(Map.of("apiGroups", List.of(""), "resources", List.of("secrets"),
+            "verbs", List.of("create")))
+        .contains(Map.of("apiGroups", List.of(""), "resources", List.of("secrets"),
+            "resourceNames", List.of("prod-densemesh-node-credentials"),
+            "verbs", List.of("get")));
     assertThat(map(container.get("resources"))).containsKeys("requests", "limits");
     assertThat(podSpec(operator)).containsEntry("serviceAccountName", "prod-densemesh-operator")
         .doesNotContainKeys("nodeSelector", "tolerations", "affinity", "imagePullSecrets");
@@ -140,7 +153,7 @@ class HelmChartTest {
             "tolerations", List.of(Map.of("key", "dedicated", "operator", "Equal",
                 "value", "control", "effect", "NoSchedule"))),
         "node", Map.of("image", Map.of("repository", "registry.example/dm/node",
-            "tag", "1.2.3")),
+            "tag", "1.2.3"), "credentialsSecret", "team-node-keys", "insecure", true),
         "etcd", Map.of("image", Map.of("tag", "v3.5.21"),
             "nodeSelector", Map.of("disk", "ssd")),
         "runtime", Map.of("nodeSelector", Map.of("gpu", "true"),
@@ -158,6 +171,8 @@ class HelmChartTest {
         .containsEntry("resources", Map.of("requests", Map.of("cpu", "250m", "memory", "300Mi"),
             "limits", Map.of("memory", "512Mi")));
     assertThat(env(container, "DM_NODE_IMAGE")).isEqualTo("registry.example/dm/node:1.2.3");
+    assertThat(env(container, "DM_NODE_CREDENTIALS_SECRET")).isEqualTo("team-node-keys");
+    assertThat(env(container, "DM_INSECURE_NODES")).isEqualTo("true");
     assertThat(podSpec(operator)).containsEntry("nodeSelector", Map.of("pool", "control"))
         .containsEntry("serviceAccountName", "platform-operator")
         .containsEntry("imagePullSecrets", List.of(Map.of("name", "regcred")));

@@ -101,7 +101,25 @@ class RuntimeWorkloadTest {
         .containsExactly("grpc=8033", "http=8008", "metrics=2112", "internal=8080");
     assertThat(env(node, "DM_GRPC_PORT")).as("the runtime cannot rewire ports").isEqualTo("8033");
     assertThat(env(node, "DM_INTERNAL_PORT")).isEqualTo("8080");
-    assertThat(env(node, "DM_INSECURE")).as("pods listen on their pod IP").isEqualTo("true");
+    assertThat(env(node, "DM_INSECURE")).as("pods authenticate instead").isNull();
+    assertThat(env(node, "DM_API_KEYS_FILE")).isEqualTo("/etc/densemesh/credentials/api-keys");
+    assertThat(env(node, "DM_MESH_SECRET_FILE"))
+        .isEqualTo("/etc/densemesh/credentials/mesh-secret");
+    assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals("node-credentials"))
+        .singleElement().satisfies(v -> {
+          assertThat(v.getSecret().getSecretName()).isEqualTo("densemesh-node-credentials");
+          assertThat(v.getSecret().getOptional()).as("a node never starts without them")
+              .isNotEqualTo(Boolean.TRUE);
+        });
+    assertThat(node.getVolumeMounts()).filteredOn(m -> m.getName().equals("node-credentials"))
+        .singleElement().satisfies(m -> {
+          assertThat(m.getMountPath()).isEqualTo("/etc/densemesh/credentials");
+          assertThat(m.getReadOnly()).isTrue();
+        });
+    assertThat(pod.getContainers().get(1).getVolumeMounts() == null ? List.of()
+        : pod.getContainers().get(1).getVolumeMounts())
+        .as("only the node container sees the credentials")
+        .noneMatch(m -> m.getName().equals("node-credentials"));
     assertThat(env(node, "DM_CAPACITY")).isEqualTo("1g");
     assertThat(env(node, "DM_LABELS")).isEqualTo("format:onnx");
     assertThat(env(node, "DM_ETCD_SECRET_DIR")).isEqualTo("/etc/densemesh/etcd");
@@ -189,10 +207,42 @@ class RuntimeWorkloadTest {
   }
 
   @Test
+  void insecureNodesAreOnlyWhatTheOperatorWasToldAndCarryNoCredentials() {
+    WorkloadSettings insecure = new WorkloadSettings("serving", "densemesh/node:test", 2,
+        "etcd-conn", "storage-config", WorkloadSettings.DEFAULT_ADAPTER_IMAGE, "etcd-client", "",
+        false, "");
+    GenericKubernetesResource owner = onnxRuntime("");
+    var pod = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, insecure).deployment()
+        .getSpec().getTemplate().getSpec();
+    Container node = pod.getContainers().get(0);
+    assertThat(env(node, "DM_INSECURE")).isEqualTo("true");
+    assertThat(env(node, "DM_API_KEYS_FILE")).isNull();
+    assertThat(pod.getVolumes()).noneMatch(v -> v.getName().equals("node-credentials"));
+  }
+
+  @Test
+  void aRuntimeCannotRewireTheCredentialFiles() {
+    GenericKubernetesResource owner = onnxRuntime("");
+    @SuppressWarnings("unchecked")
+    var containers = (List<Map<String, Object>>) ((Map<String, Object>) owner
+        .getAdditionalProperties().get("spec")).get("containers");
+    @SuppressWarnings("unchecked")
+    var envs = (List<Map<String, Object>>) containers.get(0).get("env");
+    envs.add(Map.of("name", "DM_API_KEYS_FILE", "value", "/tmp/mine"));
+    envs.add(Map.of("name", "DM_MESH_SECRET_FILE", "value", "/tmp/mine"));
+    Container node = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, SETTINGS)
+        .deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(node.getEnv()).filteredOn(e -> e.getName().startsWith("DM_API_KEYS")
+        || e.getName().startsWith("DM_MESH_SECRET")).extracting(EnvVar::getValue)
+        .containsExactly("/etc/densemesh/credentials/api-keys",
+            "/etc/densemesh/credentials/mesh-secret");
+  }
+
+  @Test
   void aNodeTlsSecretTurnsOnTlsWithTheMeshCa() {
     WorkloadSettings tls = new WorkloadSettings("serving", "densemesh/node:test", 2, "etcd-conn",
         "storage-config", WorkloadSettings.DEFAULT_ADAPTER_IMAGE, "etcd-client",
-        "densemesh-node-tls", false);
+        "densemesh-node-tls", false, NodeCredentials.DEFAULT_SECRET);
     GenericKubernetesResource owner = onnxRuntime("");
     var pod = RuntimeWorkload.desired(RuntimeSpec.from(owner), owner, tls).deployment()
         .getSpec().getTemplate().getSpec();
