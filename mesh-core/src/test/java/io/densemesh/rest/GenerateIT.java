@@ -246,6 +246,63 @@ class GenerateIT {
     }
   }
 
+  /** Inferences served by a node so far (each streamed row is one). */
+  static long served(TestNode on) {
+    long total = 0;
+    for (String line : on.scrapeMetrics().split("\n")) {
+      if (line.startsWith("densemesh_inference_seconds_count{")) {
+        total += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return total;
+  }
+
+  @Test
+  void aStreamWhoseClientStopsReadingIsCutAfterTheSilenceLimit(@TempDir Path own)
+      throws Exception {
+    int n = 5000;
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      texts.add(TEXTS.get(i % TEXTS.size()));
+    }
+    try (TestNode quick = new TestNode(own.resolve("data"), "--rest-body-timeout", "1s")) {
+      register(quick.mesh, "sentiment", own);
+      io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+      try {
+        // HTTP/2 with a small stream window, and a client that takes the headers, then nothing.
+        io.vertx.core.http.HttpClient client = vertx.createHttpClient(
+            new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false)
+                .setInitialSettings(new io.vertx.core.http.Http2Settings()
+                    .setInitialWindowSize(16 * 1024)));
+        java.util.concurrent.CompletableFuture<Throwable> ended =
+            new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Integer> status =
+            new java.util.concurrent.CompletableFuture<>();
+        client.request(io.vertx.core.http.HttpMethod.POST, quick.node.restPort(), "127.0.0.1",
+                "/v2/models/sentiment/generate_stream")
+            .compose(request -> request.send(io.vertx.core.buffer.Buffer.buffer(body(texts))))
+            .onSuccess(response -> {
+              response.pause();
+              status.complete(response.statusCode());
+              response.exceptionHandler(ended::complete);
+              response.endHandler(v -> ended.complete(null));
+            })
+            .onFailure(ended::complete);
+
+        assertThat(status.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+        assertThat(ended.get(60, java.util.concurrent.TimeUnit.SECONDS))
+            .as("the node reset the stream instead of finishing it").isNotNull();
+        assertThat(served(quick)).as("rows made for a client that took none").isLessThan(n);
+        assertThat(post(quick, "/v2/models/sentiment/generate", body(List.of("boring")))
+            .statusCode()).as("the node serves on").isEqualTo(200);
+      } finally {
+        vertx.close();
+      }
+    }
+  }
+
   @Test
   void authenticationAndTenantsApplyAsOnInfer(@TempDir Path own) throws Exception {
     Tokens tokens = new Tokens("key-1");
