@@ -333,7 +333,8 @@ public class NodeOptions implements EnvironmentPrefix {
   Duration restHeaderTimeout;
   @Option(names = "--rest-body-timeout", defaultValue = "30s", paramLabel = "DURATION",
       converter = DurationConverter.class,
-      description = "How long a request body may send nothing before 408; at least 1ms.")
+      description = "How long a request body may send nothing before 408 (and a generate_stream"
+          + " client may take nothing before its stream is cut); at least 1ms.")
   Duration restBodyTimeout;
   @Option(names = "--rest-threads", defaultValue = "0", paramLabel = "N",
       description = "Threads that run REST requests; 0: max(8, 4 x cores).")

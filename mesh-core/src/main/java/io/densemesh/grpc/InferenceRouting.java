@@ -157,6 +157,16 @@ public final class InferenceRouting {
     return builder.build();
   }
 
+  /**
+   * Serves one {@code ModelInfer} given as bytes, exactly as the unary call (route, forward or
+   * admit and serve here), answering on {@code out}; run in the calling call's context, whose
+   * caller, headers, deadline and cancellation apply (how {@link ChunkedInference} serves a
+   * chunk).
+   */
+  void inferBytes(byte[] body, StreamObserver<byte[]> out) {
+    handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out, local::infer, true);
+  }
+
   private <Q, R extends MessageLite> void handle(MethodDescriptor<byte[], byte[]> method,
       Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
       BiFunction<Q, ModelSpec, R> serveHere, boolean inference) {

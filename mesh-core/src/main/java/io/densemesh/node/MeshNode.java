@@ -11,6 +11,7 @@ import io.densemesh.auth.Authenticator;
 import io.densemesh.auth.ClientGate;
 import io.densemesh.auth.TenantGuard;
 import io.densemesh.auth.TenantRates;
+import io.densemesh.grpc.ChunkedInference;
 import io.densemesh.grpc.ClientEdge;
 import io.densemesh.grpc.InternalEdge;
 import io.densemesh.batching.BatchDefaults;
@@ -285,6 +286,9 @@ public final class MeshNode implements AutoCloseable {
     ClientEdge edge = new ClientEdge(gate);
     List<ServerServiceDefinition> clientServices = List.of(
         ServerInterceptors.intercept(routing.bindService(),
+            inferenceInterceptors(remote.isPresent(), metrics, edge)),
+        // Long batches answered in chunks, each routed as a ModelInfer: client port only.
+        ServerInterceptors.intercept(new ChunkedInference(routing).bindService(),
             inferenceInterceptors(remote.isPresent(), metrics, edge)),
         ServerInterceptors.intercept(
             new ModelMeshGrpcService(models, vmodels, guard, rates), edge,

@@ -13,10 +13,11 @@ public final class NodeState {
 
   /**
    * The protocol extensions a node serves, as {@code ServerMetadata} lists them on gRPC and REST
-   * (Triton's names): the binary tensor data extension (REST) and the model repository.
+   * (Triton's names): the binary tensor data extension (REST), the model repository and the
+   * generate extension (REST).
    */
   public static final java.util.List<String> EXTENSIONS =
-      java.util.List.of("binary_tensor_data", "model_repository");
+      java.util.List.of("binary_tensor_data", "model_repository", "generate");
 
   private final String version;
   private volatile boolean ready;

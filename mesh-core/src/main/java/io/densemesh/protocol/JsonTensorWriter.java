@@ -31,24 +31,42 @@ public final class JsonTensorWriter {
     long count = tensor.elementCount();
     json.writeStartArray();
     for (long i = 0; i < count; i++) {
-      switch (tensor.dataType()) {
-        case BOOL -> json.writeBoolean(b.get() != 0);
-        case INT8 -> json.writeNumber(b.get());
-        case UINT8 -> json.writeNumber(Byte.toUnsignedInt(b.get()));
-        case INT16 -> json.writeNumber(b.getShort());
-        case UINT16 -> json.writeNumber(Short.toUnsignedInt(b.getShort()));
-        case INT32 -> json.writeNumber(b.getInt());
-        case UINT32 -> json.writeNumber(Integer.toUnsignedLong(b.getInt()));
-        case INT64 -> json.writeNumber(b.getLong());
-        case UINT64 -> writeUnsigned(json, b.getLong());
-        case FP16 -> writeFloat(json, HalfFloat.toFloat(b.getShort()));
-        case BF16 -> writeFloat(json, Float.intBitsToFloat(b.getShort() << 16));
-        case FP32 -> writeFloat(json, b.getFloat());
-        case FP64 -> writeDouble(json, b.getDouble());
-        case BYTES -> json.writeString(utf8(tensor.name(), i, b));
-      }
+      writeElement(json, tensor, b, i);
     }
     json.writeEndArray();
+  }
+
+  /**
+   * Writes a one-element tensor as that element alone and any other as its flat {@code data}
+   * array (how the generate extension writes outputs).
+   */
+  public static void writeValue(JsonGenerator json, Tensor tensor) throws IOException {
+    if (tensor.elementCount() == 1) {
+      writeElement(json, tensor, tensor.data(), 0);
+    } else {
+      writeData(json, tensor);
+    }
+  }
+
+  /** Writes the element at {@code b}'s position (element {@code i}), advancing past it. */
+  private static void writeElement(JsonGenerator json, Tensor tensor, ByteBuffer b, long i)
+      throws IOException {
+    switch (tensor.dataType()) {
+      case BOOL -> json.writeBoolean(b.get() != 0);
+      case INT8 -> json.writeNumber(b.get());
+      case UINT8 -> json.writeNumber(Byte.toUnsignedInt(b.get()));
+      case INT16 -> json.writeNumber(b.getShort());
+      case UINT16 -> json.writeNumber(Short.toUnsignedInt(b.getShort()));
+      case INT32 -> json.writeNumber(b.getInt());
+      case UINT32 -> json.writeNumber(Integer.toUnsignedLong(b.getInt()));
+      case INT64 -> json.writeNumber(b.getLong());
+      case UINT64 -> writeUnsigned(json, b.getLong());
+      case FP16 -> writeFloat(json, HalfFloat.toFloat(b.getShort()));
+      case BF16 -> writeFloat(json, Float.intBitsToFloat(b.getShort() << 16));
+      case FP32 -> writeFloat(json, b.getFloat());
+      case FP64 -> writeDouble(json, b.getDouble());
+      case BYTES -> json.writeString(utf8(tensor.name(), i, b));
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import io.densemesh.metrics.NodeMetrics;
 import io.densemesh.node.NodeState;
 import io.densemesh.observability.RestTracing;
 import io.densemesh.protocol.BinaryTensorData;
+import io.densemesh.protocol.GenerateCodec;
 import io.densemesh.protocol.JsonTensorCodec;
 import io.densemesh.serving.ModelRepository;
 import io.densemesh.serving.ModelResolver;
@@ -46,7 +47,9 @@ import org.slf4j.LoggerFactory;
 /**
  * KServe V2 REST on Vert.x (Netty): {@code GET /v2/health/live}, {@code GET /v2/health/ready},
  * {@code GET /v2}, {@code GET /v2/models/{m}[/versions/{v}]}, {@code GET .../ready},
- * {@code POST .../infer} (JSON, or with the binary tensor data extension), and the repository
+ * {@code POST .../infer} (JSON, or with the binary tensor data extension), Triton's generate
+ * extension ({@code POST .../generate}, and {@code .../generate_stream} as server-sent events,
+ * see {@link EventStream}), and the repository
  * extension's {@code POST /v2/repository/index} and {@code POST
  * /v2/repository/models/{m}/load|unload}, over HTTP/1.1 (keep-alive) and HTTP/2 (h2c, or ALPN with TLS). Errors
  * are {@code {"error": "..."}} with the status from {@link ErrorMapping}. The
@@ -68,7 +71,8 @@ public final class RestServer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(RestServer.class);
   private static final Pattern MODEL_PATH =
-      Pattern.compile("/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?/?");
+      Pattern.compile("/v2/models/([^/]+)(?:/versions/([^/]+))?"
+          + "(/ready|/infer|/generate_stream|/generate)?/?");
   private static final Pattern REPOSITORY_MODEL_PATH =
       Pattern.compile("/v2/repository/models/([^/]+)/(load|unload)/?");
 
@@ -84,6 +88,7 @@ public final class RestServer implements AutoCloseable {
   private final ClientGate gate;
   private final Duration drainTimeout;
   private final long maxBodyBytes;
+  private final Duration bodyTimeout;
   private final java.util.function.Consumer<Router> mounts;
   private final RestTracing tracing;
   /** Where a request's span waits, in its routing context, for the answer. */
@@ -105,6 +110,7 @@ public final class RestServer implements AutoCloseable {
     this.gate = gate;
     this.drainTimeout = drainTimeout;
     this.maxBodyBytes = maxBodyBytes;
+    this.bodyTimeout = settings.bodyTimeout();
     this.vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, Runtime.getRuntime().availableProcessors()))
         .setWorkerPoolSize(2)
@@ -116,7 +122,8 @@ public final class RestServer implements AutoCloseable {
     this.bodies = new BodyReader(vertx, maxBodyBytes, settings.bodyTimeout(),
         settings.effectiveBodyBuffer(maxBodyBytes));
     this.deadlines = new HeaderDeadlines(settings.headerTimeout());
-    this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements));
+    this.api = new V2Api(resolver, serving, state, new JsonTensorCodec(maxTensorElements),
+        new GenerateCodec(maxTensorElements));
     this.repository = new RepositoryApi(repository);
     Router router = routes(Router.router(vertx));
     this.server = vertx.createHttpServer(deadlines.configure(options(settings, tls)))
@@ -206,6 +213,10 @@ public final class RestServer implements AutoCloseable {
     switch (action) {
       case "/ready" -> onWorker(ctx, "ModelReady", true, caller -> api.modelReady(caller, ref));
       case "/infer" -> infer(ctx, ref);
+      case "/generate" -> withBody(ctx, "ModelGenerate", true,
+          (caller, body) -> api.generate(caller, ref, body));
+      case "/generate_stream" -> withBody(ctx, "ModelGenerateStream", true,
+          (caller, body) -> api.generateStream(caller, ref, body, events(ctx)));
       default -> onWorker(ctx, "ModelMetadata", true, caller -> api.modelMetadata(caller, ref));
     }
   }
@@ -259,6 +270,18 @@ public final class RestServer implements AutoCloseable {
       return;
     }
     run(ctx, route, start, permit, () -> work.apply(caller));
+  }
+
+  /**
+   * The event stream of a request (on its request thread): the client may fall silent for the
+   * body silence limit before the stream is cut, and the first event carries the request id.
+   */
+  private EventStream events(RoutingContext ctx) {
+    return new EventStream(ctx.response(), ctx.request().version(), bodyTimeout, () -> {
+      RestTracing.Traced traced = ctx.get(TRACED);
+      return traced == null ? java.util.Map.of()
+          : java.util.Map.of(RestTracing.REQUEST_ID_HEADER, traced.requestId());
+    });
   }
 
   private void infer(RoutingContext ctx, V2Api.ModelRef ref) {

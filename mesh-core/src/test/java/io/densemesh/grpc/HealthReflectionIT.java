@@ -66,7 +66,7 @@ class HealthReflectionIT {
   void everyServiceOfTheClientPortIsServingAndUnknownOnesAreNotFound() {
     try (TestNode node = new TestNode(dir.resolve("registry"))) {
       for (String service : List.of("", "inference.GRPCInferenceService", "mmesh.ModelMesh",
-          "densemesh.v1.MeshAdmin")) {
+          "densemesh.v1.MeshAdmin", "densemesh.v1.TextStreaming")) {
         assertThat(health(node.channel, service)).as(service).isEqualTo(ServingStatus.SERVING);
       }
       assertThatThrownBy(() -> health(node.channel, "no.such.Service"))

@@ -348,7 +348,7 @@ class StockClientRestIT {
   @Test
   void serverMetadataListsTheExtensions() throws Exception {
     assertThat(JSON.readTree(node.get("/v2").body()).get("extensions").toString())
-        .isEqualTo("[\"binary_tensor_data\",\"model_repository\"]");
+        .isEqualTo("[\"binary_tensor_data\",\"model_repository\",\"generate\"]");
   }
 
   static HttpResponse<byte[]> post(String path, String body) {
