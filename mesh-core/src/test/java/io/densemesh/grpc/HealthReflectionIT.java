@@ -97,7 +97,7 @@ class HealthReflectionIT {
       requests.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
           .setListServices("").build());
       requests.onCompleted();
-      var answer = alpha.poll(10, TimeUnit.SECONDS);
+      var answer = alpha.poll(60, TimeUnit.SECONDS);
       assertThat(answer).isNotNull();
       assertThat(answer.getListServicesResponse().getServiceList().stream()
           .map(io.grpc.reflection.v1alpha.ServiceResponse::getName))
@@ -178,7 +178,7 @@ class HealthReflectionIT {
         ServerReflectionGrpc.newStub(channel).serverReflectionInfo(collect(answers));
     requests.onNext(request);
     requests.onCompleted();
-    ServerReflectionResponse answer = answers.poll(10, TimeUnit.SECONDS);
+    ServerReflectionResponse answer = answers.poll(60, TimeUnit.SECONDS);
     assertThat(answer).as("reflection answer").isNotNull();
     assertThat(answer.hasErrorResponse()).as(answer.getErrorResponse().getErrorMessage())
         .isFalse();
