@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Builds the default base image of the DenseMesh node and operator images from Debian's packages,
 # without Docker or a registry: an mmdebstrap root of Debian bookworm with a Java 17 runtime
-# (openjdk-17-jre-headless), glibc and libgomp1 (what ONNX Runtime's native library links against),
-# ca-certificates, and the user densemesh (uid/gid 10001, home /data, /data owned by it), packed as
-# a `docker save`-format tarball that Jib reads as its base (`tar://`, see the `images` profile).
+# (openjdk-17-jre-headless), glibc and libstdc++6 (all that ONNX Runtime's native library links
+# against: libc, libm, libdl, librt, libpthread, libstdc++, libgcc_s; it needs no OpenMP),
+# ca-certificates, and the user densemesh (uid/gid 10001, home /data, /data owned by it), packed
+# as a `docker save`-format tarball that Jib reads as its base (`tar://`, the `images` profile).
 #
 #   deploy/images/build-base.sh [OUTPUT]    default OUTPUT: .images/densemesh-base.tar
 #
-# Idempotent: the tarball is rebuilt only when this script (or the mirror/suite setting) changed
-# since it was built; a key file next to it records what it was built from. Needs root (mmdebstrap
-# chroots and assigns file ownership), mmdebstrap and jq, and the Debian mirror
+# Idempotent: the tarball is rebuilt only when this script's commands (comments aside) or the
+# mirror changed since it was built; a key file next to it records what it was built from. Needs
+# root (mmdebstrap chroots and assigns file ownership), mmdebstrap and jq, and the Debian mirror
 # (DM_DEBIAN_MIRROR, default http://deb.debian.org/debian). Prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,11 +18,11 @@ OUT="${1:-.images/densemesh-base.tar}"
 MIRROR="${DM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 SUITE=bookworm
 UID_GID=10001
-PACKAGES=openjdk-17-jre-headless,libgomp1,ca-certificates
+PACKAGES=openjdk-17-jre-headless,libstdc++6,ca-certificates
 
 fail() { echo "build-base: $*" >&2; exit 1; }
 
-key="$(cat "$0"; echo "$MIRROR $SUITE")"
+key="$(grep -v '^ *#' "$0"; echo "$MIRROR")"
 key="$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
 if [ -f "$OUT" ] && [ "$(cat "$OUT.key" 2>/dev/null)" = "$key" ]; then
   echo "build-base: $OUT is up to date (delete it to rebuild)"
