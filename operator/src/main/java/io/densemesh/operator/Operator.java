@@ -8,6 +8,7 @@ import io.densemesh.operator.placement.PlacementController;
 import io.densemesh.operator.resource.Kinds;
 import io.densemesh.operator.resource.ResourceCache;
 import io.densemesh.operator.runtime.NodeCredentials;
+import io.densemesh.operator.runtime.NodeTrust;
 import io.densemesh.operator.runtime.RuntimeController;
 import io.densemesh.operator.runtime.RuntimeWorkload;
 import io.densemesh.operator.runtime.WorkloadSettings;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,6 +100,7 @@ public final class Operator implements AutoCloseable {
       mesh.authenticateWith(NodeCredentials.ensure(client, config.namespace(),
           config.nodeCredentials(), random));
     }
+    trustNodes();
     cache.start();
     long period = config.resyncPeriod().toMillis();
     resync.scheduleAtFixedRate(this::resyncAll, period, period, TimeUnit.MILLISECONDS);
@@ -123,10 +126,28 @@ public final class Operator implements AutoCloseable {
             config.nodeCredentials(), e.toString());
       }
     }
+    trustNodes();
     cache.servingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));
     cache.clusterServingRuntimes().forEach(r -> runtimes.add(r.getMetadata().getName()));
     cache.inferenceServices().forEach(r -> isvcs.add(r.getMetadata().getName()));
     placement.add(PLACEMENT_KEY);
+  }
+
+  /**
+   * With {@code --node-tls-secret}, nodes serve TLS: the operator calls them over TLS, trusting
+   * that Secret's {@code ca.crt} (re-read at each resync, so a rotated CA is picked up).
+   */
+  private void trustNodes() {
+    if (config.nodeTlsSecret().isEmpty()) {
+      return;
+    }
+    try {
+      mesh.trust(Optional.of(NodeTrust.ca(client, config.namespace(), config.nodeTlsSecret())));
+    } catch (RuntimeException e) {
+      log.warn("cannot read the nodes' CA from Secret {}/{}: {}; calls to nodes keep the last"
+          + " CA read (none: they fail)", config.namespace(), config.nodeTlsSecret(),
+          e.getMessage());
+    }
   }
 
   private void changed(ResourceDefinitionContext kind, GenericKubernetesResource object) {
