@@ -59,6 +59,9 @@ public final class HopBenchmark {
   /** Runs the benchmark (flags: {@link BenchHopCommand}). */
   static void execute(int rounds, double warmupSeconds, double seconds, int cold, String python,
       List<String> nodeJavaOpts, Path out) throws Exception {
+    // Interrupted (Ctrl-C), the benchmark's processes go with it.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants()
+        .forEach(ProcessHandle::destroyForcibly)));
     Path dir = Files.createTempDirectory("densemesh-hop-bench");
     Path models = dir.resolve("models");
     Path artifact = Inference.writeModel(models, 1);
@@ -301,7 +304,8 @@ public final class HopBenchmark {
           "--metrics-port", Integer.toString(metricsPort),
           "--internal-port", Integer.toString(HopProcess.freePort()),
           "--data-dir", dir.resolve(id).toString(), "--model-roots", models.toString(),
-          "--etcd", etcd.endpoint(), "--etcd-prefix", "/hop/", "--capacity", "1g"));
+          "--etcd", etcd.endpoint(), "--etcd-prefix", "/hop/", "--capacity", "1g",
+          "--etcd-timeout", "30s"));
       args.addAll(List.of(flags));
       this.process = new HopProcess(dir, "node-" + id, javaOpts, args);
       this.channel = NettyChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext()
