@@ -210,7 +210,8 @@ public final class MeshNode implements AutoCloseable {
     TenantGuard guard = new TenantGuard(id -> registry.model(id).map(m -> m.value().getTenant()));
 
     String self = config.instanceId();
-    this.transport = new NodeTransport(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    // Two loops per core, as gRPC's and Netty's own defaults.
+    this.transport = new NodeTransport(2 * Runtime.getRuntime().availableProcessors());
     this.peers = new Peers(config.maxMessageBytes(), meshSecret,
         config.mesh().usesEtcd() ? tls.map(NodeTls::peerClient) : Optional.empty(),
         transport);

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The node's one Netty event-loop group for TCP: its gRPC servers (client and internal port)
  * and its channels to peers share the same few threads, on Netty's native epoll transport where
- * it is available (NIO otherwise), one set of loop threads instead of gRPC's separate server and
+ * it is available (NIO otherwise): one set of loop threads instead of gRPC's separate server and
  * client sets. Peer channels can be bound to one loop ({@link Peers.Loops}): a request forwarded
  * on a server's loop goes out on that loop's own channel, so its answer comes back on the thread
  * that writes it to the client, with no thread switch on the forwarding node.
@@ -35,7 +35,7 @@ final class NodeTransport implements Peers.Loops, AutoCloseable {
   private final Class<? extends ServerChannel> serverChannel;
   private final Class<? extends SocketChannel> clientChannel;
 
-  /** @param threads event-loop threads (the cores, as a rule) */
+  /** @param threads event-loop threads (two per core, as a rule) */
   NodeTransport(int threads) {
     DefaultThreadFactory factory = new DefaultThreadFactory("grpc-loop", true);
     if (Epoll.isAvailable()) {
