@@ -52,6 +52,14 @@ public final class InferenceGrpcService
     default ModelResolver.Routed route(String name, String version) {
       return new ModelResolver.Routed(resolve(name, version), "", java.util.List.of());
     }
+
+    /**
+     * {@link #route} when it needs no blocking call (a registry read); null, or an exception,
+     * where it might: the caller routes on a thread that may block instead. Null by default.
+     */
+    default ModelResolver.Routed routeWithoutBlocking(String name, String version) {
+      return null;
+    }
   }
 
   /**
@@ -115,6 +123,13 @@ public final class InferenceGrpcService
         // that is not registered.
         state.requireServing();
         return resolver.routeFor(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
+            MeshHeaders.MODEL_ID.get(), version, MeshHeaders.SPLIT_KEY.get());
+      }
+
+      @Override
+      public ModelResolver.Routed routeWithoutBlocking(String name, String version) {
+        state.requireServing();
+        return resolver.routeForInView(Callers.current(), name, MeshHeaders.VMODEL_ID.get(),
             MeshHeaders.MODEL_ID.get(), version, MeshHeaders.SPLIT_KEY.get());
       }
     };
@@ -242,6 +257,11 @@ public final class InferenceGrpcService
   /** Resolves what the request names (for the node: and authorises the caller for it). */
   ModelResolver.Routed route(String name, String version) {
     return naming.route(name, version);
+  }
+
+  /** {@link Naming#routeWithoutBlocking}. */
+  ModelResolver.Routed routeWithoutBlocking(String name, String version) {
+    return naming.routeWithoutBlocking(name, version);
   }
 
   ModelSpec resolve(String name, String version) {

@@ -32,6 +32,8 @@ import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -79,6 +81,16 @@ public final class InferenceRouting {
   private final LocalPath here;
   private final SplitTraffic splits;
   private final Consumer<Principal> streamAdmission;
+  private final boolean unaryOnTransport;
+
+  /**
+   * The unary byte-level methods ({@code ModelInfer}, {@code ModelMetadata}) whose calls a port
+   * may dispatch on its transport thread (see {@link #InferenceRouting(InferenceGrpcService,
+   * PeerForwarding, Executor, LocalPath, SplitTraffic, Consumer, boolean)}).
+   */
+  public static final Set<String> TRANSPORT_METHODS = Set.of(
+      Peers.MODEL_INFER_BYTES.getFullMethodName(),
+      Peers.MODEL_METADATA_BYTES.getFullMethodName());
 
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
       Executor retries, LocalPath here) {
@@ -93,12 +105,27 @@ public final class InferenceRouting {
   public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
       Executor retries, LocalPath here, SplitTraffic splits,
       Consumer<Principal> streamAdmission) {
+    this(local, forwarding, retries, here, splits, streamAdmission, false);
+  }
+
+  /**
+   * @param unaryOnTransport the port dispatches {@link #TRANSPORT_METHODS} on its transport
+   *     thread (a direct call executor for them): a request whose route is known from this
+   *     node's view is routed and forwarded right there, with no thread switch; one served here
+   *     moves to {@link LocalPath#executor} to be served, and one whose routing may block (a
+   *     registry read or claim, a split) moves there before routing, as every request does
+   *     when this is false
+   */
+  public InferenceRouting(InferenceGrpcService local, PeerForwarding forwarding,
+      Executor retries, LocalPath here, SplitTraffic splits,
+      Consumer<Principal> streamAdmission, boolean unaryOnTransport) {
     this.local = local;
     this.forwarding = forwarding;
     this.retries = retries;
     this.here = here;
     this.splits = splits;
     this.streamAdmission = streamAdmission;
+    this.unaryOnTransport = unaryOnTransport;
   }
 
   /** The service definition to register on the server (wrap it with the interceptors). */
@@ -129,10 +156,10 @@ public final class InferenceRouting {
     ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(schema.build());
     kept.forEach(builder::addMethod);
     builder.addMethod(Peers.MODEL_INFER_BYTES, ServerCalls.asyncUnaryCall(
-        (body, out) -> handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out,
+        (body, out) -> unary(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out,
             local::infer, true)));
     builder.addMethod(metadataBytes, ServerCalls.asyncUnaryCall(
-        (body, out) -> handle(metadataBytes, ModelMetadataRequest.parser(), body, out,
+        (body, out) -> unary(metadataBytes, ModelMetadataRequest.parser(), body, out,
             local::metadata, false)));
     // Each message of a stream is routed as one ModelInfer call.
     builder.addMethod(streamBytes, ServerCalls.asyncBidiStreamingCall(
@@ -167,6 +194,65 @@ public final class InferenceRouting {
     handle(Peers.MODEL_INFER_BYTES, ModelInferRequest.parser(), body, out, local::infer, true);
   }
 
+  private <Q, R extends MessageLite> void unary(MethodDescriptor<byte[], byte[]> method,
+      Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
+      BiFunction<Q, ModelSpec, R> serveHere, boolean inference) {
+    if (!unaryOnTransport) {
+      handle(method, parser, body, out, serveHere, inference);
+      return;
+    }
+    if (routedOnTransport(method, parser, body, out, serveHere)) {
+      return;
+    }
+    // Routing may block (or the request is unusual): on a worker, as if it had started there.
+    Runnable onWorker = Context.current().wrap(io.opentelemetry.context.Context.current().wrap(
+        () -> handle(method, parser, body, out, serveHere, inference)));
+    try {
+      here.executor().execute(onWorker);
+    } catch (RejectedExecutionException full) {
+      out.onError(ErrorMapping.grpcError(new OverloadedException(
+          "no thread free to serve the request", Admission.RETRY_AFTER)));
+    }
+  }
+
+  /**
+   * Routes and dispatches a request on the transport thread when that needs no blocking call:
+   * its model is in this node's view (not through a split) and its route is known
+   * ({@link PeerForwarding#dispatchWithoutBlocking}). False, with nothing done, otherwise; an
+   * error on the way is also left to the worker, which reports it as it always does.
+   */
+  private <Q, R extends MessageLite> boolean routedOnTransport(
+      MethodDescriptor<byte[], byte[]> method, Parser<Q> parser, byte[] body,
+      StreamObserver<byte[]> out, BiFunction<Q, ModelSpec, R> serveHere) {
+    ModelSpec model;
+    try {
+      NameAndVersion named = NameAndVersion.peek(body);
+      ModelResolver.Routed routed = local.routeWithoutBlocking(named.name, named.version);
+      if (routed == null || routed.split()) {
+        return false;
+      }
+      model = routed.model();
+    } catch (RuntimeException e) {
+      return false;
+    }
+    Context context = Context.current();
+    CompletableFuture<Optional<byte[]>> dispatched = forwarding.dispatchWithoutBlocking(
+        new PeerForwarding.Request(model, method, body, callOptions(context)),
+        MeshHeaders.currentHints(), r -> retries.execute(context.wrap(r)), context::isCancelled);
+    if (dispatched == null) {
+      return false;
+    }
+    // Served here: never on the transport thread, always on the executor.
+    dispatched.whenComplete((answer, failure) ->
+        answer(answer, failure, parser, body, out, serveHere, model, context, false));
+    return true;
+  }
+
+  private static CallOptions callOptions(Context context) {
+    Deadline deadline = context.getDeadline();
+    return deadline == null ? CallOptions.DEFAULT : CallOptions.DEFAULT.withDeadline(deadline);
+  }
+
   private <Q, R extends MessageLite> void handle(MethodDescriptor<byte[], byte[]> method,
       Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
       BiFunction<Q, ModelSpec, R> serveHere, boolean inference) {
@@ -191,28 +277,30 @@ public final class InferenceRouting {
       Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
       BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model) {
     Context context = Context.current();
-    CallOptions options = CallOptions.DEFAULT;
-    Deadline deadline = context.getDeadline();
-    if (deadline != null) {
-      options = options.withDeadline(deadline);
-    }
     AtomicBoolean returned = new AtomicBoolean();
-    forwarding.dispatch(new PeerForwarding.Request(model, method, body, options),
+    forwarding.dispatch(new PeerForwarding.Request(model, method, body, callOptions(context)),
             MeshHeaders.currentHints(), r -> retries.execute(context.wrap(r)),
             context::isCancelled)
-        .whenComplete((answer, failure) -> {
-          if (failure != null) {
-            out.onError(ErrorMapping.grpcStatus(failure)
-                .asRuntimeException(Status.trailersFromThrowable(failure)));
-          } else if (answer.isPresent()) {
-            out.onNext(answer.get());
-            out.onCompleted();
-          } else {
-            // Inline only on the call's own thread; after a retry, hop back to the executor.
-            admitAndServe(parser, body, out, serveHere, model, context, !returned.get());
-          }
-        });
+        // Inline only on the call's own thread; after a retry, hop back to the executor.
+        .whenComplete((answer, failure) -> answer(answer, failure, parser, body, out,
+            serveHere, model, context, !returned.get()));
     returned.set(true);
+  }
+
+  /** Passes a peer's answer or failure on, or serves the request here when it was not sent. */
+  private <Q, R extends MessageLite> void answer(Optional<byte[]> answer, Throwable failure,
+      Parser<Q> parser, byte[] body, StreamObserver<byte[]> out,
+      BiFunction<Q, ModelSpec, R> serveHere, ModelSpec model, Context context,
+      boolean onCallThread) {
+    if (failure != null) {
+      out.onError(ErrorMapping.grpcStatus(failure)
+          .asRuntimeException(Status.trailersFromThrowable(failure)));
+    } else if (answer.isPresent()) {
+      out.onNext(answer.get());
+      out.onCompleted();
+    } else {
+      admitAndServe(parser, body, out, serveHere, model, context, onCallThread);
+    }
   }
 
   /**
@@ -247,8 +335,12 @@ public final class InferenceRouting {
             ticket.close();
           }
         }));
-    if (loaded.isDone() && !loaded.isCompletedExceptionally() && onCallThread) {
-      serve.run();
+    if (loaded.isDone() && !loaded.isCompletedExceptionally()) {
+      if (onCallThread) {
+        serve.run();
+      } else {
+        serveOnExecutor(serve, ticket, out);
+      }
       return;
     }
     Context.CancellationListener gaveUp = c -> loaded.cancel(false);
@@ -265,14 +357,19 @@ public final class InferenceRouting {
             out.onError(ErrorMapping.grpcError(loadFailure(failure, model)));
             return;
           }
-          try {
-            here.executor().execute(serve);
-          } catch (RejectedExecutionException full) {
-            ticket.close();
-            out.onError(ErrorMapping.grpcError(new OverloadedException(
-                "no thread free to serve the request", Admission.RETRY_AFTER)));
-          }
+          serveOnExecutor(serve, ticket, out);
         });
+  }
+
+  private void serveOnExecutor(Runnable serve, Admission.Ticket ticket,
+      StreamObserver<byte[]> out) {
+    try {
+      here.executor().execute(serve);
+    } catch (RejectedExecutionException full) {
+      ticket.close();
+      out.onError(ErrorMapping.grpcError(new OverloadedException(
+          "no thread free to serve the request", Admission.RETRY_AFTER)));
+    }
   }
 
   /** What a failed wait for a load tells the caller. */

@@ -73,6 +73,21 @@ public final class MeshRouter {
   }
 
   public Route route(ModelSpec model, RouteHints hints) {
+    return route(model, hints, true);
+  }
+
+  /**
+   * The route when it is known from this node's view alone: a copy here, a peer holding or
+   * loading a copy, or a peer that claimed the load. Null where routing would write to the
+   * registry (claim a load), place a new copy, or serve a request whose model is not here yet
+   * (which starts a load): the caller routes it with {@link #route} on a thread that may block.
+   * Never blocks, so it may run on a transport thread.
+   */
+  public Route routeWithoutBlocking(ModelSpec model, RouteHints hints) {
+    return route(model, hints, false);
+  }
+
+  private Route route(ModelSpec model, RouteHints hints, boolean mayBlock) {
     String id = model.modelId();
     Optional<CopyState> local = cache.copyState(id);
     if (local.isPresent() && local.get().phase() != CopyState.Phase.FAILED) {
@@ -81,10 +96,10 @@ public final class MeshRouter {
     MeshView view = registry.view();
     if (view.instances().size() <= 1 && view.instances().keySet().stream()
         .allMatch(self::equals)) {
-      return Route.LOCAL; // alone in the mesh
+      return mayBlock ? Route.LOCAL : null; // alone in the mesh
     }
     if (hints.loadHere()) {
-      return claimOrLocal(id, view, hints);
+      return mayBlock ? claimOrLocal(id, view, hints) : null;
     }
     Set<String> failedOn = recentFailures(id, view);
     List<String> loaded = usable(view.loadedOn(id), view, hints);
@@ -92,7 +107,7 @@ public final class MeshRouter {
       return remote(lessBusyOfTwo(loaded, view), view, false);
     }
     if (hints.hops() >= MAX_HOPS) {
-      return Route.LOCAL;
+      return mayBlock ? Route.LOCAL : null;
     }
     String claimant = view.claims().get(id);
     if (claimant != null && !claimant.equals(self) && usable(claimant, view, hints)) {
@@ -103,6 +118,9 @@ public final class MeshRouter {
           && !copy.getInstanceId().equals(self)) {
         return remote(copy.getInstanceId(), view, false);
       }
+    }
+    if (!mayBlock) {
+      return null; // a cluster-wide miss: placement and a claim
     }
     Set<String> excluded = new HashSet<>(hints.excluded());
     excluded.addAll(failedOn);

@@ -77,16 +77,39 @@ public final class PeerForwarding {
   public CompletableFuture<Optional<byte[]>> dispatch(Request request, RouteHints hints,
       Executor retries, BooleanSupplier cancelled) {
     CompletableFuture<Optional<byte[]>> result = new CompletableFuture<>();
-    attempt(request, hints, 1, retries, cancelled, result);
+    attempt(request, hints, 1, retries, cancelled, result, null);
     return result;
   }
 
+  /**
+   * {@link #dispatch} for a transport thread: the same, when the first route is known without
+   * blocking ({@link MeshRouter#routeWithoutBlocking}); null when it is not (or routing failed),
+   * with nothing started, so the caller dispatches on a thread that may block. Forwarding itself
+   * never blocks: the peer call is asynchronous and a retry runs on {@code retries}.
+   */
+  public CompletableFuture<Optional<byte[]>> dispatchWithoutBlocking(Request request,
+      RouteHints hints, Executor retries, BooleanSupplier cancelled) {
+    Route first;
+    try {
+      first = router.routeWithoutBlocking(request.model(), hints);
+    } catch (RuntimeException e) {
+      return null; // the error is reported where routing may block, as for any request
+    }
+    if (first == null) {
+      return null;
+    }
+    CompletableFuture<Optional<byte[]>> result = new CompletableFuture<>();
+    attempt(request, hints, 1, retries, cancelled, result, first);
+    return result;
+  }
+
+  /** @param routed the route already decided for this attempt, or null to route it here */
   private void attempt(Request request, RouteHints hints, int attempt, Executor retries,
-      BooleanSupplier cancelled, CompletableFuture<Optional<byte[]>> result) {
+      BooleanSupplier cancelled, CompletableFuture<Optional<byte[]>> result, Route routed) {
     Route.Remote remote;
     ListenableFuture<byte[]> answer;
     try {
-      Route route = router.route(request.model(), hints);
+      Route route = routed != null ? routed : router.route(request.model(), hints);
       if (!(route instanceof Route.Remote r)) {
         result.complete(Optional.empty());
         return;
@@ -122,7 +145,7 @@ public final class PeerForwarding {
           RouteHints next = hints.exclude(remote.instanceId());
           metrics.forwarded("retried");
           Runnable retry = () ->
-              attempt(request, next, attempt + 1, retries, cancelled, result);
+              attempt(request, next, attempt + 1, retries, cancelled, result, null);
           try {
             timer.schedule(() -> {
               if (cancelled.getAsBoolean()) {

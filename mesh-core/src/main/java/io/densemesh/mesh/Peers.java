@@ -11,6 +11,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslContext;
 import io.densemesh.observability.RequestIds;
 import io.densemesh.observability.TraceHeaders;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
@@ -55,15 +57,24 @@ public final class Peers implements AutoCloseable {
         .build();
   }
 
-  /** A peer's channel and this node's in-flight count to it. */
+  /**
+   * A peer's channels and this node's in-flight count to it: one channel for callers off the
+   * node's event loops (peer control, REST, retries), and, where the node shares its event loops
+   * with its servers ({@link Loops}), one per loop, created on first use, so a request forwarded
+   * from a server's transport thread goes out and comes back on that same thread.
+   */
   public static final class Peer {
+    final String address;
     final ManagedChannel channel;
+    final Map<EventLoop, ManagedChannel> byLoop = new ConcurrentHashMap<>();
     final AtomicInteger inFlight = new AtomicInteger();
 
-    Peer(ManagedChannel channel) {
+    Peer(String address, ManagedChannel channel) {
+      this.address = address;
       this.channel = channel;
     }
 
+    /** The channel for callers off the event loops. */
     public ManagedChannel channel() {
       return channel;
     }
@@ -71,6 +82,40 @@ public final class Peers implements AutoCloseable {
     public int inFlight() {
       return inFlight.get();
     }
+
+    void shutdown() {
+      channel.shutdown();
+      byLoop.values().forEach(ManagedChannel::shutdown);
+    }
+
+    void shutdownNow() {
+      channel.shutdownNow();
+      byLoop.values().forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
+  /**
+   * The node's shared event loops, when its servers and peer channels use the same ones: which
+   * loop the calling thread runs (null when none), and a channel to an address bound to one loop.
+   * Channels per loop are bounded by the number of loops.
+   */
+  public interface Loops {
+    EventLoop current();
+
+    NettyChannelBuilder bind(NettyChannelBuilder builder, EventLoop loop);
+
+    /** For channels that need no loop affinity: gRPC's own event loops. */
+    Loops NONE = new Loops() {
+      @Override
+      public EventLoop current() {
+        return null;
+      }
+
+      @Override
+      public NettyChannelBuilder bind(NettyChannelBuilder builder, EventLoop loop) {
+        return builder;
+      }
+    };
   }
 
   /** Metadata carrying the mesh secret to a peer's internal port. */
@@ -79,6 +124,8 @@ public final class Peers implements AutoCloseable {
 
   private final Map<String, Peer> byAddress = new ConcurrentHashMap<>();
   private final Function<String, ManagedChannel> channels;
+  private final Loops loops;
+  private final BiFunction<String, EventLoop, ManagedChannel> loopChannels;
 
   /** Plaintext Netty channels to {@code host:port} addresses. */
   public Peers(int maxMessageBytes) {
@@ -101,30 +148,63 @@ public final class Peers implements AutoCloseable {
    *     certificate presented)
    */
   public Peers(int maxMessageBytes, Optional<String> meshSecret, Optional<SslContext> tls) {
-    this(address -> {
-      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
-      meshSecret.ifPresent(secret -> {
-        Metadata headers = new Metadata();
-        headers.put(MESH_SECRET, secret);
-        builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
-      });
-      return secured(builder, tls)
-          // Response callbacks only hand bytes back to the waiting server call (never block):
-          // running them on the event loop saves a thread switch per forwarded request.
-          .directExecutor()
-          .maxInboundMessageSize(maxMessageBytes)
-          .keepAliveTime(30, TimeUnit.SECONDS)
-          .build();
-    });
+    this(maxMessageBytes, meshSecret, tls, Loops.NONE);
+  }
+
+  /**
+   * @param loops the node's shared event loops (the channels run on them, one channel per loop
+   *     for forwards made on a loop); {@link Loops#NONE} for gRPC's own
+   */
+  public Peers(int maxMessageBytes, Optional<String> meshSecret, Optional<SslContext> tls,
+      Loops loops) {
+    this(address -> nettyChannel(address, null, maxMessageBytes, meshSecret, tls, loops),
+        loops, (address, loop) ->
+            nettyChannel(address, loop, maxMessageBytes, meshSecret, tls, loops));
   }
 
   /** @param channels opens the channel to one peer address (in-process ones in unit tests) */
   public Peers(Function<String, ManagedChannel> channels) {
+    this(channels, Loops.NONE, (address, loop) -> channels.apply(address));
+  }
+
+  private Peers(Function<String, ManagedChannel> channels, Loops loops,
+      BiFunction<String, EventLoop, ManagedChannel> loopChannels) {
     this.channels = channels;
+    this.loops = loops;
+    this.loopChannels = loopChannels;
+  }
+
+  /** @param loop the one loop the channel runs on; null for the whole shared group */
+  private static ManagedChannel nettyChannel(String address, EventLoop loop, int maxMessageBytes,
+      Optional<String> meshSecret, Optional<SslContext> tls, Loops loops) {
+    NettyChannelBuilder builder = loops.bind(NettyChannelBuilder.forTarget(address), loop);
+    meshSecret.ifPresent(secret -> {
+      Metadata headers = new Metadata();
+      headers.put(MESH_SECRET, secret);
+      builder.intercept(MetadataUtils.newAttachHeadersInterceptor(headers));
+    });
+    return secured(builder, tls)
+        // Response callbacks only hand bytes back to the waiting server call (never block):
+        // running them on the event loop saves a thread switch per forwarded request.
+        .directExecutor()
+        .maxInboundMessageSize(maxMessageBytes)
+        .keepAliveTime(30, TimeUnit.SECONDS)
+        .build();
   }
 
   public Peer peer(String address) {
-    return byAddress.computeIfAbsent(address, a -> new Peer(channels.apply(a)));
+    return byAddress.computeIfAbsent(address, a -> new Peer(a, channels.apply(a)));
+  }
+
+  /** The channel a forward from this thread goes on: its event loop's own, if it runs one. */
+  private ManagedChannel channelHere(Peer peer) {
+    EventLoop loop = loops.current();
+    if (loop == null) {
+      return peer.channel;
+    }
+    ManagedChannel channel = peer.byLoop.get(loop);
+    return channel != null ? channel
+        : peer.byLoop.computeIfAbsent(loop, l -> loopChannels.apply(peer.address, l));
   }
 
   private static NettyChannelBuilder secured(NettyChannelBuilder builder,
@@ -151,7 +231,7 @@ public final class Peers implements AutoCloseable {
     if (requestId != null) {
       headers.put(RequestIds.HEADER, requestId);
     }
-    ClientCall<byte[], byte[]> call = ClientInterceptors.intercept(peer.channel,
+    ClientCall<byte[], byte[]> call = ClientInterceptors.intercept(channelHere(peer),
         MetadataUtils.newAttachHeadersInterceptor(headers)).newCall(method, options);
     peer.inFlight.incrementAndGet();
     ListenableFuture<byte[]> response = ClientCalls.futureUnaryCall(call, request);
@@ -165,7 +245,7 @@ public final class Peers implements AutoCloseable {
       if (!liveAddresses.contains(address)) {
         Peer gone = byAddress.remove(address);
         if (gone != null) {
-          gone.channel.shutdown();
+          gone.shutdown();
         }
       }
     }
@@ -173,7 +253,7 @@ public final class Peers implements AutoCloseable {
 
   @Override
   public void close() {
-    byAddress.values().forEach(p -> p.channel.shutdownNow());
+    byAddress.values().forEach(Peer::shutdownNow);
     byAddress.clear();
   }
 

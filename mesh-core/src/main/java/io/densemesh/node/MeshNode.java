@@ -137,6 +137,7 @@ public final class MeshNode implements AutoCloseable {
   private final RuntimeRegistry runtimes;
   private final Server grpc;
   private final Server internal;
+  private final NodeTransport transport;
   private final TenantRates rates;
   private final Optional<Authenticator> authenticator;
   private final ServingHealth health;
@@ -217,8 +218,11 @@ public final class MeshNode implements AutoCloseable {
     TenantGuard guard = new TenantGuard(id -> registry.model(id).map(m -> m.value().getTenant()));
 
     String self = config.instanceId();
+    // Two loops per core, as gRPC's and Netty's own defaults.
+    this.transport = new NodeTransport(2 * Runtime.getRuntime().availableProcessors());
     this.peers = new Peers(config.maxMessageBytes(), meshSecret,
-        config.mesh().usesEtcd() ? tls.map(NodeTls::peerClient) : Optional.empty());
+        config.mesh().usesEtcd() ? tls.map(NodeTls::peerClient) : Optional.empty(),
+        transport);
     MeshRouter router = new MeshRouter(self, cache, registry, policies, peers, clock,
         config.failureBackoff());
     MeshEvents events = new MeshEvents(registry);
@@ -273,12 +277,15 @@ public final class MeshNode implements AutoCloseable {
         limits.grpcQueue());
     this.internalExecutor = GrpcExecutors.bounded("grpc-internal", limits.grpcThreads(),
         limits.grpcQueue());
+    // ModelInfer and ModelMetadata are routed on the transport thread: a forwarded request
+    // never waits for a worker (see InferenceRouting); the others start on the workers.
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
         new InferenceRouting.LocalPath(admission, cache::whenLoaded, clientExecutor,
-            config.loadTimeout()), new SplitTraffic(routeCounters, metrics), rates::acquire);
+            config.loadTimeout()), new SplitTraffic(routeCounters, metrics), rates::acquire,
+        true);
     InferenceRouting internalRouting = new InferenceRouting(inference, forwarding, retries,
         new InferenceRouting.LocalPath(admission, cache::whenLoaded, internalExecutor,
-            config.loadTimeout()));
+            config.loadTimeout()), null, caller -> { }, true);
     // Client port: every call passes the client edge (no dm-* headers, credentials, tenant rate)
     // before any routing. No node-to-node service is registered here. Health and reflection
     // (for probes and stock tools) answer without credentials and list only this port's services.
@@ -301,12 +308,12 @@ public final class MeshNode implements AutoCloseable {
             new CallMetrics(metrics)));
     this.health = new ServingHealth(clientServices.stream()
         .map(d -> d.getServiceDescriptor().getName()).toList());
-    NettyServerBuilder clientServer = NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.bindHost(), config.grpcPort()))
+    NettyServerBuilder clientServer = transport.server(NettyServerBuilder.forAddress(
+            new InetSocketAddress(config.bindHost(), config.grpcPort())))
         .maxInboundMessageSize(config.maxMessageBytes())
         // Calls are dispatched on the transport thread: health answers there, the rest on workers.
         .directExecutor()
-        .callExecutor(new ProbeCalls(clientExecutor))
+        .callExecutor(new ProbeCalls(clientExecutor, InferenceRouting.TRANSPORT_METHODS))
         .sslContext(tls.map(NodeTls::grpcServer).orElse(null));
     observe(clientServer, metrics);
     clientServices.forEach(clientServer::addService);
@@ -314,11 +321,11 @@ public final class MeshNode implements AutoCloseable {
     // Internal port: forwarded inference (with its dm-* routing hints) and peer control, for
     // mesh peers only; what arrives here was authorised where it entered the mesh.
     InternalEdge internalEdge = new InternalEdge(meshSecret);
-    NettyServerBuilder internalServer = NettyServerBuilder.forAddress(new InetSocketAddress(
-            config.bindHost(), config.internalPort()))
+    NettyServerBuilder internalServer = transport.server(NettyServerBuilder.forAddress(
+            new InetSocketAddress(config.bindHost(), config.internalPort())))
         .maxInboundMessageSize(config.maxMessageBytes())
         .directExecutor()
-        .callExecutor(new ProbeCalls(internalExecutor))
+        .callExecutor(new ProbeCalls(internalExecutor, InferenceRouting.TRANSPORT_METHODS))
         // With TLS, only mesh members (a certificate from the mesh CA) get past the handshake.
         .sslContext(tls.map(NodeTls::internalServer).orElse(null));
     observe(internalServer, metrics);
@@ -612,6 +619,7 @@ public final class MeshNode implements AutoCloseable {
     clientExecutor.shutdownNow();
     internalExecutor.shutdownNow();
     peers.close();
+    transport.close(); // after the servers and the peer channels on it
     storage.close();
     tls.ifPresent(NodeTls::close);
     runtimes.close();

@@ -69,7 +69,25 @@ public final class ModelResolver {
   public Routed routeFor(Principal caller, String bodyName, String vmodelHeader,
       String modelHeader, String version, String splitKey) {
     guard.requireRole(caller, Action.INFER);
-    Routed routed = route(bodyName, vmodelHeader, modelHeader, version, splitKey);
+    return authorised(caller, route(bodyName, vmodelHeader, modelHeader, version, splitKey),
+        bodyName, vmodelHeader, modelHeader);
+  }
+
+  /**
+   * {@link #routeFor} from this node's view only: a model not in the view fails at once (no
+   * catch-up read of the registry), so it never blocks. For a transport thread, which hands a
+   * miss to a thread that may block.
+   */
+  public Routed routeForInView(Principal caller, String bodyName, String vmodelHeader,
+      String modelHeader, String version, String splitKey) {
+    guard.requireRole(caller, Action.INFER);
+    return authorised(caller,
+        resolveInView(bodyName, vmodelHeader, modelHeader, version, splitKey),
+        bodyName, vmodelHeader, modelHeader);
+  }
+
+  private Routed authorised(Principal caller, Routed routed, String bodyName,
+      String vmodelHeader, String modelHeader) {
     if (!guard.model(caller, routed.model().modelId())) {
       throw notRegistered(bodyName, vmodelHeader, modelHeader);
     }

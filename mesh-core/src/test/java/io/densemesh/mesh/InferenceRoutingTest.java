@@ -75,6 +75,34 @@ class InferenceRoutingTest {
   }
 
   @Test
+  void aRequestServedHereRunsOnAWorkerNeverOnTheTransportThread() {
+    a.load("m");
+
+    assertThat(answer(clientOfA.modelInfer(request(3)))).containsExactly(3);
+    // In-process with a direct executor, the transport thread is the caller's own.
+    assertThat(a.runtime.inferThreads).containsExactly("sim-worker");
+  }
+
+  @Test
+  void aForwardedRequestIsRoutedAndForwardedWithoutAWorker() {
+    b.load("m");
+
+    assertThat(answer(clientOfA.modelInfer(request(4)))).containsExactly(4);
+    assertThat(a.workers.getTaskCount()).as("tasks on the forwarder's workers").isZero();
+    assertThat(b.workers.getTaskCount()).as("served on the holder's worker").isEqualTo(1);
+  }
+
+  @Test
+  void aClusterWideMissIsRoutedOnAWorkerWhereTheClaimMayBlock() {
+    assertThat(answer(clientOfA.modelInfer(request(6)))).containsExactly(6);
+
+    assertThat(a.workers.getTaskCount() + b.workers.getTaskCount())
+        .as("routing moved to a worker, then served on one").isGreaterThanOrEqualTo(2);
+    assertThat(a.runtime.inferThreads).allMatch("sim-worker"::equals);
+    assertThat(b.runtime.inferThreads).allMatch("sim-worker"::equals);
+  }
+
+  @Test
   void metadataIsRoutedLikeInference() {
     b.load("m");
 

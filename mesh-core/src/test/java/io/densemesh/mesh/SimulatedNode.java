@@ -13,6 +13,7 @@ import io.densemesh.cache.ModelCache;
 import io.densemesh.cache.RuntimeRegistry;
 import io.densemesh.grpc.InferenceGrpcService;
 import io.densemesh.grpc.InferenceRouting;
+import io.densemesh.grpc.ProbeCalls;
 import io.densemesh.grpc.InternalEdge;
 import io.densemesh.grpc.MeshHeaders;
 import io.densemesh.grpc.PeerControlGrpcService;
@@ -73,6 +74,13 @@ final class SimulatedNode implements AutoCloseable {
   /** False: cache events no longer trigger a publish (the registry lags until {@link #publish}). */
   volatile boolean autoPublish = true;
   final ExecutorService retries = Executors.newCachedThreadPool();
+  /** The internal port's workers (where requests are served here), as a node's bounded pool. */
+  final java.util.concurrent.ThreadPoolExecutor workers =
+      (java.util.concurrent.ThreadPoolExecutor) Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sim-worker");
+        t.setDaemon(true);
+        return t;
+      });
   final java.util.concurrent.ScheduledExecutorService retryTimer =
       Executors.newSingleThreadScheduledExecutor();
   /** The node's forward retry budget, on the mesh's fake clock (10 %, at least 1 a second). */
@@ -138,15 +146,18 @@ final class SimulatedNode implements AutoCloseable {
     try {
       // The node's internal port: what peers reach (callers are trusted as mesh peers).
       InternalEdge peersOnly = new InternalEdge(java.util.Optional.empty());
+      // As on a node: ModelInfer and ModelMetadata on the transport thread, the rest on workers.
       this.server = InProcessServerBuilder.forName(address)
+          .directExecutor()
+          .callExecutor(new ProbeCalls(workers, InferenceRouting.TRANSPORT_METHODS))
           .addService(ServerInterceptors.intercept(
               new PeerControlGrpcService(resolver, loader, cache, state), peersOnly))
           .addService(ServerInterceptors.intercept(new InferenceRouting(
               InferenceGrpcService.forNode(resolver, serving, readiness, state, repository),
               forwarding,
               retries, new InferenceRouting.LocalPath(new Admission(inFlight, reason -> { }),
-                  cache::whenLoaded, retries, WAIT)).bindService(), new MeshHeaders(),
-              peersOnly))
+                  cache::whenLoaded, workers, WAIT), null, caller -> { }, true).bindService(),
+              new MeshHeaders(), peersOnly))
           .build()
           .start();
     } catch (IOException e) {
@@ -205,6 +216,7 @@ final class SimulatedNode implements AutoCloseable {
     publisher.close();
     peers.close();
     retries.shutdownNow();
+    workers.shutdownNow();
     retryTimer.shutdownNow();
     cache.close();
   }

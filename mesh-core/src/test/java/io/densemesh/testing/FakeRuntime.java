@@ -32,6 +32,8 @@ public final class FakeRuntime implements ModelRuntime {
   public final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
   public final Set<String> open = ConcurrentHashMap.newKeySet();
   public volatile CountDownLatch gate = new CountDownLatch(0);
+  /** Names of the threads inference ran on. */
+  public final Set<String> inferThreads = ConcurrentHashMap.newKeySet();
 
   @Override
   public boolean supports(String modelType) {
@@ -92,6 +94,7 @@ public final class FakeRuntime implements ModelRuntime {
 
       @Override
       public List<Tensor> infer(List<Tensor> inputs, Set<String> requestedOutputs) {
+        inferThreads.add(Thread.currentThread().getName());
         return List.of(new Tensor("y", DataType.FP32, inputs.get(0).shape(),
             inputs.get(0).data()));
       }

@@ -22,7 +22,7 @@ import java.util.Map;
  * Baseline (b): the least a gRPC V2 server can do: no registry, no cache, no validation beyond
  * what ORT does, one session. What DenseMesh adds over this is its own overhead.
  */
-final class BareGrpcServer extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase
+public final class BareGrpcServer extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase
     implements AutoCloseable {
 
   private final OrtEnvironment env;
@@ -30,10 +30,31 @@ final class BareGrpcServer extends GRPCInferenceServiceGrpc.GRPCInferenceService
   private final Server server;
 
   BareGrpcServer(OrtEnvironment env, OrtSession session) throws IOException {
+    this(env, session, 0);
+  }
+
+  private BareGrpcServer(OrtEnvironment env, OrtSession session, int port) throws IOException {
     this.env = env;
     this.session = session;
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(this).build().start();
+  }
+
+  /**
+   * The floor as a process of its own ({@code bench-hop}): {@code MODEL.onnx PORT}; serves any
+   * model name with that one session (one intra-op thread, as the nodes run) until killed.
+   */
+  public static void main(String[] args) throws Exception {
+    ai.djl.engine.Engine.getEngine("OnnxRuntime"); // the native library, as the node loads it
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtSession session;
+    try (OrtSession.SessionOptions options = io.densemesh.runtime.onnx.OnnxModelRuntime
+        .sessionOptions(1, io.densemesh.runtime.onnx.ExecutionDevice.CPU)) {
+      session = env.createSession(args[0], options);
+    }
+    BareGrpcServer server = new BareGrpcServer(env, session, Integer.parseInt(args[1]));
+    System.out.println("floor server on port " + server.port());
+    server.server.awaitTermination();
   }
 
   int port() {

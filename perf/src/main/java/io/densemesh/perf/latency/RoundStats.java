@@ -3,21 +3,21 @@ package io.densemesh.perf.latency;
 import java.util.List;
 
 /** Median and range of per-round figures, as the benchmarks in this package report them. */
-final class RoundStats {
+public final class RoundStats {
 
   private RoundStats() {}
 
-  static double median(List<Double> values) {
+  public static double median(List<Double> values) {
     List<Double> sorted = values.stream().sorted().toList();
     int n = sorted.size();
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
-  static double min(List<Double> values) {
+  public static double min(List<Double> values) {
     return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
   }
 
-  static double max(List<Double> values) {
+  public static double max(List<Double> values) {
     return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
   }
 }
