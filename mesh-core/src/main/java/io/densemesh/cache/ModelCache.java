@@ -1,7 +1,5 @@
 package io.densemesh.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.densemesh.errors.FatalErrors;
 import io.densemesh.placement.EvictionPlan;
 import io.densemesh.placement.EvictionPolicy;
@@ -82,7 +80,7 @@ public final class ModelCache implements AutoCloseable {
   private final io.densemesh.placement.SizePredictor sizes =
       new io.densemesh.placement.SizePredictor();
   private final Map<String, Long> measuredGpuSizes = new ConcurrentHashMap<>();
-  private final Cache<String, Failure> failures;
+  private final FailureMemory failures;
   private final RuntimeRegistry runtimes;
   private final ModelStorage artifacts;
   private volatile EvictionPolicy eviction;
@@ -103,8 +101,6 @@ public final class ModelCache implements AutoCloseable {
   private volatile int maxQueuedLoads = Integer.MAX_VALUE;
   /** Loads handed to the loader pool that no loader has taken yet. */
   private final AtomicInteger queuedLoads = new AtomicInteger();
-
-  private record Failure(ModelSpec spec, String reason, long atMillis) {}
 
   public ModelCache(
       RuntimeRegistry runtimes,
@@ -137,11 +133,7 @@ public final class ModelCache implements AutoCloseable {
     this.listener = listener;
     this.clock = clock;
     this.capacityBytes = capacityBytes;
-    this.failures =
-        Caffeine.newBuilder()
-            .expireAfterWrite(failureBackoff)
-            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-            .build();
+    this.failures = new FailureMemory(clock, failureBackoff);
     AtomicInteger threadNo = new AtomicInteger();
     this.loaders =
         new ThreadPoolExecutor(
@@ -365,9 +357,9 @@ public final class ModelCache implements AutoCloseable {
       }
       return existing;
     }
-    Failure failure = failures.getIfPresent(id);
-    if (failure != null && failure.spec.equals(spec)) {
-      throw new ModelLoadException(failure.reason);
+    Optional<FailureMemory.Failure> failure = failures.of(spec);
+    if (failure.isPresent()) {
+      throw new ModelLoadException(failure.get().reason());
     }
     if (existing != null) {
       // Registered anew with other info since this copy loaded: the old copy must go.
@@ -482,7 +474,7 @@ public final class ModelCache implements AutoCloseable {
       entries.remove(id, entry);
       entry.stateChanged(clock.millis());
       if (t instanceof ModelLoadException) {
-        failures.put(id, new Failure(entry.spec, t.getMessage(), clock.millis()));
+        failures.remember(entry.spec, t.getMessage());
         log.warn("loading {} failed: {}", id, t.getMessage());
         listener.loadFailed(id, t.getMessage());
       }
@@ -641,7 +633,7 @@ public final class ModelCache implements AutoCloseable {
 
   /** Unloads the model (e.g. it was unregistered): now if idle, else when its last lease ends. */
   public void unload(String modelId) {
-    failures.invalidate(modelId);
+    failures.forget(modelId);
     measuredSizes.remove(modelId);
     measuredGpuSizes.remove(modelId);
     CacheEntry entry = entries.remove(modelId);
@@ -690,12 +682,8 @@ public final class ModelCache implements AutoCloseable {
                   model.loadMillis(), entry.chargedGpuBytes)
               : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, "", 0));
     }
-    Failure failure = failures.getIfPresent(modelId);
-    if (failure != null) {
-      return Optional.of(new CopyState(CopyState.Phase.FAILED, failure.atMillis, 0,
-          failure.reason, 0));
-    }
-    return Optional.empty();
+    return failures.of(modelId).map(failure -> new CopyState(CopyState.Phase.FAILED,
+        failure.atMillis(), 0, failure.reason(), 0));
   }
 
   /** Whether the model is resident and can serve right now. */
