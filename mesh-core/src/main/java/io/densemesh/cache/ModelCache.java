@@ -1,9 +1,7 @@
 package io.densemesh.cache;
 
 import io.densemesh.errors.FatalErrors;
-import io.densemesh.placement.EvictionPlan;
 import io.densemesh.placement.EvictionPolicy;
-import io.densemesh.placement.ResidentCopy;
 import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.ModelSpec;
@@ -19,7 +17,6 @@ import io.densemesh.units.ByteSizes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,19 +80,11 @@ public final class ModelCache implements AutoCloseable {
   private final FailureMemory failures;
   private final RuntimeRegistry runtimes;
   private final ModelStorage artifacts;
-  private volatile EvictionPolicy eviction;
   private final CacheListener listener;
   private final Clock clock;
-  private final long capacityBytes;
-  private final long gpuCapacityBytes;
+  private final MemoryAccountant budget;
+  private final CopyEvictor evictor;
   private final ThreadPoolExecutor loaders;
-  private volatile long headroomBytes;
-  private volatile VictimPlanner planner =
-      (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
-  private volatile java.util.function.Predicate<String> protectedCopy = id -> false;
-  private final Object budgetLock = new Object();
-  private long chargedBytes; // guarded by budgetLock
-  private long chargedGpuBytes; // guarded by budgetLock
   private volatile boolean closed;
   private volatile int maxWaitersPerModel = Integer.MAX_VALUE;
   private volatile int maxQueuedLoads = Integer.MAX_VALUE;
@@ -126,13 +115,12 @@ public final class ModelCache implements AutoCloseable {
       long gpuCapacityBytes,
       int loadingSlots,
       Duration failureBackoff) {
-    this.gpuCapacityBytes = gpuCapacityBytes;
+    this.budget = new MemoryAccountant(capacityBytes, gpuCapacityBytes);
+    this.evictor = new CopyEvictor(entries, eviction, clock);
     this.runtimes = runtimes;
     this.artifacts = artifacts;
-    this.eviction = eviction;
     this.listener = listener;
     this.clock = clock;
-    this.capacityBytes = capacityBytes;
     this.failures = new FailureMemory(clock, failureBackoff);
     AtomicInteger threadNo = new AtomicInteger();
     this.loaders =
@@ -429,6 +417,8 @@ public final class ModelCache implements AutoCloseable {
       staged = artifacts.fetch(entry.spec); // held (not evictable from disk) until loaded
       Path artifact = staged.path();
       long onDisk = staged.sizeBytes();
+      long capacityBytes = budget.capacityBytes();
+      long gpuCapacityBytes = budget.gpuCapacityBytes();
       if (onDisk > capacityBytes) {
         throw new ModelLoadException(
             "model '" + id + "' needs at least " + ByteSizes.format(onDisk)
@@ -491,138 +481,26 @@ public final class ModelCache implements AutoCloseable {
 
   /** Charges a load's bytes, evicting the policy's victims when over either budget. */
   private void reserve(CacheEntry entry, long bytes, long gpuBytes) {
-    List<CacheEntry> victims = new ArrayList<>();
+    CopyEvictor.Round round = evictor.forLoad(entry.modelId());
     try {
-      synchronized (budgetLock) {
-        if (!makeRoom(bytes, gpuBytes, victims, entry.modelId())) {
-          throw exhausted(bytes, gpuBytes);
-        }
-        chargedBytes += bytes;
-        entry.chargedBytes = bytes;
-        chargedGpuBytes += gpuBytes;
-        entry.chargedGpuBytes = gpuBytes;
-      }
+      budget.reserve(entry.charge, bytes, gpuBytes, round);
     } finally {
-      victims.forEach(v -> closeRetired(v, true));
+      round.retired().forEach(v -> closeRetired(v, true));
     }
   }
 
-  /**
-   * Corrects a reservation to the measured sizes, evicting more if they grew. Host memory is
-   * best effort (the model is loaded; the node runs over until copies in use are released); GPU
-   * memory must fit, else the load fails and its reservation is returned by the caller.
-   */
+  /** Corrects a reservation to the measured sizes (see {@link MemoryAccountant#recharge}). */
   private void recharge(CacheEntry entry, long measured, long measuredGpu) {
-    List<CacheEntry> victims = new ArrayList<>();
+    CopyEvictor.Round round = evictor.forLoad(entry.modelId());
     try {
-      synchronized (budgetLock) {
-        long growth = measured - entry.chargedBytes;
-        long gpuGrowth = measuredGpu - entry.chargedGpuBytes;
-        if ((growth > 0 || gpuGrowth > 0)
-            && !makeRoom(Math.max(0, growth), Math.max(0, gpuGrowth), victims,
-                entry.modelId())) {
-          if (gpuGrowth > 0 && chargedGpuBytes + gpuGrowth > gpuCapacityBytes) {
-            throw exhausted(0, gpuGrowth);
-          }
-          log.warn("node is {} over its capacity until models in use are released",
-              ByteSizes.format(chargedBytes + growth - limitBytes()));
-        }
-        chargedBytes += growth;
-        entry.chargedBytes = measured;
-        chargedGpuBytes += gpuGrowth;
-        entry.chargedGpuBytes = measuredGpu;
-      }
+      budget.recharge(entry.charge, measured, measuredGpu, round);
     } finally {
-      victims.forEach(v -> closeRetired(v, true));
+      round.retired().forEach(v -> closeRetired(v, true));
     }
-  }
-
-  private CapacityExhaustedException exhausted(long bytes, long gpuBytes) {
-    if (chargedGpuBytes + gpuBytes > gpuCapacityBytes) {
-      return new CapacityExhaustedException(
-          "no GPU room to load a model of " + ByteSizes.format(gpuBytes) + ": "
-              + ByteSizes.format(chargedGpuBytes) + " of " + ByteSizes.format(gpuCapacityBytes)
-              + " GPU memory is held by models serving requests or loading");
-    }
-    return new CapacityExhaustedException(
-        "no room to load a model of " + ByteSizes.format(bytes) + ": "
-            + ByteSizes.format(chargedBytes) + " of " + ByteSizes.format(limitBytes())
-            + " is held by models serving requests or loading");
   }
 
   private void uncharge(CacheEntry entry) {
-    synchronized (budgetLock) {
-      chargedBytes -= entry.chargedBytes;
-      entry.chargedBytes = 0;
-      chargedGpuBytes -= entry.chargedGpuBytes;
-      entry.chargedGpuBytes = 0;
-    }
-  }
-
-  /**
-   * Caller holds budgetLock. Retires victims until {@code bytes} more fit the host budget and
-   * {@code gpuBytes} more fit the GPU budget (they are closed after the lock is released): a
-   * host deficit is planned over every resident copy, a GPU deficit over the copies holding GPU
-   * memory, each victim returning both its charges.
-   *
-   * @return whether both fit now
-   */
-  private boolean makeRoom(long bytes, long gpuBytes, List<CacheEntry> victims,
-      String incomingModelId) {
-    for (int attempt = 0; attempt < 8; attempt++) {
-      long deficit = chargedBytes + bytes - limitBytes();
-      long gpuDeficit = chargedGpuBytes + gpuBytes - gpuCapacityBytes;
-      if (deficit <= 0 && gpuDeficit <= 0) {
-        return true;
-      }
-      Map<String, CacheEntry> byId = new java.util.HashMap<>();
-      EvictionPlan plan = deficit > 0 ? plan(false, deficit, byId, incomingModelId, bytes) : null;
-      if ((plan == null || !plan.sufficient()) && gpuDeficit > 0) {
-        byId.clear();
-        plan = plan(true, gpuDeficit, byId, incomingModelId, gpuBytes); // GPU may still be freed
-      }
-      if (!plan.sufficient()) {
-        return false;
-      }
-      for (String id : plan.victims()) {
-        CacheEntry victim = byId.get(id);
-        if (victim.tryRetire()) { // else a request took it meanwhile: plan again
-          entries.remove(id, victim);
-          chargedBytes -= victim.chargedBytes;
-          victim.chargedBytes = 0;
-          chargedGpuBytes -= victim.chargedGpuBytes;
-          victim.chargedGpuBytes = 0;
-          victims.add(victim);
-        }
-      }
-    }
-    return chargedBytes + bytes <= limitBytes() && chargedGpuBytes + gpuBytes <= gpuCapacityBytes;
-  }
-
-  /**
-   * Caller holds budgetLock. The policy's victims for a host deficit among all resident copies,
-   * or for a GPU deficit among the copies holding GPU memory (sized by it).
-   */
-  private EvictionPlan plan(boolean gpu, long deficit, Map<String, CacheEntry> byId,
-      String incomingModelId, long incomingBytes) {
-    List<ResidentCopy> resident = new ArrayList<>();
-    for (CacheEntry e : entries.values()) {
-      LoadedModel m = e.loadedOrNull();
-      long size = gpu ? e.chargedGpuBytes : e.chargedBytes;
-      if (m != null && !e.retired() && (!gpu || size > 0)) {
-        resident.add(new ResidentCopy(e.modelId(), size, e.lastUsedMillis(), e.users(),
-            protectedCopy.test(e.modelId()), e.uses(), m.loadMillis()));
-        byId.put(e.modelId(), e);
-      }
-    }
-    return gpu
-        ? eviction.victims(resident, deficit, clock.millis())
-        : planner.plan(resident, deficit, clock.millis(), incomingModelId, incomingBytes);
-  }
-
-  /** Capacity less the configured headroom: what resident models may hold. */
-  private long limitBytes() {
-    return capacityBytes - headroomBytes;
+    budget.release(entry.charge);
   }
 
   void release(CacheEntry entry) {
@@ -678,8 +556,8 @@ public final class ModelCache implements AutoCloseable {
       LoadedModel model = entry.loadedOrNull();
       return Optional.of(
           model != null
-              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "",
-                  model.loadMillis(), entry.chargedGpuBytes)
+              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.charge.bytes(), "",
+                  model.loadMillis(), entry.charge.gpuBytes())
               : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, "", 0));
     }
     return failures.of(modelId).map(failure -> new CopyState(CopyState.Phase.FAILED,
@@ -693,25 +571,21 @@ public final class ModelCache implements AutoCloseable {
   }
 
   public long capacityBytes() {
-    return capacityBytes;
+    return budget.capacityBytes();
   }
 
   public long usedBytes() {
-    synchronized (budgetLock) {
-      return chargedBytes;
-    }
+    return budget.usedBytes();
   }
 
   /** GPU memory budget; 0 on a node whose runtimes use no GPU. */
   public long gpuCapacityBytes() {
-    return gpuCapacityBytes;
+    return budget.gpuCapacityBytes();
   }
 
   /** GPU memory charged to resident and loading copies. */
   public long gpuUsedBytes() {
-    synchronized (budgetLock) {
-      return chargedGpuBytes;
-    }
+    return budget.gpuUsedBytes();
   }
 
   public int loadedCount() {
@@ -729,26 +603,22 @@ public final class ModelCache implements AutoCloseable {
    * policy alone.
    */
   public void setVictimPlanner(VictimPlanner planner) {
-    this.planner = planner != null ? planner
-        : (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
+    evictor.setVictimPlanner(planner);
   }
 
   /** Swaps the eviction policy (live placement config); the next eviction uses it. */
   public void setEvictionPolicy(EvictionPolicy policy) {
-    this.eviction = policy;
+    evictor.setEvictionPolicy(policy);
   }
 
   /** Marks copies eviction must keep (e.g. the mesh's last copies of a model with min copies). */
   public void setProtection(java.util.function.Predicate<String> isProtected) {
-    this.protectedCopy = isProtected;
+    evictor.setProtection(isProtected);
   }
 
   /** Keeps {@code fraction} of the capacity free (0 to 0.9); takes effect at the next load. */
   public void setHeadroomFraction(double fraction) {
-    if (!(fraction >= 0 && fraction <= 0.9)) {
-      throw new IllegalArgumentException("headroom fraction must be 0..0.9: " + fraction);
-    }
-    this.headroomBytes = (long) (capacityBytes * fraction);
+    budget.setHeadroomFraction(fraction);
   }
 
   /** Changes how many loads run at once (1..256). */
@@ -778,8 +648,8 @@ public final class ModelCache implements AutoCloseable {
       }
       LoadedModel m = e.loadedOrNull();
       all.put(e.modelId(), m != null
-          ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.chargedBytes, "",
-              m.loadMillis(), e.chargedGpuBytes)
+          ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.charge.bytes(), "",
+              m.loadMillis(), e.charge.gpuBytes())
           : new CopyState(CopyState.Phase.LOADING, e.sinceMillis(), 0, "", 0));
     }
     return all;
