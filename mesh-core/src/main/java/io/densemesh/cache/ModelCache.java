@@ -23,11 +23,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,12 +81,9 @@ public final class ModelCache implements AutoCloseable {
   private final Clock clock;
   private final MemoryAccountant budget;
   private final CopyEvictor evictor;
-  private final ThreadPoolExecutor loaders;
+  private final LoadQueue loaders;
   private volatile boolean closed;
   private volatile int maxWaitersPerModel = Integer.MAX_VALUE;
-  private volatile int maxQueuedLoads = Integer.MAX_VALUE;
-  /** Loads handed to the loader pool that no loader has taken yet. */
-  private final AtomicInteger queuedLoads = new AtomicInteger();
 
   public ModelCache(
       RuntimeRegistry runtimes,
@@ -122,19 +116,7 @@ public final class ModelCache implements AutoCloseable {
     this.listener = listener;
     this.clock = clock;
     this.failures = new FailureMemory(clock, failureBackoff);
-    AtomicInteger threadNo = new AtomicInteger();
-    this.loaders =
-        new ThreadPoolExecutor(
-            loadingSlots,
-            loadingSlots,
-            0,
-            TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "model-loader-" + threadNo.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.loaders = new LoadQueue(loadingSlots);
   }
 
   /**
@@ -269,11 +251,7 @@ public final class ModelCache implements AutoCloseable {
     }
     String id = entry.modelId();
     entries.remove(id, entry);
-    queuedLoads.decrementAndGet();
-    Runnable task = entry.loadTask;
-    if (task != null) {
-      loaders.remove(task);
-    }
+    loaders.withdraw(entry.loadTask);
     entry.stateChanged(clock.millis());
     entry.dropNotice = new UnavailableException(
         "the load of '" + id + "' was dropped: every caller left before it started");
@@ -298,10 +276,7 @@ public final class ModelCache implements AutoCloseable {
 
   /** At most this many loads wait for a loading slot (live setting). */
   public void setMaxQueuedLoads(int max) {
-    if (max < 1) {
-      throw new IllegalArgumentException("queued loads must be >= 1: " + max);
-    }
-    this.maxQueuedLoads = max;
+    loaders.setMaxQueued(max);
   }
 
   /** Callers waiting for the model's load now (0 when it is loaded or absent). */
@@ -312,7 +287,7 @@ public final class ModelCache implements AutoCloseable {
 
   /** Loads waiting for a loading slot now. */
   public int queuedLoads() {
-    return Math.max(0, queuedLoads.get());
+    return loaders.queued();
   }
 
   /** Starts loading the model if it is neither resident nor loading; returns its load future. */
@@ -361,10 +336,9 @@ public final class ModelCache implements AutoCloseable {
       }
       return raced;
     }
-    if (queuedLoads.incrementAndGet() > maxQueuedLoads) {
-      queuedLoads.decrementAndGet();
+    if (!loaders.admit()) {
       entries.remove(id, fresh);
-      OverloadedException refused = new OverloadedException(maxQueuedLoads
+      OverloadedException refused = new OverloadedException(loaders.maxQueued()
           + " loads already wait for a loading slot on this node; retry shortly", RETRY_AFTER);
       fresh.ready.completeExceptionally(refused); // for anyone who found it meanwhile
       listener.refused(id, LOAD_QUEUE);
@@ -375,10 +349,7 @@ public final class ModelCache implements AutoCloseable {
     Runnable task = () -> load(fresh);
     fresh.loadTask = task;
     listener.miss(id);
-    try {
-      loaders.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-      queuedLoads.decrementAndGet();
+    if (!loaders.submit(task)) {
       entries.remove(id, fresh);
       fresh.ready.completeExceptionally(new UnavailableException("node is shutting down"));
       throw new UnavailableException("node is shutting down");
@@ -408,7 +379,7 @@ public final class ModelCache implements AutoCloseable {
     if (!entry.start()) {
       return; // dropped while queued: every caller left
     }
-    queuedLoads.decrementAndGet();
+    loaders.started();
     String id = entry.modelId();
     LoadedModel model = null;
     StagedArtifact staged = null;
@@ -622,21 +593,12 @@ public final class ModelCache implements AutoCloseable {
   }
 
   /** Changes how many loads run at once (1..256). */
-  public synchronized void setLoadingSlots(int slots) {
-    if (slots < 1 || slots > 256) {
-      throw new IllegalArgumentException("loading slots must be 1..256: " + slots);
-    }
-    if (slots > loaders.getMaximumPoolSize()) {
-      loaders.setMaximumPoolSize(slots);
-      loaders.setCorePoolSize(slots);
-    } else {
-      loaders.setCorePoolSize(slots);
-      loaders.setMaximumPoolSize(slots);
-    }
+  public void setLoadingSlots(int slots) {
+    loaders.setSlots(slots);
   }
 
   public int loadingSlots() {
-    return loaders.getCorePoolSize();
+    return loaders.slots();
   }
 
   /** The state of every local copy (loading or loaded), by model id. */
