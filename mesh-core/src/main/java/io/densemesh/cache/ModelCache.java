@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * ({@link #whenLoaded}). A load that only requests asked for and that has not started yet is
  * dropped when its last waiter leaves (timed out, cancelled): nobody would use it. A load that
  * has started runs to its end (a runtime cannot be interrupted half-way safely).
+ *
+ * <p>This class is the facade: the budgets are kept by {@link MemoryAccountant}, victims chosen
+ * and retired by {@link CopyEvictor}, failures remembered by {@link FailureMemory}, loads queued
+ * and run by {@link LoadQueue}, and each model's waiters and leases counted by {@link CacheEntry};
+ * what stays here is single-flight entry creation, waiting, and the load's steps.
  */
 public final class ModelCache implements AutoCloseable {
 
