@@ -59,8 +59,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>This class is the facade: the budgets are kept by {@link MemoryAccountant}, victims chosen
  * and retired by {@link CopyEvictor}, failures remembered by {@link FailureMemory}, loads queued
- * and run by {@link LoadQueue}, and each model's waiters and leases counted by {@link CacheEntry};
- * what stays here is single-flight entry creation, waiting, and the load's steps.
+ * and run by {@link LoadQueue}, reservations predicted by {@link SizeMemory}, and each model's
+ * waiters and leases counted by {@link CacheEntry}; what stays here is single-flight entry
+ * creation, waiting, and the load's steps.
  */
 public final class ModelCache implements AutoCloseable {
 
@@ -74,11 +75,7 @@ public final class ModelCache implements AutoCloseable {
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
-  private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
-  /** First-load reservations from what models of the same type and file size measured. */
-  private final io.densemesh.placement.SizePredictor sizes =
-      new io.densemesh.placement.SizePredictor();
-  private final Map<String, Long> measuredGpuSizes = new ConcurrentHashMap<>();
+  private final SizeMemory sizes = new SizeMemory();
   private final FailureMemory failures;
   private final RuntimeRegistry runtimes;
   private final ModelStorage artifacts;
@@ -400,12 +397,9 @@ public final class ModelCache implements AutoCloseable {
             "model '" + id + "' needs at least " + ByteSizes.format(onDisk)
                 + ", more than this node's whole capacity of " + ByteSizes.format(capacityBytes));
       }
-      Long measuredBefore = measuredSizes.get(id);
-      long predicted = measuredBefore != null ? measuredBefore
-          : sizes.predict(entry.spec.type(), onDisk)
-              .orElseGet(() -> runtime.predictSize(entry.spec, artifact));
-      reserve(entry, predicted <= capacityBytes ? predicted : onDisk,
-          measuredGpuSizes.getOrDefault(id, 0L));
+      long predicted =
+          sizes.predictBytes(entry.spec, onDisk, () -> runtime.predictSize(entry.spec, artifact));
+      reserve(entry, predicted <= capacityBytes ? predicted : onDisk, sizes.predictGpuBytes(id));
       model = runtime.load(entry.spec, artifact);
       long measured = model.sizeBytes();
       if (measured > capacityBytes) {
@@ -420,9 +414,7 @@ public final class ModelCache implements AutoCloseable {
             "model '" + id + "' measures " + ByteSizes.format(gpu) + " of GPU memory loaded, more"
                 + " than this node's whole GPU capacity of " + ByteSizes.format(gpuCapacityBytes));
       }
-      measuredSizes.put(id, measured);
-      sizes.observe(entry.spec.type(), onDisk, measured);
-      measuredGpuSizes.put(id, gpu);
+      sizes.observe(entry.spec, onDisk, measured, gpu);
       recharge(entry, measured, gpu);
       entry.stateChanged(clock.millis());
       entry.ready.complete(model);
@@ -488,8 +480,7 @@ public final class ModelCache implements AutoCloseable {
   /** Unloads the model (e.g. it was unregistered): now if idle, else when its last lease ends. */
   public void unload(String modelId) {
     failures.forget(modelId);
-    measuredSizes.remove(modelId);
-    measuredGpuSizes.remove(modelId);
+    sizes.forget(modelId);
     CacheEntry entry = entries.remove(modelId);
     if (entry != null) {
       entry.unloadWhenIdle = true;
