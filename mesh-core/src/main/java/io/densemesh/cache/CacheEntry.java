@@ -24,10 +24,8 @@ final class CacheEntry {
   private final LongAdder uses = new LongAdder();
   private volatile long lastUsedMillis;
   private volatile long sinceMillis;
-  /** Bytes this entry holds in the budget; guarded by the cache's budget lock. */
-  long chargedBytes;
-  /** GPU bytes this entry holds in the GPU budget; guarded by the cache's budget lock. */
-  long chargedGpuBytes;
+  /** What this entry holds in the host and GPU budgets (changed by the accountant only). */
+  final MemoryAccountant.Charge charge = new MemoryAccountant.Charge();
   /** Set when the model was unregistered: unload as soon as the last lease is released. */
   volatile boolean unloadWhenIdle;
   /** Callers waiting for the load now (bounded per model by the cache). */

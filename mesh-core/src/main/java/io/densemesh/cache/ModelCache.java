@@ -1,11 +1,7 @@
 package io.densemesh.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.densemesh.errors.FatalErrors;
-import io.densemesh.placement.EvictionPlan;
 import io.densemesh.placement.EvictionPolicy;
-import io.densemesh.placement.ResidentCopy;
 import io.densemesh.runtime.LoadedModel;
 import io.densemesh.runtime.ModelRuntime;
 import io.densemesh.runtime.ModelSpec;
@@ -21,18 +17,14 @@ import io.densemesh.units.ByteSizes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +56,12 @@ import org.slf4j.LoggerFactory;
  * ({@link #whenLoaded}). A load that only requests asked for and that has not started yet is
  * dropped when its last waiter leaves (timed out, cancelled): nobody would use it. A load that
  * has started runs to its end (a runtime cannot be interrupted half-way safely).
+ *
+ * <p>This class is the facade: the budgets are kept by {@link MemoryAccountant}, victims chosen
+ * and retired by {@link CopyEvictor}, failures remembered by {@link FailureMemory}, loads queued
+ * and run by {@link LoadQueue}, reservations predicted by {@link SizeMemory}, and each model's
+ * waiters and leases counted by {@link CacheEntry}; what stays here is single-flight entry
+ * creation, waiting, and the load's steps.
  */
 public final class ModelCache implements AutoCloseable {
 
@@ -77,34 +75,17 @@ public final class ModelCache implements AutoCloseable {
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
   private final Map<String, CacheEntry> entries = new ConcurrentHashMap<>();
-  private final Map<String, Long> measuredSizes = new ConcurrentHashMap<>();
-  /** First-load reservations from what models of the same type and file size measured. */
-  private final io.densemesh.placement.SizePredictor sizes =
-      new io.densemesh.placement.SizePredictor();
-  private final Map<String, Long> measuredGpuSizes = new ConcurrentHashMap<>();
-  private final Cache<String, Failure> failures;
+  private final SizeMemory sizes = new SizeMemory();
+  private final FailureMemory failures;
   private final RuntimeRegistry runtimes;
   private final ModelStorage artifacts;
-  private volatile EvictionPolicy eviction;
   private final CacheListener listener;
   private final Clock clock;
-  private final long capacityBytes;
-  private final long gpuCapacityBytes;
-  private final ThreadPoolExecutor loaders;
-  private volatile long headroomBytes;
-  private volatile VictimPlanner planner =
-      (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
-  private volatile java.util.function.Predicate<String> protectedCopy = id -> false;
-  private final Object budgetLock = new Object();
-  private long chargedBytes; // guarded by budgetLock
-  private long chargedGpuBytes; // guarded by budgetLock
+  private final MemoryAccountant budget;
+  private final CopyEvictor evictor;
+  private final LoadQueue loaders;
   private volatile boolean closed;
   private volatile int maxWaitersPerModel = Integer.MAX_VALUE;
-  private volatile int maxQueuedLoads = Integer.MAX_VALUE;
-  /** Loads handed to the loader pool that no loader has taken yet. */
-  private final AtomicInteger queuedLoads = new AtomicInteger();
-
-  private record Failure(ModelSpec spec, String reason, long atMillis) {}
 
   public ModelCache(
       RuntimeRegistry runtimes,
@@ -130,31 +111,14 @@ public final class ModelCache implements AutoCloseable {
       long gpuCapacityBytes,
       int loadingSlots,
       Duration failureBackoff) {
-    this.gpuCapacityBytes = gpuCapacityBytes;
+    this.budget = new MemoryAccountant(capacityBytes, gpuCapacityBytes);
+    this.evictor = new CopyEvictor(entries, eviction, clock);
     this.runtimes = runtimes;
     this.artifacts = artifacts;
-    this.eviction = eviction;
     this.listener = listener;
     this.clock = clock;
-    this.capacityBytes = capacityBytes;
-    this.failures =
-        Caffeine.newBuilder()
-            .expireAfterWrite(failureBackoff)
-            .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-            .build();
-    AtomicInteger threadNo = new AtomicInteger();
-    this.loaders =
-        new ThreadPoolExecutor(
-            loadingSlots,
-            loadingSlots,
-            0,
-            TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "model-loader-" + threadNo.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    this.failures = new FailureMemory(clock, failureBackoff);
+    this.loaders = new LoadQueue(loadingSlots);
   }
 
   /**
@@ -289,11 +253,7 @@ public final class ModelCache implements AutoCloseable {
     }
     String id = entry.modelId();
     entries.remove(id, entry);
-    queuedLoads.decrementAndGet();
-    Runnable task = entry.loadTask;
-    if (task != null) {
-      loaders.remove(task);
-    }
+    loaders.withdraw(entry.loadTask);
     entry.stateChanged(clock.millis());
     entry.dropNotice = new UnavailableException(
         "the load of '" + id + "' was dropped: every caller left before it started");
@@ -318,10 +278,7 @@ public final class ModelCache implements AutoCloseable {
 
   /** At most this many loads wait for a loading slot (live setting). */
   public void setMaxQueuedLoads(int max) {
-    if (max < 1) {
-      throw new IllegalArgumentException("queued loads must be >= 1: " + max);
-    }
-    this.maxQueuedLoads = max;
+    loaders.setMaxQueued(max);
   }
 
   /** Callers waiting for the model's load now (0 when it is loaded or absent). */
@@ -332,7 +289,7 @@ public final class ModelCache implements AutoCloseable {
 
   /** Loads waiting for a loading slot now. */
   public int queuedLoads() {
-    return Math.max(0, queuedLoads.get());
+    return loaders.queued();
   }
 
   /** Starts loading the model if it is neither resident nor loading; returns its load future. */
@@ -365,9 +322,9 @@ public final class ModelCache implements AutoCloseable {
       }
       return existing;
     }
-    Failure failure = failures.getIfPresent(id);
-    if (failure != null && failure.spec.equals(spec)) {
-      throw new ModelLoadException(failure.reason);
+    Optional<FailureMemory.Failure> failure = failures.of(spec);
+    if (failure.isPresent()) {
+      throw new ModelLoadException(failure.get().reason());
     }
     if (existing != null) {
       // Registered anew with other info since this copy loaded: the old copy must go.
@@ -381,10 +338,9 @@ public final class ModelCache implements AutoCloseable {
       }
       return raced;
     }
-    if (queuedLoads.incrementAndGet() > maxQueuedLoads) {
-      queuedLoads.decrementAndGet();
+    if (!loaders.admit()) {
       entries.remove(id, fresh);
-      OverloadedException refused = new OverloadedException(maxQueuedLoads
+      OverloadedException refused = new OverloadedException(loaders.maxQueued()
           + " loads already wait for a loading slot on this node; retry shortly", RETRY_AFTER);
       fresh.ready.completeExceptionally(refused); // for anyone who found it meanwhile
       listener.refused(id, LOAD_QUEUE);
@@ -395,10 +351,7 @@ public final class ModelCache implements AutoCloseable {
     Runnable task = () -> load(fresh);
     fresh.loadTask = task;
     listener.miss(id);
-    try {
-      loaders.execute(task);
-    } catch (java.util.concurrent.RejectedExecutionException shutDown) {
-      queuedLoads.decrementAndGet();
+    if (!loaders.submit(task)) {
       entries.remove(id, fresh);
       fresh.ready.completeExceptionally(new UnavailableException("node is shutting down"));
       throw new UnavailableException("node is shutting down");
@@ -428,7 +381,7 @@ public final class ModelCache implements AutoCloseable {
     if (!entry.start()) {
       return; // dropped while queued: every caller left
     }
-    queuedLoads.decrementAndGet();
+    loaders.started();
     String id = entry.modelId();
     LoadedModel model = null;
     StagedArtifact staged = null;
@@ -437,17 +390,16 @@ public final class ModelCache implements AutoCloseable {
       staged = artifacts.fetch(entry.spec); // held (not evictable from disk) until loaded
       Path artifact = staged.path();
       long onDisk = staged.sizeBytes();
+      long capacityBytes = budget.capacityBytes();
+      long gpuCapacityBytes = budget.gpuCapacityBytes();
       if (onDisk > capacityBytes) {
         throw new ModelLoadException(
             "model '" + id + "' needs at least " + ByteSizes.format(onDisk)
                 + ", more than this node's whole capacity of " + ByteSizes.format(capacityBytes));
       }
-      Long measuredBefore = measuredSizes.get(id);
-      long predicted = measuredBefore != null ? measuredBefore
-          : sizes.predict(entry.spec.type(), onDisk)
-              .orElseGet(() -> runtime.predictSize(entry.spec, artifact));
-      reserve(entry, predicted <= capacityBytes ? predicted : onDisk,
-          measuredGpuSizes.getOrDefault(id, 0L));
+      long predicted =
+          sizes.predictBytes(entry.spec, onDisk, () -> runtime.predictSize(entry.spec, artifact));
+      reserve(entry, predicted <= capacityBytes ? predicted : onDisk, sizes.predictGpuBytes(id));
       model = runtime.load(entry.spec, artifact);
       long measured = model.sizeBytes();
       if (measured > capacityBytes) {
@@ -462,9 +414,7 @@ public final class ModelCache implements AutoCloseable {
             "model '" + id + "' measures " + ByteSizes.format(gpu) + " of GPU memory loaded, more"
                 + " than this node's whole GPU capacity of " + ByteSizes.format(gpuCapacityBytes));
       }
-      measuredSizes.put(id, measured);
-      sizes.observe(entry.spec.type(), onDisk, measured);
-      measuredGpuSizes.put(id, gpu);
+      sizes.observe(entry.spec, onDisk, measured, gpu);
       recharge(entry, measured, gpu);
       entry.stateChanged(clock.millis());
       entry.ready.complete(model);
@@ -482,7 +432,7 @@ public final class ModelCache implements AutoCloseable {
       entries.remove(id, entry);
       entry.stateChanged(clock.millis());
       if (t instanceof ModelLoadException) {
-        failures.put(id, new Failure(entry.spec, t.getMessage(), clock.millis()));
+        failures.remember(entry.spec, t.getMessage());
         log.warn("loading {} failed: {}", id, t.getMessage());
         listener.loadFailed(id, t.getMessage());
       }
@@ -499,138 +449,26 @@ public final class ModelCache implements AutoCloseable {
 
   /** Charges a load's bytes, evicting the policy's victims when over either budget. */
   private void reserve(CacheEntry entry, long bytes, long gpuBytes) {
-    List<CacheEntry> victims = new ArrayList<>();
+    CopyEvictor.Round round = evictor.forLoad(entry.modelId());
     try {
-      synchronized (budgetLock) {
-        if (!makeRoom(bytes, gpuBytes, victims, entry.modelId())) {
-          throw exhausted(bytes, gpuBytes);
-        }
-        chargedBytes += bytes;
-        entry.chargedBytes = bytes;
-        chargedGpuBytes += gpuBytes;
-        entry.chargedGpuBytes = gpuBytes;
-      }
+      budget.reserve(entry.charge, bytes, gpuBytes, round);
     } finally {
-      victims.forEach(v -> closeRetired(v, true));
+      round.retired().forEach(v -> closeRetired(v, true));
     }
   }
 
-  /**
-   * Corrects a reservation to the measured sizes, evicting more if they grew. Host memory is
-   * best effort (the model is loaded; the node runs over until copies in use are released); GPU
-   * memory must fit, else the load fails and its reservation is returned by the caller.
-   */
+  /** Corrects a reservation to the measured sizes (see {@link MemoryAccountant#recharge}). */
   private void recharge(CacheEntry entry, long measured, long measuredGpu) {
-    List<CacheEntry> victims = new ArrayList<>();
+    CopyEvictor.Round round = evictor.forLoad(entry.modelId());
     try {
-      synchronized (budgetLock) {
-        long growth = measured - entry.chargedBytes;
-        long gpuGrowth = measuredGpu - entry.chargedGpuBytes;
-        if ((growth > 0 || gpuGrowth > 0)
-            && !makeRoom(Math.max(0, growth), Math.max(0, gpuGrowth), victims,
-                entry.modelId())) {
-          if (gpuGrowth > 0 && chargedGpuBytes + gpuGrowth > gpuCapacityBytes) {
-            throw exhausted(0, gpuGrowth);
-          }
-          log.warn("node is {} over its capacity until models in use are released",
-              ByteSizes.format(chargedBytes + growth - limitBytes()));
-        }
-        chargedBytes += growth;
-        entry.chargedBytes = measured;
-        chargedGpuBytes += gpuGrowth;
-        entry.chargedGpuBytes = measuredGpu;
-      }
+      budget.recharge(entry.charge, measured, measuredGpu, round);
     } finally {
-      victims.forEach(v -> closeRetired(v, true));
+      round.retired().forEach(v -> closeRetired(v, true));
     }
-  }
-
-  private CapacityExhaustedException exhausted(long bytes, long gpuBytes) {
-    if (chargedGpuBytes + gpuBytes > gpuCapacityBytes) {
-      return new CapacityExhaustedException(
-          "no GPU room to load a model of " + ByteSizes.format(gpuBytes) + ": "
-              + ByteSizes.format(chargedGpuBytes) + " of " + ByteSizes.format(gpuCapacityBytes)
-              + " GPU memory is held by models serving requests or loading");
-    }
-    return new CapacityExhaustedException(
-        "no room to load a model of " + ByteSizes.format(bytes) + ": "
-            + ByteSizes.format(chargedBytes) + " of " + ByteSizes.format(limitBytes())
-            + " is held by models serving requests or loading");
   }
 
   private void uncharge(CacheEntry entry) {
-    synchronized (budgetLock) {
-      chargedBytes -= entry.chargedBytes;
-      entry.chargedBytes = 0;
-      chargedGpuBytes -= entry.chargedGpuBytes;
-      entry.chargedGpuBytes = 0;
-    }
-  }
-
-  /**
-   * Caller holds budgetLock. Retires victims until {@code bytes} more fit the host budget and
-   * {@code gpuBytes} more fit the GPU budget (they are closed after the lock is released): a
-   * host deficit is planned over every resident copy, a GPU deficit over the copies holding GPU
-   * memory, each victim returning both its charges.
-   *
-   * @return whether both fit now
-   */
-  private boolean makeRoom(long bytes, long gpuBytes, List<CacheEntry> victims,
-      String incomingModelId) {
-    for (int attempt = 0; attempt < 8; attempt++) {
-      long deficit = chargedBytes + bytes - limitBytes();
-      long gpuDeficit = chargedGpuBytes + gpuBytes - gpuCapacityBytes;
-      if (deficit <= 0 && gpuDeficit <= 0) {
-        return true;
-      }
-      Map<String, CacheEntry> byId = new java.util.HashMap<>();
-      EvictionPlan plan = deficit > 0 ? plan(false, deficit, byId, incomingModelId, bytes) : null;
-      if ((plan == null || !plan.sufficient()) && gpuDeficit > 0) {
-        byId.clear();
-        plan = plan(true, gpuDeficit, byId, incomingModelId, gpuBytes); // GPU may still be freed
-      }
-      if (!plan.sufficient()) {
-        return false;
-      }
-      for (String id : plan.victims()) {
-        CacheEntry victim = byId.get(id);
-        if (victim.tryRetire()) { // else a request took it meanwhile: plan again
-          entries.remove(id, victim);
-          chargedBytes -= victim.chargedBytes;
-          victim.chargedBytes = 0;
-          chargedGpuBytes -= victim.chargedGpuBytes;
-          victim.chargedGpuBytes = 0;
-          victims.add(victim);
-        }
-      }
-    }
-    return chargedBytes + bytes <= limitBytes() && chargedGpuBytes + gpuBytes <= gpuCapacityBytes;
-  }
-
-  /**
-   * Caller holds budgetLock. The policy's victims for a host deficit among all resident copies,
-   * or for a GPU deficit among the copies holding GPU memory (sized by it).
-   */
-  private EvictionPlan plan(boolean gpu, long deficit, Map<String, CacheEntry> byId,
-      String incomingModelId, long incomingBytes) {
-    List<ResidentCopy> resident = new ArrayList<>();
-    for (CacheEntry e : entries.values()) {
-      LoadedModel m = e.loadedOrNull();
-      long size = gpu ? e.chargedGpuBytes : e.chargedBytes;
-      if (m != null && !e.retired() && (!gpu || size > 0)) {
-        resident.add(new ResidentCopy(e.modelId(), size, e.lastUsedMillis(), e.users(),
-            protectedCopy.test(e.modelId()), e.uses(), m.loadMillis()));
-        byId.put(e.modelId(), e);
-      }
-    }
-    return gpu
-        ? eviction.victims(resident, deficit, clock.millis())
-        : planner.plan(resident, deficit, clock.millis(), incomingModelId, incomingBytes);
-  }
-
-  /** Capacity less the configured headroom: what resident models may hold. */
-  private long limitBytes() {
-    return capacityBytes - headroomBytes;
+    budget.release(entry.charge);
   }
 
   void release(CacheEntry entry) {
@@ -641,9 +479,8 @@ public final class ModelCache implements AutoCloseable {
 
   /** Unloads the model (e.g. it was unregistered): now if idle, else when its last lease ends. */
   public void unload(String modelId) {
-    failures.invalidate(modelId);
-    measuredSizes.remove(modelId);
-    measuredGpuSizes.remove(modelId);
+    failures.forget(modelId);
+    sizes.forget(modelId);
     CacheEntry entry = entries.remove(modelId);
     if (entry != null) {
       entry.unloadWhenIdle = true;
@@ -686,16 +523,12 @@ public final class ModelCache implements AutoCloseable {
       LoadedModel model = entry.loadedOrNull();
       return Optional.of(
           model != null
-              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.chargedBytes, "",
-                  model.loadMillis(), entry.chargedGpuBytes)
+              ? new CopyState(CopyState.Phase.LOADED, entry.sinceMillis(), entry.charge.bytes(), "",
+                  model.loadMillis(), entry.charge.gpuBytes())
               : new CopyState(CopyState.Phase.LOADING, entry.sinceMillis(), 0, "", 0));
     }
-    Failure failure = failures.getIfPresent(modelId);
-    if (failure != null) {
-      return Optional.of(new CopyState(CopyState.Phase.FAILED, failure.atMillis, 0,
-          failure.reason, 0));
-    }
-    return Optional.empty();
+    return failures.of(modelId).map(failure -> new CopyState(CopyState.Phase.FAILED,
+        failure.atMillis(), 0, failure.reason(), 0));
   }
 
   /** Whether the model is resident and can serve right now. */
@@ -705,25 +538,21 @@ public final class ModelCache implements AutoCloseable {
   }
 
   public long capacityBytes() {
-    return capacityBytes;
+    return budget.capacityBytes();
   }
 
   public long usedBytes() {
-    synchronized (budgetLock) {
-      return chargedBytes;
-    }
+    return budget.usedBytes();
   }
 
   /** GPU memory budget; 0 on a node whose runtimes use no GPU. */
   public long gpuCapacityBytes() {
-    return gpuCapacityBytes;
+    return budget.gpuCapacityBytes();
   }
 
   /** GPU memory charged to resident and loading copies. */
   public long gpuUsedBytes() {
-    synchronized (budgetLock) {
-      return chargedGpuBytes;
-    }
+    return budget.gpuUsedBytes();
   }
 
   public int loadedCount() {
@@ -741,44 +570,31 @@ public final class ModelCache implements AutoCloseable {
    * policy alone.
    */
   public void setVictimPlanner(VictimPlanner planner) {
-    this.planner = planner != null ? planner
-        : (resident, deficit, now, incoming, bytes) -> eviction.victims(resident, deficit, now);
+    evictor.setVictimPlanner(planner);
   }
 
   /** Swaps the eviction policy (live placement config); the next eviction uses it. */
   public void setEvictionPolicy(EvictionPolicy policy) {
-    this.eviction = policy;
+    evictor.setEvictionPolicy(policy);
   }
 
   /** Marks copies eviction must keep (e.g. the mesh's last copies of a model with min copies). */
   public void setProtection(java.util.function.Predicate<String> isProtected) {
-    this.protectedCopy = isProtected;
+    evictor.setProtection(isProtected);
   }
 
   /** Keeps {@code fraction} of the capacity free (0 to 0.9); takes effect at the next load. */
   public void setHeadroomFraction(double fraction) {
-    if (!(fraction >= 0 && fraction <= 0.9)) {
-      throw new IllegalArgumentException("headroom fraction must be 0..0.9: " + fraction);
-    }
-    this.headroomBytes = (long) (capacityBytes * fraction);
+    budget.setHeadroomFraction(fraction);
   }
 
   /** Changes how many loads run at once (1..256). */
-  public synchronized void setLoadingSlots(int slots) {
-    if (slots < 1 || slots > 256) {
-      throw new IllegalArgumentException("loading slots must be 1..256: " + slots);
-    }
-    if (slots > loaders.getMaximumPoolSize()) {
-      loaders.setMaximumPoolSize(slots);
-      loaders.setCorePoolSize(slots);
-    } else {
-      loaders.setCorePoolSize(slots);
-      loaders.setMaximumPoolSize(slots);
-    }
+  public void setLoadingSlots(int slots) {
+    loaders.setSlots(slots);
   }
 
   public int loadingSlots() {
-    return loaders.getCorePoolSize();
+    return loaders.slots();
   }
 
   /** The state of every local copy (loading or loaded), by model id. */
@@ -790,8 +606,8 @@ public final class ModelCache implements AutoCloseable {
       }
       LoadedModel m = e.loadedOrNull();
       all.put(e.modelId(), m != null
-          ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.chargedBytes, "",
-              m.loadMillis(), e.chargedGpuBytes)
+          ? new CopyState(CopyState.Phase.LOADED, e.sinceMillis(), e.charge.bytes(), "",
+              m.loadMillis(), e.charge.gpuBytes())
           : new CopyState(CopyState.Phase.LOADING, e.sinceMillis(), 0, "", 0));
     }
     return all;
