@@ -19,7 +19,17 @@ import io.densemesh.auth.TenantRates;
 import io.densemesh.serving.ModelManagement;
 import io.densemesh.serving.TenantScope;
 import io.densemesh.serving.VModelManagement;
+import io.densemesh.admission.Admission;
+import io.densemesh.admission.SyncWaits;
+import io.densemesh.errors.ErrorMapping;
+import io.densemesh.runtime.error.OverloadedException;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * ModelMesh management endpoint ({@code mmesh.ModelMesh}). Every call is authorised against the
@@ -32,13 +42,22 @@ public final class ModelMeshGrpcService extends ModelMeshGrpc.ModelMeshImplBase 
   private final VModelManagement vmodels;
   private final TenantGuard guard;
   private final TenantRates limits;
+  private final SyncWaits waits;
+  private final Executor answers;
 
+  /**
+   * @param waits the bound on calls with {@code sync} waiting for a load (without a thread)
+   * @param answers where a waiting call's answer is made once its wait ends (the server's
+   *     bounded executor)
+   */
   public ModelMeshGrpcService(ModelManagement models, VModelManagement vmodels,
-      TenantGuard guard, TenantRates limits) {
+      TenantGuard guard, TenantRates limits, SyncWaits waits, Executor answers) {
     this.models = models;
     this.vmodels = vmodels;
     this.guard = guard;
     this.limits = limits;
+    this.waits = waits;
+    this.answers = answers;
   }
 
   private TenantScope scope(Principal caller) {
@@ -54,6 +73,12 @@ public final class ModelMeshGrpcService extends ModelMeshGrpc.ModelMeshImplBase 
   @Override
   public void registerModel(RegisterModelRequest request,
       StreamObserver<ModelStatusInfo> observer) {
+    if (request.getLoadNow() && request.getSync()) {
+      awaitLoad(observer, request.getModelId(), () -> models.registerAndLoad(
+          request.getModelId(), request.getModelInfo(), request.getLastUsedTime(), false,
+          scope(caller(Action.MANAGE))));
+      return;
+    }
     Unary.run(observer, () -> models.register(request.getModelId(), request.getModelInfo(),
         request.getLoadNow(), request.getSync(), request.getLastUsedTime(), false,
         scope(caller(Action.MANAGE))));
@@ -84,12 +109,72 @@ public final class ModelMeshGrpcService extends ModelMeshGrpc.ModelMeshImplBase 
 
   @Override
   public void ensureLoaded(EnsureLoadedRequest request, StreamObserver<ModelStatusInfo> observer) {
+    if (request.getSync()) {
+      awaitLoad(observer, request.getModelId(), () -> {
+        Principal caller = caller(Action.MANAGE);
+        ModelManagement.requireId("modelId", request.getModelId());
+        if (!guard.model(caller, request.getModelId())) {
+          return null; // another tenant's: answered as a missing model
+        }
+        return models.ensureLoadedAsync(request.getModelId());
+      });
+      return;
+    }
     Unary.run(observer, () -> {
       Principal caller = caller(Action.MANAGE);
       ModelManagement.requireId("modelId", request.getModelId());
       return guard.model(caller, request.getModelId())
           ? models.ensureLoaded(request.getModelId(), request.getSync())
           : ModelManagement.notFound();
+    });
+  }
+
+  /**
+   * A management call with {@code sync}: {@code start} checks and writes now (its errors are the
+   * answer) and returns the load to wait for (null: answer NOT_FOUND at once); the wait holds no
+   * thread, is bounded ({@link SyncWaits}, RESOURCE_EXHAUSTED beyond it) and ends at the load,
+   * the caller's deadline or the load timeout, whichever is first; then the model's status is
+   * the answer, as ModelMesh answers (LOADED, LOADING_FAILED with its reason, or LOADING when
+   * the wait ended first). A caller that cancels gets no answer and frees its place at once.
+   */
+  private void awaitLoad(StreamObserver<ModelStatusInfo> observer, String modelId,
+      Supplier<CompletableFuture<Void>> start) {
+    SyncWaits.Wait wait;
+    CompletableFuture<Void> load;
+    try {
+      wait = waits.enter();
+    } catch (RuntimeException e) {
+      observer.onError(ErrorMapping.grpcError(e));
+      return;
+    }
+    try {
+      load = start.get();
+    } catch (RuntimeException e) {
+      wait.cancel();
+      Unary.run(observer, () -> {
+        throw e;
+      });
+      return;
+    }
+    if (load == null) {
+      wait.cancel();
+      Unary.run(observer, ModelManagement::notFound);
+      return;
+    }
+    Context context = Context.current();
+    Context.CancellationListener gaveUp = c -> wait.cancel();
+    context.addListener(gaveUp, MoreExecutors.directExecutor());
+    wait.until(load, Unary.remaining()).whenComplete((outcome, failure) -> {
+      context.removeListener(gaveUp);
+      if (failure != null || context.isCancelled()) {
+        return; // the caller is gone: no answer
+      }
+      try {
+        answers.execute(context.wrap(() -> Unary.run(observer, () -> models.status(modelId))));
+      } catch (RejectedExecutionException full) {
+        observer.onError(ErrorMapping.grpcError(new OverloadedException(
+            "no thread free to answer the call", Admission.RETRY_AFTER)));
+      }
     });
   }
 
