@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Management calls with {@code sync=true} (registerModel with loadNow, ensureLoaded, setVModel)
@@ -70,6 +71,35 @@ public final class SyncWaits {
       outcome.whenComplete((o, failure) -> stopTimer.run());
       work.whenComplete((done, failure) -> outcome.complete(Outcome.DONE));
       return outcome;
+    }
+
+    /**
+     * As {@link #until(CompletableFuture, Duration)}, and once {@code work} completed, until
+     * {@code settled} holds, asked every {@code every} on the timer (a short check of local
+     * state; no thread waits in between).
+     */
+    public CompletableFuture<Outcome> until(CompletableFuture<?> work, BooleanSupplier settled,
+        Duration every, Duration callerRemaining) {
+      CompletableFuture<Void> checked = new CompletableFuture<>();
+      work.whenComplete((done, failure) -> check(settled, every, checked));
+      return until(checked, callerRemaining);
+    }
+
+    private void check(BooleanSupplier settled, Duration every, CompletableFuture<Void> checked) {
+      if (outcome.isDone()) {
+        return;
+      }
+      boolean holds;
+      try {
+        holds = settled.getAsBoolean();
+      } catch (RuntimeException e) {
+        holds = true; // the answer will say what is wrong
+      }
+      if (holds) {
+        checked.complete(null);
+      } else {
+        timer.schedule(() -> check(settled, every, checked), every);
+      }
     }
 
     /** The caller gave up: the wait ends now and its place is free; no answer is made. */
