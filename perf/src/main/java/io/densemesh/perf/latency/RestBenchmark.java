@@ -100,10 +100,11 @@ public final class RestBenchmark {
           .setModelInfo(ModelInfo.newBuilder().setType("onnx").setPath(model.toString()))
           .build());
       URI infer = URI.create("http://127.0.0.1:" + node.restPort() + "/v2/models/mlp/infer");
-      HttpRequest jsonRequest = HttpRequest.newBuilder(infer)
+      // A bounded wait per call: a REST answer that never comes fails the run, not freezes it.
+      HttpRequest jsonRequest = HttpRequest.newBuilder(infer).timeout(Duration.ofSeconds(30))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
-      HttpRequest binaryRequest = HttpRequest.newBuilder(infer)
+      HttpRequest binaryRequest = HttpRequest.newBuilder(infer).timeout(Duration.ofSeconds(30))
           .header("Inference-Header-Content-Length", Integer.toString(header.length))
           .POST(HttpRequest.BodyPublishers.ofByteArray(binary)).build();
       var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
