@@ -45,8 +45,8 @@ class LauncherTest {
     assertThat(run("--help")).isZero();
     assertThat(out.toString()).contains("serve", "quickstart", "models", "runtime", "operator",
         "simulate", "bench", "bench-auth", "bench-observability", "bench-batching", "bench-stream",
-        "bench-storage", "bench-mesh", "bench-scale", "bench-soak");
-    assertThat(commands().filter(p -> p.size() == 1).count()).isEqualTo(15);
+        "bench-rest", "bench-storage", "bench-mesh", "bench-hop", "bench-scale", "bench-soak");
+    assertThat(commands().filter(p -> p.size() == 1).count()).isEqualTo(17);
   }
 
   @Test

@@ -14,7 +14,12 @@ import io.densemesh.node.NodeState;
 import io.densemesh.runtime.ModelSpec;
 import io.densemesh.runtime.error.ModelNotFoundException;
 import io.densemesh.serving.ModelResolver;
+import com.google.common.util.concurrent.MoreExecutors;
+import io.densemesh.runtime.error.UnavailableException;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.List;
 
 /** Node-to-node copy control: a peer chose this node to load (or drop) a copy. */
@@ -55,6 +60,10 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
 
   @Override
   public void loadCopy(LoadCopyRequest request, StreamObserver<LoadCopyResponse> observer) {
+    if (request.getSync()) {
+      loadCopyAsync(request, observer);
+      return;
+    }
     Unary.run(observer, () -> {
       state.requireServing();
       ModelSpec spec = resolver.resolve("", null, request.getModelId(), "");
@@ -64,6 +73,47 @@ public final class PeerControlGrpcService extends PeerControlGrpc.PeerControlImp
       boolean loaded = cache.isLoaded(spec.modelId());
       return LoadCopyResponse.newBuilder().setState(loaded ? "LOADED" : "LOADING")
           .setLoadingOn(on).build();
+    });
+  }
+
+  /**
+   * A sync load a peer asked for (its management call waits with {@code sync}): the answer is
+   * sent when the load finished, without holding a thread meanwhile; the peer's deadline bounds
+   * it, and a peer that gives up stops the wait.
+   */
+  private void loadCopyAsync(LoadCopyRequest request, StreamObserver<LoadCopyResponse> observer) {
+    CompletableFuture<String> on;
+    ModelSpec spec;
+    try {
+      state.requireServing();
+      spec = resolver.resolve("", null, request.getModelId(), "");
+      on = request.getFirst() ? loader.claimAndLoadAsync(spec, true)
+          : loader.loadHereAsync(spec, true).thenApply(done -> "");
+    } catch (RuntimeException e) {
+      Unary.run(observer, () -> {
+        throw e;
+      });
+      return;
+    }
+    Context context = Context.current();
+    Context.CancellationListener gaveUp = c -> on.cancel(false);
+    context.addListener(gaveUp, MoreExecutors.directExecutor());
+    on.whenComplete((holder, failure) -> {
+      context.removeListener(gaveUp);
+      if (context.isCancelled()) {
+        return;
+      }
+      Unary.run(observer, () -> {
+        if (failure != null) {
+          throw failure instanceof CompletionException && failure.getCause()
+              instanceof RuntimeException cause ? cause
+              : failure instanceof RuntimeException runtime ? runtime
+              : new UnavailableException("loading failed: " + failure, failure);
+        }
+        boolean loaded = cache.isLoaded(spec.modelId());
+        return LoadCopyResponse.newBuilder().setState(loaded ? "LOADED" : "LOADING")
+            .setLoadingOn(holder).build();
+      });
     });
   }
 

@@ -79,6 +79,119 @@ public final class CopyLoader {
   }
 
   /**
+   * {@link #ensureCopy} without a thread: the returned future completes when a copy is LOADED
+   * (with {@code sync}; at once otherwise), or fails as {@link #ensureCopy} would throw. Nothing
+   * blocks meanwhile: a local load is awaited on its own future, a peer is asked with an
+   * asynchronous call, a copy elsewhere is awaited on the registry's events.
+   */
+  public CompletableFuture<Void> ensureCopyAsync(ModelSpec spec, boolean sync) {
+    try {
+      String id = spec.modelId();
+      Optional<CopyState> local = cache.copyState(id);
+      if (local.isPresent() && local.get().phase() != CopyState.Phase.FAILED) {
+        return loadHereAsync(spec, sync);
+      }
+      if (!registry.view().loadedOn(id).isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      Route route = router.route(spec, RouteHints.NONE);
+      if (route instanceof Route.Remote remote) {
+        CompletableFuture<Void> asked = remote.loadHere()
+            ? askPeerAsync(remote.address(), id, true, sync)
+            : CompletableFuture.completedFuture(null);
+        return sync ? asked.thenCompose(done -> loadedSomewhere(id)) : asked;
+      }
+      return loadHereAsync(spec, sync);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * {@link #loadHere} without a thread: starts the load (kept: it is not dropped when callers
+   * leave) and, with {@code sync}, completes when it finished (failed as the load failed).
+   */
+  public CompletableFuture<Void> loadHereAsync(ModelSpec spec, boolean sync) {
+    try {
+      cache.ensureLoading(spec);
+      // As one of the model's (bounded) waiters: failures come as the cache maps them.
+      return sync ? cache.whenLoaded(spec) : CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** {@link #claimAndLoad} without a thread: completes with the node that loads the copy. */
+  public CompletableFuture<String> claimAndLoadAsync(ModelSpec spec, boolean sync) {
+    String holder;
+    try {
+      holder = registry.claimLoad(spec.modelId(), self);
+    } catch (UnavailableException e) {
+      holder = self;
+    }
+    String on = holder;
+    if (!holder.equals(self) && registry.view().instances().containsKey(holder)) {
+      return sync ? loadedSomewhere(spec.modelId()).thenApply(done -> on)
+          : CompletableFuture.completedFuture(on);
+    }
+    return loadHereAsync(spec, sync).thenApply(done -> self);
+  }
+
+  private CompletableFuture<Void> askPeerAsync(String address, String modelId, boolean first,
+      boolean sync) {
+    CompletableFuture<Void> answered = new CompletableFuture<>();
+    LoadCopyRequest request = LoadCopyRequest.newBuilder().setModelId(modelId).setFirst(first)
+        .setSync(sync).build();
+    PeerControlGrpc.newStub(peers.peer(address).channel())
+        .withDeadlineAfter(sync ? loadTimeout.toMillis() : 10_000, TimeUnit.MILLISECONDS)
+        .loadCopy(request, new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(LoadCopyResponse value) {}
+
+          @Override
+          public void onError(Throwable t) {
+            answered.completeExceptionally(t instanceof StatusRuntimeException e
+                ? peerFailure(address, modelId, e) : t);
+          }
+
+          @Override
+          public void onCompleted() {
+            answered.complete(null);
+          }
+        });
+    return answered;
+  }
+
+  private static RuntimeException peerFailure(String address, String modelId,
+      StatusRuntimeException e) {
+    String why = e.getStatus().getDescription();
+    if (e.getStatus().getCode() == io.grpc.Status.Code.FAILED_PRECONDITION) {
+      return new io.densemesh.runtime.error.ModelLoadException(why == null ? "load failed" : why);
+    }
+    return new UnavailableException("asking " + address + " to load '" + modelId + "' failed: "
+        + e.getStatus(), e);
+  }
+
+  /** Completes when a live node holds a LOADED copy (fails after the load timeout). */
+  private CompletableFuture<Void> loadedSomewhere(String modelId) {
+    return events.when(v -> v.copiesOf(modelId).values().stream()
+        .anyMatch(c -> c.getState() == CopyRecord.State.LOADED
+            && v.instances().containsKey(c.getInstanceId())), loadTimeout)
+        .handle((view, failure) -> {
+          if (failure == null) {
+            return null;
+          }
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException
+              && failure.getCause() != null ? failure.getCause() : failure;
+          if (cause instanceof TimeoutException) {
+            throw new DeadlineExceededException(
+                "model '" + modelId + "' did not finish loading within " + loadTimeout);
+          }
+          throw new UnavailableException("waiting for " + modelId + " failed: " + cause, cause);
+        });
+  }
+
+  /**
    * Adds a copy on a node that holds none (not in {@code excluded}); false when no node can
    * take it.
    */

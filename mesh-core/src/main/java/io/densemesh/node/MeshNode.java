@@ -2,6 +2,7 @@ package io.densemesh.node;
 
 import io.densemesh.api.registry.InstanceRecord;
 import io.densemesh.admission.Admission;
+import io.densemesh.admission.SyncWaits;
 import io.densemesh.admission.AdmittedServing;
 import io.densemesh.admission.InFlightLimit;
 import io.densemesh.admission.LiveAdmission;
@@ -250,7 +251,18 @@ public final class MeshNode implements AutoCloseable {
           modelStats.served(model, tenant, nanos, ok);
         }), admission);
     ModelManagement models = new ModelManagement(registry, cache, clock, self,
-        config.failureBackoff(), loader::ensureCopy);
+        config.failureBackoff(), new ModelManagement.CopyEnsurer() {
+          @Override
+          public void ensureCopy(io.densemesh.runtime.ModelSpec spec, boolean sync) {
+            loader.ensureCopy(spec, sync);
+          }
+
+          @Override
+          public java.util.concurrent.CompletableFuture<Void> ensureCopyAsync(
+              io.densemesh.runtime.ModelSpec spec, boolean sync) {
+            return loader.ensureCopyAsync(spec, sync);
+          }
+        });
     RouteCounters routeCounters = new RouteCounters();
     VModelSplits splits = new VModelSplits(registry, models, routeCounters);
     VModelManagement vmodels = new VModelManagement(registry, models, clock,
@@ -277,6 +289,13 @@ public final class MeshNode implements AutoCloseable {
         limits.grpcQueue());
     this.internalExecutor = GrpcExecutors.bounded("grpc-internal", limits.grpcThreads(),
         limits.grpcQueue());
+    // Management calls with sync wait for loads without a thread too, at most as many as
+    // requests may be in flight; their deadlines fire on the forward-backoff timer.
+    SyncWaits syncWaits = new SyncWaits(limits.maxInFlight(), config.loadTimeout(), clock,
+        (task, delay) -> {
+          var scheduled = retryTimer.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+          return () -> scheduled.cancel(false);
+        });
     // ModelInfer and ModelMetadata are routed on the transport thread: a forwarded request
     // never waits for a worker (see InferenceRouting); the others start on the workers.
     InferenceRouting routing = new InferenceRouting(inference, forwarding, retries,
@@ -298,7 +317,8 @@ public final class MeshNode implements AutoCloseable {
         ServerInterceptors.intercept(new ChunkedInference(routing).bindService(),
             inferenceInterceptors(remote.isPresent(), metrics, edge)),
         ServerInterceptors.intercept(
-            new ModelMeshGrpcService(models, vmodels, guard, rates), edge,
+            new ModelMeshGrpcService(models, vmodels, guard, rates, syncWaits, clientExecutor),
+            edge,
             new CallMetrics(metrics)),
         ServerInterceptors.intercept(
             new MeshAdminGrpcService(registry, policies, models, guard), edge,

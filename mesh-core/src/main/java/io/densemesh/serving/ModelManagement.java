@@ -28,6 +28,7 @@ import io.densemesh.runtime.error.UnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * ModelMesh's model lifecycle semantics on top of the registry and the local cache: idempotent
@@ -51,9 +52,18 @@ public final class ModelManagement {
   private final CopyEnsurer copies;
 
   /** Makes a copy of a model exist somewhere in the mesh (waiting for LOADED when sync). */
-  @FunctionalInterface
   public interface CopyEnsurer {
     void ensureCopy(ModelSpec spec, boolean sync);
+
+    /** {@link #ensureCopy} without a thread; by default, done at once after the call. */
+    default CompletableFuture<Void> ensureCopyAsync(ModelSpec spec, boolean sync) {
+      try {
+        ensureCopy(spec, sync);
+        return CompletableFuture.completedFuture(null);
+      } catch (RuntimeException e) {
+        return CompletableFuture.failedFuture(e);
+      }
+    }
   }
 
   public ModelManagement(Registry registry, ModelCache cache, Clock clock, String instanceId,
@@ -99,6 +109,29 @@ public final class ModelManagement {
   private ModelStatusInfo register(String modelId, ModelInfo info, boolean loadNow, boolean sync,
       long lastUsed, boolean autoDelete, int minCopies, int maxCopies, String tenant,
       TenantScope scope) {
+    record(modelId, info, loadNow, lastUsed, autoDelete, minCopies, maxCopies, tenant, scope);
+    if (loadNow) {
+      load(modelId, sync);
+    }
+    return status(modelId);
+  }
+
+  /**
+   * Registers a model for a tenant scope as {@link #register(String, ModelInfo, boolean, boolean,
+   * long, boolean, TenantScope)} with {@code loadNow} and {@code sync}, without waiting on a
+   * thread: the registration is written now; the returned future completes when the load
+   * finished (successfully or not; never exceptionally). The caller answers with
+   * {@link #status(String)} once it completes or its wait ends.
+   */
+  public CompletableFuture<Void> registerAndLoad(String modelId, ModelInfo info, long lastUsed,
+      boolean autoDelete, TenantScope scope) {
+    record(modelId, info, true, lastUsed, autoDelete, 0, 0, scope.tenant(), scope);
+    return loadAsync(modelId, true);
+  }
+
+  /** Writes (or keeps, when the same) the model's registration record. */
+  private void record(String modelId, ModelInfo info, boolean loadNow, long lastUsed,
+      boolean autoDelete, int minCopies, int maxCopies, String tenant, TenantScope scope) {
     requireId("modelId", modelId);
     if (minCopies < 0 || maxCopies < 0 || (maxCopies > 0 && minCopies > maxCopies)) {
       throw new InvalidInputException("copy bounds must be >= 0 with min_copies <= max_copies,"
@@ -158,10 +191,6 @@ public final class ModelManagement {
         break;
       }
     }
-    if (loadNow) {
-      load(modelId, sync);
-    }
-    return status(modelId);
   }
 
   /** A tenant at its model limit cannot register another model. */
@@ -307,6 +336,38 @@ public final class ModelManagement {
     }
     load(modelId, sync);
     return status(modelId);
+  }
+
+  /**
+   * {@link #ensureLoaded(String, boolean)} with {@code sync}, without waiting on a thread: checks
+   * now (NOT_FOUND, bad id), and returns a future that completes when the load finished
+   * (successfully or not; never exceptionally). The caller answers with {@link #status(String)}.
+   */
+  public CompletableFuture<Void> ensureLoadedAsync(String modelId) {
+    requireId("modelId", modelId);
+    if (registry.model(modelId).isEmpty()) {
+      throw new ModelNotFoundException("model '" + modelId + "' not found");
+    }
+    return loadAsync(modelId, true);
+  }
+
+  /**
+   * {@link #load} without a thread: a failure is not the caller's error (the status reports it,
+   * LOADING_FAILED with its reason), so the future always completes normally.
+   */
+  CompletableFuture<Void> loadAsync(String modelId, boolean sync) {
+    Optional<Versioned<ModelRecord>> model = registry.model(modelId);
+    if (model.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    var spec = ModelResolver.spec(model.get().value());
+    CompletableFuture<Void> loading;
+    try {
+      loading = copies.ensureCopyAsync(spec, sync);
+    } catch (MeshException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return loading.handle((done, failure) -> null);
   }
 
   void load(String modelId, boolean sync) {

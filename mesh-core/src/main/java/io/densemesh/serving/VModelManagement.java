@@ -17,6 +17,7 @@ import io.densemesh.runtime.error.PreconditionFailedException;
 import io.densemesh.runtime.error.UnavailableException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -93,6 +94,62 @@ public final class VModelManagement {
    * DEADLINE_EXCEEDED when it does not finish within the load timeout or the caller's deadline.
    */
   public VModelStatusInfo set(SetVModelRequest req, TenantScope scope, Duration callerDeadline) {
+    boolean transitioning = checkAndWrite(req, scope);
+    String target = req.getTargetModelId();
+    if (req.getLoadNow() || transitioning) {
+      models.load(target, req.getSync() && !transitioning);
+    }
+    if (req.getSync() && transitioning) {
+      awaitSettled(req.getVModelId(), callerDeadline);
+    }
+    return status(req.getVModelId(), "", scope);
+  }
+
+  /**
+   * {@link #set(SetVModelRequest, TenantScope, Duration)} with {@code sync}, without waiting on
+   * a thread: checks and writes now (its errors are the call's answer) and returns what the
+   * caller waits for before answering with {@link #answer}.
+   */
+  public Pending setAsync(SetVModelRequest req, TenantScope scope) {
+    boolean transitioning = checkAndWrite(req, scope);
+    String target = req.getTargetModelId();
+    CompletableFuture<Void> load = CompletableFuture.completedFuture(null);
+    if (req.getLoadNow() || transitioning) {
+      load = models.loadAsync(target, req.getSync() && !transitioning);
+    }
+    return new Pending(req.getVModelId(), scope, load, req.getSync() && transitioning);
+  }
+
+  /**
+   * A sync setVModel waiting: for the load ({@code load}), and with {@code transition} until the
+   * vmodel settled ({@link #settled}).
+   */
+  public record Pending(String vmodelId, TenantScope scope, CompletableFuture<Void> load,
+      boolean transition) {}
+
+  /** Whether a transition ended: switched, or its target failed to load. */
+  public boolean settled(String id) {
+    VModelStatusInfo s = status(id, "");
+    return s.getStatus() != VModelStatus.TRANSITIONING
+        || s.getTargetModelStatus().getStatus() == ModelStatus.LOADING_FAILED;
+  }
+
+  /**
+   * The answer to a sync setVModel whose wait ended: its status, or DEADLINE_EXCEEDED (as the
+   * blocking call) when a transition did not settle within {@code waited}.
+   */
+  public VModelStatusInfo answer(Pending pending, Duration waited) {
+    if (pending.transition() && !settled(pending.vmodelId())) {
+      VModelStatusInfo s = status(pending.vmodelId(), "");
+      throw new DeadlineExceededException("vmodel '" + pending.vmodelId()
+          + "' did not reach target '" + s.getTargetModelId() + "' within " + waited.toMillis()
+          + " ms");
+    }
+    return status(pending.vmodelId(), "", pending.scope());
+  }
+
+  /** Checks and writes a set call; true when the vmodel is now transitioning. */
+  private boolean checkAndWrite(SetVModelRequest req, TenantScope scope) {
     String id = req.getVModelId();
     ModelManagement.requireId("vModelId", id);
     ModelManagement.requireId("targetModelId", req.getTargetModelId());
@@ -135,14 +192,7 @@ public final class VModelManagement {
       change.replaced().forEach(replaced -> cleanUp(replaced, target));
     }
     VModelRecord now = registry.vmodel(id).map(Versioned::value).orElseThrow();
-    boolean transitioning = !now.getActiveModelId().equals(now.getTargetModelId());
-    if (req.getLoadNow() || transitioning) {
-      models.load(target, req.getSync() && !transitioning);
-    }
-    if (req.getSync() && transitioning) {
-      awaitSettled(id, callerDeadline);
-    }
-    return status(id, "", scope);
+    return !now.getActiveModelId().equals(now.getTargetModelId());
   }
 
   /** What one write of the vmodel record did: the models it named before (to clean up). */

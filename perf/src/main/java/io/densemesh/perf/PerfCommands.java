@@ -6,6 +6,7 @@ import io.densemesh.perf.latency.BenchCommand;
 import io.densemesh.perf.latency.BenchObservabilityCommand;
 import io.densemesh.perf.latency.BenchStreamCommand;
 import io.densemesh.perf.hop.BenchHopCommand;
+import io.densemesh.perf.latency.BenchRestCommand;
 import io.densemesh.perf.mesh.BenchMeshCommand;
 import io.densemesh.perf.scale.BenchScaleCommand;
 import io.densemesh.perf.sim.SimulateCommand;
@@ -24,6 +25,7 @@ public final class PerfCommands {
     return List.of(SimulateCommand.commandLine(), new CommandLine(new BenchCommand()),
         new CommandLine(new BenchAuthCommand()), new CommandLine(new BenchObservabilityCommand()),
         new CommandLine(new BenchBatchingCommand()), new CommandLine(new BenchStreamCommand()),
+        new CommandLine(new BenchRestCommand()),
         new CommandLine(new BenchStorageCommand()), new CommandLine(new BenchMeshCommand()),
         new CommandLine(new BenchHopCommand()),
         new CommandLine(new BenchScaleCommand()), new CommandLine(new BenchSoakCommand()));
