@@ -289,7 +289,7 @@ async function loadTenants() {
 
 function eventItem(e) {
   const li = el('li', new Date(e.time).toLocaleTimeString() + '  ' + e.node + '  ' + e.kind.padEnd(8) + '  ' + e.subject + '  ' + e.detail, 'kind-' + e.kind);
-  li.dataset.text = (e.node + ' ' + e.kind + ' ' + e.subject + ' ' + e.detail).toLowerCase();
+  li.dataset.text = (e.kind + ' ' + e.subject + ' ' + e.detail + ' ' + e.node).toLowerCase();
   const filter = $('activity-filter').value.toLowerCase();
   li.hidden = filter && !li.dataset.text.includes(filter);
   return li;
