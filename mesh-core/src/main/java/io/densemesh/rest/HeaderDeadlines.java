@@ -1,7 +1,8 @@
 package io.densemesh.rest;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
@@ -10,6 +11,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Closes connections that stop sending while no request of theirs is in progress: one that
@@ -21,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Mechanism: Vert.x's read-idle timeout ({@link #configure}) installs Netty's
  * {@link IdleStateHandler} (named {@value #IDLE}) on every accepted channel, before any byte is
  * read, and closes the connection when it fires. Vert.x applies it whatever the connection is
- * doing, so while a connection has requests in progress this swaps the handler for a disabled
- * one, and puts a fresh one back when its last response ends. Vert.x offers no public hook on a
+ * doing, so at a connection's first request this replaces it, once, with one that stays silent
+ * while the connection has requests in progress (after the last response, the next silence of
+ * the timeout closes it). Vert.x offers no public hook on a
  * connection before its first request's headers are parsed, so this reaches the channel through
  * {@code ConnectionBase} (Vert.x internals, pinned by the BOM and covered by RestHardeningIT).
  * The timeout is one of silence, not a total deadline: a client trickling a byte at a time just
@@ -32,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 final class HeaderDeadlines {
 
   static final String IDLE = "idle";
-  private static final AttributeKey<int[]> ACTIVE = AttributeKey.valueOf("densemesh-rest-active");
+  private static final AttributeKey<AtomicInteger> ACTIVE = AttributeKey.valueOf("densemesh-rest-active");
 
   private final long timeoutMillis;
 
@@ -55,34 +58,50 @@ final class HeaderDeadlines {
     if (channel == null) {
       return;
     }
-    int[] active = channel.attr(ACTIVE).setIfAbsent(new int[1]);
+    AtomicInteger active = channel.attr(ACTIVE).setIfAbsent(new AtomicInteger());
     if (active == null) {
+      // The connection's first request: Vert.x's idle handler gives way, once, to one that
+      // knows about requests in progress (replacing it at every request grew the pipeline).
       active = channel.attr(ACTIVE).get();
+      if (channel.pipeline().get(IDLE) != null) {
+        channel.pipeline().replace(IDLE, IDLE, new RequestAwareIdle(active, timeoutMillis));
+      }
     }
-    int[] count = active;
-    if (count[0]++ == 0) {
-      swap(channel, new IdleStateHandler(0, 0, 0));
-    }
+    AtomicInteger count = active;
+    count.incrementAndGet();
     boolean[] finished = {false};
     Runnable finish = () -> {
       if (!finished[0]) {
         finished[0] = true;
-        if (--count[0] == 0 && channel.isActive()) {
-          swap(channel, new IdleStateHandler(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS));
-        }
+        count.decrementAndGet();
       }
     };
     request.response().endHandler(v -> finish.run());
     request.response().closeHandler(v -> finish.run());
   }
 
-  private static Channel channel(HttpConnection connection) {
-    return connection instanceof ConnectionBase base ? base.channel() : null;
+  /**
+   * Netty's read-idle timer that stays silent while the connection has a request in progress:
+   * the count of requests in progress is read on the event loop when the timer fires.
+   */
+  private static final class RequestAwareIdle extends IdleStateHandler {
+    private final AtomicInteger active;
+
+    RequestAwareIdle(AtomicInteger active, long timeoutMillis) {
+      super(timeoutMillis, 0, 0, TimeUnit.MILLISECONDS);
+      this.active = active;
+    }
+
+    @Override
+    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event)
+        throws Exception {
+      if (active.get() == 0) {
+        super.channelIdle(ctx, event);
+      }
+    }
   }
 
-  private static void swap(Channel channel, ChannelHandler handler) {
-    if (channel.pipeline().get(IDLE) != null) {
-      channel.pipeline().replace(IDLE, IDLE, handler);
-    }
+  private static Channel channel(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
   }
 }
